@@ -1,0 +1,6 @@
+//! Analysis: estimators on tallies (escape rate, mean first-passage time and
+//! their intervals) and the analytic references they are compared with.
+
+pub mod escape;
+pub mod stats;
+pub mod theory;

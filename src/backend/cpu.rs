@@ -1,0 +1,326 @@
+//! The CPU backend: rayon over units of trajectories, each unit integrated in
+//! lane groups by [`crate::kernel::simulate`], compiled for AVX-512, AVX2 or
+//! baseline x86-64 and chosen at run time. Results do not depend on the
+//! thread count: tallies are integers and streams are keyed by trajectory.
+
+use super::{Progress, RunOutput};
+use crate::kernel::exits::{Ball, ExitSet, HalfSpace};
+use crate::kernel::noise::{AlphaStable, Langevin, Noise, PowerLaw, PowerLawLoss};
+use crate::kernel::potentials::{Barrier, DoubleWell, Paper2d, Potential, Quadratic};
+use crate::kernel::simulate::{simulate, CaseKernel, Outcome};
+use crate::observables::{FptBins, Tally};
+use crate::rng::{Purpose, StreamKey};
+use crate::spec::{Case, ExitKind, Experiment, NoiseKind, PotentialKind, MAX_DIM};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Trajectories per rayon work item.
+const UNIT: u32 = 4096;
+/// First-passage file value of a diverged trajectory.
+pub const DIVERGED_MARK: u32 = u32::MAX;
+
+/// The instruction sets the kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    Avx512,
+    Avx2,
+    Baseline,
+}
+
+impl Isa {
+    pub fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512vl")
+            {
+                return Isa::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Avx512 => "AVX-512",
+            Isa::Avx2 => "AVX2",
+            Isa::Baseline => "baseline SIMD",
+        }
+    }
+}
+
+/// A description of this CPU for reports.
+pub fn device_name() -> String {
+    format!(
+        "CPU, {} threads, {} kernels",
+        rayon::current_num_threads(),
+        Isa::detect().name()
+    )
+}
+
+/// One unit of work: trajectories `start .. start + len` of a case.
+struct Unit<'a> {
+    case: usize,
+    start: u32,
+    len: u32,
+    first_passage: Option<&'a mut [u32]>,
+}
+
+/// Run every case of `experiment` on all rayon threads.
+pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
+    let started = Instant::now();
+    let n = experiment.trajectories;
+    let mut first_passage = experiment
+        .observe
+        .fpt_file
+        .map(|_| vec![0u32; experiment.total_trajectories() as usize]);
+
+    let mut units: Vec<Unit> = Vec::new();
+    match first_passage.as_mut() {
+        Some(all) => {
+            for (case, per_case) in all.chunks_mut(n as usize).enumerate() {
+                for (k, slice) in per_case.chunks_mut(UNIT as usize).enumerate() {
+                    units.push(Unit {
+                        case,
+                        start: k as u32 * UNIT,
+                        len: slice.len() as u32,
+                        first_passage: Some(slice),
+                    });
+                }
+            }
+        }
+        None => {
+            for case in 0..experiment.cases.len() {
+                for start in (0..n).step_by(UNIT as usize) {
+                    units.push(Unit {
+                        case,
+                        start,
+                        len: UNIT.min(n - start),
+                        first_passage: None,
+                    });
+                }
+            }
+        }
+    }
+
+    let isa = Isa::detect();
+    let fpt_bins = FptBins::new(experiment.max_steps);
+    let empty = || {
+        vec![
+            Tally::new(
+                experiment.shape.dim,
+                &experiment.observe.histogram,
+                &fpt_bins
+            );
+            experiment.cases.len()
+        ]
+    };
+    let tallies = units
+        .into_par_iter()
+        .fold(empty, |mut tallies, mut unit| {
+            let case = &experiment.cases[unit.case];
+            let out = unit.first_passage.take();
+            let tally = run_unit(experiment, case, &unit, isa, &fpt_bins, out);
+            tallies[unit.case].merge(&tally);
+            progress(unit.len as u64);
+            tallies
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(&b) {
+                x.merge(y);
+            }
+            a
+        });
+
+    RunOutput {
+        backend: "cpu".into(),
+        device: device_name(),
+        tallies,
+        first_passage,
+        wall_time: started.elapsed(),
+    }
+}
+
+/// Simulate one unit with the kernel specialized for the experiment's shape.
+fn run_unit(
+    experiment: &Experiment,
+    case: &Case,
+    unit: &Unit,
+    isa: Isa,
+    fpt_bins: &FptBins,
+    first_passage: Option<&mut [u32]>,
+) -> Tally {
+    macro_rules! with_exit_1d {
+        ($P:ty, $N:ty) => {
+            match experiment.shape.exit {
+                ExitKind::None | ExitKind::HalfSpace => dispatch::<$P, $N, HalfSpace, 1>(
+                    experiment,
+                    case,
+                    unit,
+                    isa,
+                    fpt_bins,
+                    first_passage,
+                ),
+                ExitKind::Ball => dispatch::<$P, $N, Ball, 1>(
+                    experiment,
+                    case,
+                    unit,
+                    isa,
+                    fpt_bins,
+                    first_passage,
+                ),
+            }
+        };
+    }
+    macro_rules! with_dim {
+        ($P:ty, $N:ty, $E:ty) => {
+            match experiment.shape.dim {
+                1 => {
+                    dispatch::<$P, $N, $E, 1>(experiment, case, unit, isa, fpt_bins, first_passage)
+                }
+                2 => {
+                    dispatch::<$P, $N, $E, 2>(experiment, case, unit, isa, fpt_bins, first_passage)
+                }
+                _ => dispatch::<$P, $N, $E, MAX_DIM>(
+                    experiment,
+                    case,
+                    unit,
+                    isa,
+                    fpt_bins,
+                    first_passage,
+                ),
+            }
+        };
+    }
+    macro_rules! with_exit {
+        ($P:ty, $N:ty) => {
+            match experiment.shape.exit {
+                ExitKind::None | ExitKind::HalfSpace => with_dim!($P, $N, HalfSpace),
+                ExitKind::Ball => with_dim!($P, $N, Ball),
+            }
+        };
+    }
+    macro_rules! with_noise {
+        ($P:ty) => {
+            match experiment.shape.noise {
+                NoiseKind::Langevin => with_exit!($P, Langevin),
+                NoiseKind::PowerLaw => with_exit!($P, PowerLaw),
+                NoiseKind::PowerLawLoss => with_exit!($P, PowerLawLoss),
+                NoiseKind::AlphaStable => with_exit!($P, AlphaStable),
+            }
+        };
+    }
+    match experiment.shape.potential {
+        PotentialKind::Quadratic => with_noise!(Quadratic),
+        PotentialKind::DoubleWell => with_noise!(DoubleWell),
+        PotentialKind::Barrier => {
+            let noise = experiment.shape.noise;
+            match noise {
+                NoiseKind::Langevin => with_exit_1d!(Barrier, Langevin),
+                NoiseKind::PowerLaw => with_exit_1d!(Barrier, PowerLaw),
+                NoiseKind::PowerLawLoss => with_exit_1d!(Barrier, PowerLawLoss),
+                NoiseKind::AlphaStable => with_exit_1d!(Barrier, AlphaStable),
+            }
+        }
+        PotentialKind::Paper2d => with_noise!(Paper2d),
+    }
+}
+
+fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+    experiment: &'a Experiment,
+    case: &Case,
+    unit: &Unit,
+    isa: Isa,
+    fpt_bins: &FptBins,
+    first_passage: Option<&mut [u32]>,
+) -> Tally {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: `isa` was detected on this CPU by `Isa::detect`.
+        match isa {
+            Isa::Avx512 => unsafe {
+                return unit_avx512::<P, N, E, DIM>(
+                    experiment,
+                    case,
+                    unit,
+                    fpt_bins,
+                    first_passage,
+                );
+            },
+            Isa::Avx2 => unsafe {
+                return unit_avx2::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage);
+            },
+            Isa::Baseline => {}
+        }
+    }
+    let _ = isa;
+    unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2")]
+unsafe fn unit_avx512<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+    experiment: &'a Experiment,
+    case: &Case,
+    unit: &Unit,
+    fpt_bins: &FptBins,
+    first_passage: Option<&mut [u32]>,
+) -> Tally {
+    unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,bmi1,bmi2")]
+unsafe fn unit_avx2<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+    experiment: &'a Experiment,
+    case: &Case,
+    unit: &Unit,
+    fpt_bins: &FptBins,
+    first_passage: Option<&mut [u32]>,
+) -> Tally {
+    unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+}
+
+#[inline(always)]
+fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+    experiment: &'a Experiment,
+    case: &Case,
+    unit: &Unit,
+    fpt_bins: &FptBins,
+    mut first_passage: Option<&mut [u32]>,
+) -> Tally {
+    let params = &case.record;
+    let kernel = CaseKernel {
+        potential: P::new(params, &experiment.data_set),
+        noise: N::new(params),
+        exit: E::new(params),
+        params,
+        dim: experiment.shape.dim,
+        key: StreamKey::new(experiment.seed, case.index, Purpose::Dynamics).0,
+    };
+    let histogram = &experiment.observe.histogram;
+    let dim = experiment.shape.dim;
+    let mut tally = Tally::new(dim, histogram, fpt_bins);
+    simulate(&kernel, unit.start, unit.len, |outcome: Outcome<DIM>| {
+        tally.add(
+            outcome.first_passage,
+            outcome.diverged,
+            outcome.state.iter().take(dim).copied(),
+            histogram,
+            fpt_bins,
+        );
+        if let Some(out) = first_passage.as_deref_mut() {
+            out[(outcome.trajectory - unit.start) as usize] = if outcome.diverged {
+                DIVERGED_MARK
+            } else {
+                outcome.first_passage
+            };
+        }
+    });
+    tally
+}

@@ -1,0 +1,67 @@
+//! Backends run an [`Experiment`] and return one [`Tally`] per case: `cpu`
+//! (rayon, SIMD lanes) and `gpu` (wgpu compute shaders), on the same streams.
+
+pub mod cpu;
+
+use crate::error::{Error, Result};
+use crate::observables::Tally;
+use crate::spec::Experiment;
+use std::time::Duration;
+
+/// Which backend to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// A GPU when one is found, else the CPU backend (with a notice).
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+/// What ran, and what it measured.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// `"cpu"` or `"gpu"`.
+    pub backend: String,
+    /// Adapter or CPU description.
+    pub device: String,
+    pub tallies: Vec<Tally>,
+    /// First-passage step of every trajectory (0 censored, u32::MAX diverged),
+    /// case after case, when the experiment asks for it.
+    pub first_passage: Option<Vec<u32>>,
+    pub wall_time: Duration,
+}
+
+impl RunOutput {
+    /// Trajectory-steps per second over the whole run.
+    pub fn throughput(&self, max_steps: u32) -> f64 {
+        let steps: u64 = self
+            .tallies
+            .iter()
+            .map(|t| t.trajectory_steps(max_steps))
+            .sum();
+        steps as f64 / self.wall_time.as_secs_f64()
+    }
+}
+
+/// Progress callback: called with the number of trajectories just finished.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Run `experiment` on the chosen backend. `notice` receives one-line messages
+/// (e.g. the CPU fallback of `auto`).
+pub fn run(
+    experiment: &Experiment,
+    choice: BackendChoice,
+    progress: Progress<'_>,
+    notice: &mut dyn FnMut(&str),
+) -> Result<RunOutput> {
+    match choice {
+        BackendChoice::Cpu => Ok(cpu::run(experiment, progress)),
+        BackendChoice::Gpu => Err(Error::Gpu(
+            "the GPU backend is not available in this build yet; use --backend cpu".into(),
+        )),
+        BackendChoice::Auto => {
+            notice("no GPU backend available: running on the CPU backend");
+            Ok(cpu::run(experiment, progress))
+        }
+    }
+}

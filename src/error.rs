@@ -1,0 +1,51 @@
+//! The library's error type: each variant is a sentence a user can act on.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The experiment file is not valid TOML or does not match the schema.
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    /// A field has a value outside what is allowed.
+    #[error("invalid value for `{field}`: {value} ({allowed})")]
+    InvalidField {
+        field: String,
+        value: String,
+        allowed: String,
+    },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No usable GPU adapter, or the GPU backend failed.
+    #[error("GPU backend: {0}")]
+    Gpu(String),
+    /// A result file cannot be used for what was asked.
+    #[error("{0}")]
+    Result(String),
+}
+
+impl Error {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl ToString,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Error::InvalidField {
+            field: field.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+
+    /// Errors caused by the user's input (exit code 2 in the CLI).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Error::Parse { .. } | Error::InvalidField { .. })
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

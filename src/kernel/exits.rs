@@ -1,0 +1,64 @@
+//! Exit sets (SPEC §4), tested on lanes after every step. Twin of `shaders/shared/exits.wgsl`.
+
+use super::{Lanes, LANES};
+use crate::spec::CaseParams;
+
+pub trait ExitSet<const DIM: usize>: Copy + Send + Sync {
+    fn new(params: &CaseParams) -> Self;
+    /// Whether each lane's state lies in the exit set.
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES];
+}
+
+/// `normal . x >= threshold`. Experiments without an exit use a zero normal and
+/// an infinite threshold.
+#[derive(Clone, Copy)]
+pub struct HalfSpace {
+    normal: [f32; 8],
+    threshold: f32,
+}
+
+impl<const DIM: usize> ExitSet<DIM> for HalfSpace {
+    fn new(p: &CaseParams) -> Self {
+        HalfSpace {
+            normal: p.exit_vector,
+            threshold: p.exit_scalar[0],
+        }
+    }
+    #[inline(always)]
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES] {
+        let mut projection = [0f32; LANES];
+        for (c, xc) in x.iter().enumerate().take(dim) {
+            for l in 0..LANES {
+                projection[l] += self.normal[c] * xc[l];
+            }
+        }
+        std::array::from_fn(|l| projection[l] >= self.threshold)
+    }
+}
+
+/// `|x - center|^2 >= radius^2`.
+#[derive(Clone, Copy)]
+pub struct Ball {
+    center: [f32; 8],
+    radius_squared: f32,
+}
+
+impl<const DIM: usize> ExitSet<DIM> for Ball {
+    fn new(p: &CaseParams) -> Self {
+        Ball {
+            center: p.exit_vector,
+            radius_squared: p.exit_scalar[0],
+        }
+    }
+    #[inline(always)]
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES] {
+        let mut distance = [0f32; LANES];
+        for (c, xc) in x.iter().enumerate().take(dim) {
+            for l in 0..LANES {
+                let y = xc[l] - self.center[c];
+                distance[l] += y * y;
+            }
+        }
+        std::array::from_fn(|l| distance[l] >= self.radius_squared)
+    }
+}

@@ -1,0 +1,184 @@
+//! The integrator: Euler–Maruyama on [`LANES`] trajectories of one case at a
+//! time, each from its start point to first passage or `max_steps`; a lane
+//! whose trajectory stops takes the next one of the range at the next step
+//! pair, so cost follows the escape times. CPU twin of `shaders/simulate.wgsl`;
+//! random draws follow the layout of [`crate::rng::stream`].
+//!
+//! `DIM` is the array size (1, 2 or [`MAX_DIM`]); `dim <= DIM` coordinates are used.
+
+use super::exits::ExitSet;
+use super::noise::Noise;
+use super::potentials::Potential;
+use super::{Lanes, LANES};
+use crate::rng::samplers::{box_muller, stable};
+use crate::rng::threefry::threefry2x32_20_lanes;
+use crate::spec::CaseParams;
+
+/// A coordinate beyond this magnitude (or not finite) marks the trajectory as diverged.
+pub const DIVERGENCE_BOUND: f32 = 1e9;
+
+/// How one trajectory ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome<const DIM: usize> {
+    pub trajectory: u32,
+    /// First-passage step (1-based); 0 when censored or diverged.
+    pub first_passage: u32,
+    pub diverged: bool,
+    /// State at exit, at divergence, or after `max_steps`.
+    pub state: [f32; DIM],
+}
+
+/// The numbers of one case, as the kernel reads them.
+pub struct CaseKernel<'a, P, N, E> {
+    pub potential: P,
+    pub noise: N,
+    pub exit: E,
+    pub params: &'a CaseParams,
+    pub dim: usize,
+    pub key: [u32; 2],
+}
+
+/// The draws of one step pair: `draws[s][c]` for step `2 pair + s`, coordinate `c`;
+/// `pair` differs per lane.
+#[inline(always)]
+fn draw_pair<N: Noise, const DIM: usize>(
+    noise: &N,
+    trajectory: &[u32; LANES],
+    pair: &[u32; LANES],
+    dim: usize,
+    key: [u32; 2],
+    draws: &mut [[Lanes; DIM]; 2],
+) {
+    let d = dim as u32;
+    if N::STABLE {
+        let law = noise.stable_law();
+        for s in 0..2u32 {
+            for c in 0..d {
+                let block: [u32; LANES] = std::array::from_fn(|l| (2 * pair[l] + s) * d + c);
+                let (w0, w1) = threefry2x32_20_lanes(trajectory, &block, key);
+                let out = &mut draws[s as usize][c as usize];
+                for l in 0..LANES {
+                    out[l] = stable(w0[l], w1[l], &law);
+                }
+            }
+        }
+    } else {
+        for i in 0..d {
+            let block: [u32; LANES] = std::array::from_fn(|l| pair[l] * d + i);
+            let (w0, w1) = threefry2x32_20_lanes(trajectory, &block, key);
+            let mut z0 = [0f32; LANES];
+            let mut z1 = [0f32; LANES];
+            for l in 0..LANES {
+                (z0[l], z1[l]) = box_muller(w0[l], w1[l]);
+            }
+            let (j0, j1) = (2 * i, 2 * i + 1);
+            draws[(j0 / d) as usize][(j0 % d) as usize] = z0;
+            draws[(j1 / d) as usize][(j1 % d) as usize] = z1;
+        }
+    }
+}
+
+/// Simulate trajectories `first .. first + count` of one case, calling `done`
+/// once per trajectory (in no particular order).
+#[inline(always)]
+pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+    case: &CaseKernel<'_, P, N, E>,
+    first: u32,
+    count: u32,
+    mut done: impl FnMut(Outcome<DIM>),
+) {
+    let params = case.params;
+    let dim = case.dim.min(DIM);
+    let max_steps = params.max_steps;
+    let end = first + count;
+    let mut next = first;
+
+    let mut x = [[0f32; LANES]; DIM];
+    let mut trajectory = [0u32; LANES];
+    let mut steps = [0u32; LANES];
+    let mut live = [false; LANES];
+    let mut first_passage = [0u32; LANES];
+    let mut diverged = [false; LANES];
+    for l in 0..LANES {
+        if next < end {
+            trajectory[l] = next;
+            live[l] = true;
+            next += 1;
+        }
+    }
+    for xc in x.iter_mut().take(dim).enumerate() {
+        *xc.1 = [params.start[xc.0]; LANES];
+    }
+
+    let mut draws = [[[0f32; LANES]; DIM]; 2];
+    let mut gradient = [[0f32; LANES]; DIM];
+    while live.iter().any(|&v| v) {
+        let pair: [u32; LANES] = std::array::from_fn(|l| steps[l] / 2);
+        draw_pair(&case.noise, &trajectory, &pair, dim, case.key, &mut draws);
+        let mut running: [bool; LANES] = std::array::from_fn(|l| live[l] && steps[l] < max_steps);
+        for draw in &draws {
+            for c in 0..dim {
+                case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
+            }
+            let mut loss = [0f32; LANES];
+            if N::USES_LOSS {
+                for (c, xc) in x.iter().enumerate().take(dim) {
+                    case.potential.value_lanes(c, xc, &mut loss);
+                }
+            }
+            for c in 0..dim {
+                for l in 0..LANES {
+                    let old = x[c][l];
+                    let new = case.noise.step(
+                        old,
+                        gradient[c][l],
+                        loss[l],
+                        params.dt,
+                        params.alpha,
+                        draw[c][l],
+                    );
+                    x[c][l] = if running[l] { new } else { old };
+                }
+            }
+            let left = case.exit.contains(&x, dim);
+            let mut bounded = [true; LANES];
+            for xc in x.iter().take(dim) {
+                for l in 0..LANES {
+                    bounded[l] &= xc[l].abs() <= DIVERGENCE_BOUND;
+                }
+            }
+            for l in 0..LANES {
+                let stepped = running[l];
+                steps[l] += stepped as u32;
+                let blew_up = stepped && !bounded[l];
+                let escaped = stepped && bounded[l] && left[l];
+                diverged[l] |= blew_up;
+                first_passage[l] = if escaped { steps[l] } else { first_passage[l] };
+                running[l] = stepped && !blew_up && !escaped && steps[l] < max_steps;
+            }
+        }
+        // Lanes that stopped during this pair hand over their trajectory.
+        for l in 0..LANES {
+            if live[l] && !running[l] {
+                done(Outcome {
+                    trajectory: trajectory[l],
+                    first_passage: first_passage[l],
+                    diverged: diverged[l],
+                    state: std::array::from_fn(|c| x[c][l]),
+                });
+                if next < end {
+                    trajectory[l] = next;
+                    next += 1;
+                    steps[l] = 0;
+                    first_passage[l] = 0;
+                    diverged[l] = false;
+                    for (c, xc) in x.iter_mut().enumerate().take(dim) {
+                        xc[l] = params.start[c];
+                    }
+                } else {
+                    live[l] = false;
+                }
+            }
+        }
+    }
+}

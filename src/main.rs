@@ -1,0 +1,166 @@
+//! The `kramers` command line: parse, build a spec, call the library, write the report.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use kramers::backend::{self, BackendChoice};
+use kramers::report::{npy::npy_u32, write_atomic, RunResult};
+use kramers::spec::{Experiment, FptFormat};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kramers",
+    version,
+    about = "Batched SDE ensembles: escape times and stationary laws, on GPU or CPU"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate every case of an experiment file; write result.json and cases.csv.
+    Run {
+        /// Experiment file (TOML); see README "Experiment files".
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Output directory.
+        #[arg(long, default_value = "kramers-out")]
+        out: PathBuf,
+        /// Override the file's seed (0 to 4294967295).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the trajectories per case.
+        #[arg(long)]
+        trajectories: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            let bad_input = error
+                .downcast_ref::<kramers::Error>()
+                .is_some_and(kramers::Error::is_bad_input);
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            file,
+            backend,
+            out,
+            seed,
+            trajectories,
+        } => run(&file, backend, &out, seed, trajectories),
+    }
+}
+
+/// A progress bar on stderr for `total` trajectories (hidden when stderr is not a terminal).
+fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} trajectories, eta {eta}")
+            .expect("valid template"),
+    );
+    bar
+}
+
+fn run(
+    file: &Path,
+    choice: BackendChoice,
+    out: &Path,
+    seed: Option<u64>,
+    trajectories: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut experiment = Experiment::from_path(file)?;
+    if let Some(seed) = seed {
+        experiment = experiment.with_seed(seed)?;
+    }
+    if let Some(n) = trajectories {
+        experiment = experiment.with_trajectories(n)?;
+    }
+    let bar = progress_bar(experiment.total_trajectories());
+    let output = backend::run(&experiment, choice, &|n| bar.inc(n), &mut |notice| {
+        eprintln!("note: {notice}")
+    })?;
+    bar.finish_and_clear();
+
+    let result = RunResult::new(&experiment, &output, std::env::args().collect());
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    if let (Some(format), Some(fpt)) = (experiment.observe.fpt_file, &output.first_passage) {
+        let (name, bytes) = match format {
+            FptFormat::Npy => (
+                "first_passage.npy",
+                npy_u32(
+                    &[experiment.cases.len(), experiment.trajectories as usize],
+                    fpt,
+                ),
+            ),
+            FptFormat::RawU32 => (
+                "first_passage.u32",
+                fpt.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ),
+        };
+        write_atomic(&out.join(name), &bytes)?;
+    }
+    write_atomic(&out.join("cases.csv"), result.to_csv().as_bytes())?;
+    write_atomic(&out.join("result.json"), result.to_json().as_bytes())?;
+    print_summary(&result);
+    println!("wrote {}", out.join("result.json").display());
+    Ok(())
+}
+
+fn print_summary(result: &RunResult) {
+    println!(
+        "{}: {} cases x {} trajectories on {} ({}), {:.2} s, {:.3e} trajectory-steps/s",
+        result.name,
+        result.cases.len(),
+        result.trajectories,
+        result.backend,
+        result.device,
+        result.run.wall_time_s,
+        result.run.trajectory_steps_per_s
+    );
+    println!(
+        "{:>5}  {:<40} {:>9} {:>9} {:>24} {:>12}",
+        "case", "parameters", "escaped", "censored", "MFPT (95% CI)", "rate"
+    );
+    for case in &result.cases {
+        let params: Vec<String> = case
+            .params
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    k.rsplit('.').next().unwrap_or(k),
+                    v.to_string().trim_matches('"')
+                )
+            })
+            .collect();
+        let mfpt = match (case.fpt.mean, case.fpt.ci95) {
+            (Some(m), Some([lo, hi])) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+            (Some(m), None) => format!("{m:.4}"),
+            _ => "censored".to_string(),
+        };
+        println!(
+            "{:>5}  {:<40} {:>9} {:>9} {:>24} {:>12.4e}",
+            case.index,
+            params.join(" "),
+            case.fpt.escaped,
+            case.fpt.censored,
+            mfpt,
+            case.fpt.rate
+        );
+    }
+}

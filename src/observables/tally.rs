@@ -1,0 +1,166 @@
+//! The per-case tally: integer sums that merge exactly.
+
+use super::FptBins;
+use crate::spec::HistogramSpec;
+
+/// Fixed-point scale of the moment sums: values are rounded to multiples of 2^-32.
+const MOMENT_SCALE: f64 = 4_294_967_296.0;
+
+/// Counts of one coordinate in fixed bins, plus what fell outside.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    pub counts: Vec<u64>,
+    pub below: u64,
+    pub above: u64,
+}
+
+impl Histogram {
+    pub fn new(bins: usize) -> Self {
+        Histogram {
+            counts: vec![0; bins],
+            below: 0,
+            above: 0,
+        }
+    }
+
+    /// Bin `x` (f32, as the kernels hold it) into `spec`'s range: `[lo, hi)` by
+    /// `floor((x - lo) / width)` in f64.
+    pub fn add(&mut self, spec: &HistogramSpec, x: f32) {
+        let position = (x as f64 - spec.lo) / (spec.hi - spec.lo) * spec.bins as f64;
+        if position < 0.0 {
+            self.below += 1;
+        } else if position >= spec.bins as f64 {
+            self.above += 1;
+        } else {
+            self.counts[position as usize] += 1;
+        }
+    }
+
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.below += other.below;
+        self.above += other.above;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum::<u64>() + self.below + self.above
+    }
+}
+
+/// Everything measured on the trajectories of one case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tally {
+    pub trajectories: u64,
+    pub escaped: u64,
+    pub censored: u64,
+    /// Non-finite or beyond the divergence bound: excluded from all statistics.
+    pub diverged: u64,
+    /// Exact sum of first-passage steps over escaped trajectories.
+    pub steps_sum: u64,
+    pub steps_squared_sum: u128,
+    pub fpt_histogram: Vec<u64>,
+    /// Per coordinate, sum of the final value and of its square, in units of 2^-32.
+    pub final_sum: Vec<i128>,
+    pub final_squared_sum: Vec<i128>,
+    /// Per coordinate, histogram of final values of non-diverged trajectories.
+    pub histograms: Vec<Histogram>,
+}
+
+impl Tally {
+    pub fn new(dim: usize, histogram: &HistogramSpec, fpt_bins: &FptBins) -> Self {
+        Tally {
+            trajectories: 0,
+            escaped: 0,
+            censored: 0,
+            diverged: 0,
+            steps_sum: 0,
+            steps_squared_sum: 0,
+            fpt_histogram: vec![0; fpt_bins.bins()],
+            final_sum: vec![0; dim],
+            final_squared_sum: vec![0; dim],
+            histograms: vec![Histogram::new(histogram.bins); dim],
+        }
+    }
+
+    /// Record one trajectory: `first_passage` 0 = censored.
+    pub fn add(
+        &mut self,
+        first_passage: u32,
+        diverged: bool,
+        state: impl Iterator<Item = f32>,
+        histogram: &HistogramSpec,
+        fpt_bins: &FptBins,
+    ) {
+        self.trajectories += 1;
+        if diverged {
+            self.diverged += 1;
+            return;
+        }
+        if first_passage > 0 {
+            self.escaped += 1;
+            self.steps_sum += first_passage as u64;
+            self.steps_squared_sum += (first_passage as u128) * (first_passage as u128);
+            self.fpt_histogram[fpt_bins.bin(first_passage)] += 1;
+        } else {
+            self.censored += 1;
+        }
+        for (c, x) in state.enumerate() {
+            let x = x as f64;
+            self.final_sum[c] += (x * MOMENT_SCALE).round() as i128;
+            self.final_squared_sum[c] += (x * x * MOMENT_SCALE).round() as i128;
+            self.histograms[c].add(histogram, x as f32);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.trajectories += other.trajectories;
+        self.escaped += other.escaped;
+        self.censored += other.censored;
+        self.diverged += other.diverged;
+        self.steps_sum += other.steps_sum;
+        self.steps_squared_sum += other.steps_squared_sum;
+        for (a, b) in self.fpt_histogram.iter_mut().zip(&other.fpt_histogram) {
+            *a += b;
+        }
+        for c in 0..self.final_sum.len() {
+            self.final_sum[c] += other.final_sum[c];
+            self.final_squared_sum[c] += other.final_squared_sum[c];
+            self.histograms[c].merge(&other.histograms[c]);
+        }
+    }
+
+    /// Trajectory-steps simulated: each escaped trajectory to its first
+    /// passage, each censored one to `max_steps` (the throughput numerator).
+    pub fn trajectory_steps(&self, max_steps: u32) -> u64 {
+        self.steps_sum + self.censored * max_steps as u64
+    }
+
+    /// Non-diverged trajectories: the sample of the final-state statistics.
+    pub fn finite(&self) -> u64 {
+        self.escaped + self.censored
+    }
+
+    /// Mean of the final state per coordinate.
+    pub fn final_mean(&self) -> Vec<f64> {
+        let n = self.finite() as f64;
+        self.final_sum
+            .iter()
+            .map(|&s| s as f64 / MOMENT_SCALE / n)
+            .collect()
+    }
+
+    /// Unbiased variance of the final state per coordinate.
+    pub fn final_variance(&self) -> Vec<f64> {
+        let n = self.finite() as f64;
+        self.final_sum
+            .iter()
+            .zip(&self.final_squared_sum)
+            .map(|(&s, &q)| {
+                let mean = s as f64 / MOMENT_SCALE / n;
+                (q as f64 / MOMENT_SCALE - n * mean * mean) / (n - 1.0)
+            })
+            .collect()
+    }
+}

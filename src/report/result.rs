@@ -1,0 +1,239 @@
+//! The JSON contract of a run (`result.json`) and its one-row-per-case CSV.
+//! Times are in time units (steps x dt). Everything except the `run` object
+//! (wall time, threads, throughput, command line) is a deterministic function
+//! of the experiment file and the seed.
+
+use crate::analysis::escape::{escape_stats, EscapeStats};
+use crate::backend::RunOutput;
+use crate::observables::{FptBins, Tally};
+use crate::spec::{Experiment, ParamValue};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunResult {
+    pub kramers_version: String,
+    pub name: String,
+    pub backend: String,
+    pub device: String,
+    pub seed: u32,
+    pub max_steps: u32,
+    pub trajectories: u32,
+    pub dim: usize,
+    pub potential: String,
+    pub noise: String,
+    pub cases: Vec<CaseResult>,
+    /// Provenance that differs from run to run.
+    pub run: RunInfo,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    pub wall_time_s: f64,
+    pub threads: usize,
+    pub trajectory_steps_per_s: f64,
+    pub command_line: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CaseResult {
+    pub index: u32,
+    pub params: serde_json::Map<String, serde_json::Value>,
+    pub dt: f64,
+    pub trajectories: u64,
+    pub diverged: u64,
+    pub fpt: FptResult,
+    #[serde(rename = "final")]
+    pub final_state: FinalResult,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FptResult {
+    pub escaped: u64,
+    pub censored: u64,
+    /// Mean first-passage time; null when some trajectory was censored.
+    pub mean: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub rate: f64,
+    pub rate_ci95: [f64; 2],
+    pub steps_sum: u64,
+    /// Log-binned first-passage times: `edges` in time units, `counts` per bin.
+    pub histogram: BinnedCounts,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BinnedCounts {
+    pub edges: Vec<f64>,
+    pub counts: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FinalResult {
+    /// Per coordinate, over non-diverged trajectories (state at exit or at `max_steps`).
+    pub mean: Vec<f64>,
+    pub variance: Vec<f64>,
+    pub histogram: Vec<HistogramResult>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HistogramResult {
+    pub edges: Vec<f64>,
+    pub counts: Vec<u64>,
+    pub below: u64,
+    pub above: u64,
+}
+
+fn param_json(value: &ParamValue) -> serde_json::Value {
+    match value {
+        ParamValue::Number(v) => serde_json::json!(v),
+        ParamValue::Text(s) => serde_json::json!(s),
+    }
+}
+
+impl CaseResult {
+    pub fn new(experiment: &Experiment, case_index: usize, tally: &Tally) -> Self {
+        let case = &experiment.cases[case_index];
+        let dt = case.model.dt;
+        let stats: EscapeStats = escape_stats(tally, dt, experiment.max_steps);
+        let bins = FptBins::new(experiment.max_steps);
+        let spec = &experiment.observe.histogram;
+        let edges: Vec<f64> = (0..=spec.bins)
+            .map(|i| spec.lo + (spec.hi - spec.lo) * i as f64 / spec.bins as f64)
+            .collect();
+        CaseResult {
+            index: case.index,
+            params: case
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), param_json(v)))
+                .collect(),
+            dt,
+            trajectories: tally.trajectories,
+            diverged: tally.diverged,
+            fpt: FptResult {
+                escaped: stats.escaped,
+                censored: stats.censored,
+                mean: stats.mean,
+                ci95: stats.mean_ci95,
+                rate: stats.rate,
+                rate_ci95: stats.rate_ci95,
+                steps_sum: stats.steps_sum,
+                histogram: BinnedCounts {
+                    edges: bins.edges.iter().map(|&e| e as f64 * dt).collect(),
+                    counts: tally.fpt_histogram.clone(),
+                },
+            },
+            final_state: FinalResult {
+                mean: tally.final_mean(),
+                variance: tally.final_variance(),
+                histogram: tally
+                    .histograms
+                    .iter()
+                    .map(|h| HistogramResult {
+                        edges: edges.clone(),
+                        counts: h.counts.clone(),
+                        below: h.below,
+                        above: h.above,
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl RunResult {
+    pub fn new(experiment: &Experiment, output: &RunOutput, command_line: Vec<String>) -> Self {
+        RunResult {
+            kramers_version: env!("CARGO_PKG_VERSION").to_string(),
+            name: experiment.name.clone(),
+            backend: output.backend.clone(),
+            device: output.device.clone(),
+            seed: experiment.seed,
+            max_steps: experiment.max_steps,
+            trajectories: experiment.trajectories,
+            dim: experiment.shape.dim,
+            potential: format!("{:?}", experiment.shape.potential),
+            noise: format!("{:?}", experiment.shape.noise),
+            cases: output
+                .tallies
+                .iter()
+                .enumerate()
+                .map(|(i, t)| CaseResult::new(experiment, i, t))
+                .collect(),
+            run: RunInfo {
+                wall_time_s: output.wall_time.as_secs_f64(),
+                threads: rayon::current_num_threads(),
+                trajectory_steps_per_s: output.throughput(experiment.max_steps),
+                command_line,
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("serializable");
+        text.push('\n');
+        text
+    }
+
+    /// One row per case: parameters, escape statistics, final moments.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let param_names: Vec<String> = self
+            .cases
+            .first()
+            .map(|c| c.params.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut header: Vec<String> = vec!["case".into()];
+        header.extend(param_names.iter().cloned());
+        header.extend(
+            [
+                "trajectories",
+                "escaped",
+                "censored",
+                "diverged",
+                "mfpt",
+                "mfpt_ci95_lo",
+                "mfpt_ci95_hi",
+                "rate",
+                "rate_ci95_lo",
+                "rate_ci95_hi",
+                "steps_sum",
+            ]
+            .map(String::from),
+        );
+        for c in 0..self.dim {
+            header.push(format!("final_mean_{c}"));
+            header.push(format!("final_variance_{c}"));
+        }
+        writer.write_record(&header).expect("in-memory csv");
+        let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        for case in &self.cases {
+            let mut row = vec![case.index.to_string()];
+            for name in &param_names {
+                row.push(match &case.params[name] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+            }
+            let f = &case.fpt;
+            row.extend([
+                case.trajectories.to_string(),
+                f.escaped.to_string(),
+                f.censored.to_string(),
+                case.diverged.to_string(),
+                opt(f.mean),
+                opt(f.ci95.map(|c| c[0])),
+                opt(f.ci95.map(|c| c[1])),
+                f.rate.to_string(),
+                f.rate_ci95[0].to_string(),
+                f.rate_ci95[1].to_string(),
+                f.steps_sum.to_string(),
+            ]);
+            for c in 0..self.dim {
+                row.push(case.final_state.mean[c].to_string());
+                row.push(case.final_state.variance[c].to_string());
+            }
+            writer.write_record(&row).expect("in-memory csv");
+        }
+        String::from_utf8(writer.into_inner().expect("in-memory csv")).expect("utf-8")
+    }
+}

@@ -1,0 +1,33 @@
+//! The layout of every random stream (SPEC §6), shared with the WGSL kernels.
+//!
+//! Key `[seed, case | purpose << 30]`, counter `[trajectory, block]`, where
+//! `trajectory` is the index within its case. Gaussian noise: normal number
+//! `j = step * dim + coordinate` of a trajectory is half `j & 1` (cos, sin) of the
+//! Box–Muller pair from block `j >> 1`. Alpha-stable noise: draw
+//! `step * dim + coordinate` takes one whole block. Nothing depends on threads,
+//! chunks, workgroups, shards or devices.
+
+/// What a stream is used for; each purpose has its own key space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The SDE noise (or minibatch indices).
+    Dynamics = 0,
+    /// Uniforms of the Brownian-bridge exit correction.
+    Bridge = 1,
+    /// The finite data set of `paper-2d` / `sgd` (drawn once per case).
+    DataSet = 2,
+}
+
+/// Largest number of cases in one experiment (the case index shares a key word with the purpose).
+pub const MAX_CASES: u32 = 1 << 30;
+
+/// The Threefry key of one (seed, case, purpose) stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamKey(pub [u32; 2]);
+
+impl StreamKey {
+    pub fn new(seed: u32, case: u32, purpose: Purpose) -> Self {
+        debug_assert!(case < MAX_CASES);
+        StreamKey([seed, case | ((purpose as u32) << 30)])
+    }
+}

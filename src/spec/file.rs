@@ -1,0 +1,105 @@
+//! The experiment file as written (TOML, serde), before validation.
+//! Field names here are the documented file format (README, "Experiment files").
+
+use super::sweep::{StringSweep, Sweep};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    pub name: Option<String>,
+    pub seed: Option<i64>,
+    pub dt: Sweep,
+    pub max_steps: i64,
+    pub trajectories: i64,
+    pub dim: Option<i64>,
+    /// The start point, the same value in every coordinate (sweepable).
+    pub start: Option<Sweep>,
+    /// The start point as a vector of `dim` coordinates (not sweepable).
+    pub start_point: Option<Vec<f64>>,
+    pub potential: PotentialFile,
+    pub noise: NoiseFile,
+    pub exit: Option<ExitFile>,
+    pub observe: Option<ObserveFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PotentialFile {
+    Quadratic {
+        curvature: Sweep,
+        center: Option<Sweep>,
+    },
+    DoubleWell {
+        height: Sweep,
+        half_width: Option<Sweep>,
+    },
+    Barrier {
+        curvature_min: Sweep,
+        curvature_top: Sweep,
+        height: Sweep,
+        minimum: Option<Sweep>,
+    },
+    #[serde(rename = "paper-2d")]
+    Paper2d {
+        data_size: Option<i64>,
+        data_variance: Option<f64>,
+        scale: Option<Sweep>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum NoiseFile {
+    Langevin {
+        d0: Sweep,
+        interpretation: Option<StringSweep>,
+    },
+    PowerLaw {
+        d0: Sweep,
+        d2: Sweep,
+        rho: Option<Sweep>,
+        center: Option<Sweep>,
+        interpretation: Option<StringSweep>,
+    },
+    PowerLawLoss {
+        d0: Sweep,
+        k: Sweep,
+        interpretation: Option<StringSweep>,
+    },
+    AlphaStable {
+        index: Sweep,
+        sigma: Sweep,
+        beta: Option<Sweep>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ExitFile {
+    None,
+    Top,
+    HalfSpace {
+        normal: Vec<f64>,
+        threshold: Sweep,
+    },
+    Ball {
+        center: Option<Vec<f64>>,
+        radius: Sweep,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObserveFile {
+    pub histogram: Option<HistogramFile>,
+    /// Write every trajectory's first-passage step: `"npy"` or `"u32"`.
+    pub fpt_file: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistogramFile {
+    pub range: Vec<f64>,
+    pub bins: i64,
+}

@@ -1,0 +1,861 @@
+//! Experiment specifications: parse a TOML experiment file, validate every
+//! field (errors name the field, the value and what is allowed) and expand
+//! swept parameters into the cartesian product of cases.
+
+mod file;
+pub mod model;
+mod sweep;
+
+pub use model::{
+    CaseModel, CaseParams, ExitKind, ExitParams, Interpretation, KernelShape, NoiseKind,
+    NoiseParams, PotentialKind, PotentialParams, MAX_DIM,
+};
+
+use crate::error::{Error, Result};
+use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
+use file::{ExitFile, ExperimentFile, NoiseFile, PotentialFile};
+use serde::Serialize;
+use std::path::Path;
+use sweep::Sweep;
+
+/// Largest step limit: first-passage steps are u32 and every step's draws
+/// must have their own Threefry block index (SPEC §6 layout).
+pub const MAX_STEPS_LIMIT: u64 = 1_000_000_000;
+/// Largest number of trajectories per case (the index is one counter word).
+pub const MAX_TRAJECTORIES: u64 = u32::MAX as u64;
+/// Largest number of histogram bins per coordinate.
+pub const MAX_BINS: i64 = 1 << 20;
+/// Largest data set of `paper-2d`.
+pub const MAX_DATA_SIZE: i64 = 4096;
+
+/// A value in a case's parameter table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Number(f64),
+    Text(String),
+}
+
+/// One parameter case of a batch.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub index: u32,
+    /// The value of every scalar parameter, swept or not, by dotted field name.
+    pub params: Vec<(String, ParamValue)>,
+    pub model: CaseModel,
+    pub record: CaseParams,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FptFormat {
+    /// NumPy `.npy`, `<u4`, shape (cases, trajectories).
+    Npy,
+    /// Raw little-endian u32, case after case.
+    RawU32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HistogramSpec {
+    pub lo: f64,
+    pub hi: f64,
+    pub bins: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observe {
+    pub histogram: HistogramSpec,
+    pub fpt_file: Option<FptFormat>,
+}
+
+/// A validated experiment: one kernel shape, many numeric cases.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub name: String,
+    pub seed: u32,
+    pub max_steps: u32,
+    /// Trajectories per case.
+    pub trajectories: u32,
+    pub shape: KernelShape,
+    pub observe: Observe,
+    pub cases: Vec<Case>,
+    /// `paper-2d` data set, coordinate-major (`data[c * n + i]`); empty otherwise.
+    pub data_set: Vec<f32>,
+    /// Variance of the `paper-2d` data points.
+    pub data_variance: f64,
+}
+
+impl Experiment {
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parse and validate; `origin` names the source in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        let file: ExperimentFile = toml::from_str(text).map_err(|e| Error::Parse {
+            path: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        build(file)
+    }
+
+    /// Number of threefry blocks one step of one trajectory consumes (SPEC §6 layout).
+    pub fn blocks_per_step(&self) -> f64 {
+        match self.shape.noise {
+            NoiseKind::AlphaStable => self.shape.dim as f64,
+            _ => self.shape.dim as f64 / 2.0,
+        }
+    }
+
+    pub fn total_trajectories(&self) -> u64 {
+        self.trajectories as u64 * self.cases.len() as u64
+    }
+
+    /// Override the seed (CLI `--seed`), re-validating.
+    pub fn with_seed(mut self, seed: u64) -> Result<Self> {
+        self.seed = check_seed(seed as i64)?;
+        if self.shape.potential == PotentialKind::Paper2d {
+            let n = self.data_set.len() / 2;
+            let variance = self.data_variance;
+            self.data_set = paper_data_set(self.seed, n, variance);
+        }
+        Ok(self)
+    }
+
+    /// Override trajectories per case (CLI `--trajectories`).
+    pub fn with_trajectories(mut self, trajectories: u64) -> Result<Self> {
+        self.trajectories = check_trajectories(trajectories as i64)?;
+        Ok(self)
+    }
+}
+
+fn check_seed(seed: i64) -> Result<u32> {
+    u32::try_from(seed).map_err(|_| Error::invalid("seed", seed, "an integer from 0 to 4294967295"))
+}
+
+fn check_trajectories(n: i64) -> Result<u32> {
+    if n < 1 || n as u64 > MAX_TRAJECTORIES {
+        return Err(Error::invalid(
+            "trajectories",
+            n,
+            format!("an integer from 1 to {MAX_TRAJECTORIES} (trajectories per case)"),
+        ));
+    }
+    Ok(n as u32)
+}
+
+/// The `paper-2d` data points `x_i ~ N(0, variance I_2)` from the data-set stream.
+pub fn paper_data_set(seed: u32, n: usize, variance: f64) -> Vec<f32> {
+    let key = StreamKey::new(seed, 0, Purpose::DataSet).0;
+    let sd = variance.sqrt() as f32;
+    let mut data = vec![0f32; 2 * n];
+    for i in 0..n {
+        let [w0, w1] = threefry2x32_20([i as u32, 0], key);
+        let (z0, z1) = box_muller(w0, w1);
+        data[i] = sd * z0;
+        data[n + i] = sd * z1;
+    }
+    data
+}
+
+/// The swept axes of a batch, in declaration order; the last varies fastest.
+#[derive(Default)]
+struct Axes {
+    names: Vec<String>,
+    values: Vec<Vec<ParamValue>>,
+}
+
+#[derive(Clone, Copy)]
+struct Axis(usize);
+
+impl Axes {
+    /// Register a numeric axis after checking each value with `valid`.
+    fn number(
+        &mut self,
+        field: &str,
+        sweep: &Sweep,
+        valid: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> Result<Axis> {
+        if sweep.0.is_empty() {
+            return Err(Error::invalid(
+                field,
+                "[]",
+                format!("an empty list; give {allowed}"),
+            ));
+        }
+        for &v in &sweep.0 {
+            if !v.is_finite() || !valid(v) {
+                return Err(Error::invalid(field, v, allowed));
+            }
+        }
+        self.names.push(field.to_string());
+        self.values
+            .push(sweep.0.iter().map(|&v| ParamValue::Number(v)).collect());
+        Ok(Axis(self.names.len() - 1))
+    }
+
+    fn text(&mut self, field: &str, values: Vec<String>) -> Axis {
+        self.names.push(field.to_string());
+        self.values
+            .push(values.into_iter().map(ParamValue::Text).collect());
+        Axis(self.names.len() - 1)
+    }
+
+    fn count(&self) -> u64 {
+        self.values.iter().map(|v| v.len() as u64).product()
+    }
+
+    /// The combination with flat index `flat`.
+    fn combination(&self, mut flat: u64) -> Vec<usize> {
+        let mut picks = vec![0; self.values.len()];
+        for (pick, values) in picks.iter_mut().zip(&self.values).rev() {
+            *pick = (flat % values.len() as u64) as usize;
+            flat /= values.len() as u64;
+        }
+        picks
+    }
+}
+
+struct Combination<'a> {
+    axes: &'a Axes,
+    picks: Vec<usize>,
+}
+
+impl Combination<'_> {
+    fn number(&self, axis: Axis) -> f64 {
+        match &self.axes.values[axis.0][self.picks[axis.0]] {
+            ParamValue::Number(v) => *v,
+            ParamValue::Text(_) => unreachable!("numeric axis"),
+        }
+    }
+    fn text(&self, axis: Axis) -> &str {
+        match &self.axes.values[axis.0][self.picks[axis.0]] {
+            ParamValue::Text(v) => v,
+            ParamValue::Number(_) => unreachable!("text axis"),
+        }
+    }
+    fn params(&self) -> Vec<(String, ParamValue)> {
+        self.axes
+            .names
+            .iter()
+            .zip(&self.picks)
+            .zip(&self.axes.values)
+            .map(|((name, &pick), values)| (name.clone(), values[pick].clone()))
+            .collect()
+    }
+}
+
+fn positive(v: f64) -> bool {
+    v > 0.0
+}
+fn non_negative(v: f64) -> bool {
+    v >= 0.0
+}
+fn any(_: f64) -> bool {
+    true
+}
+
+enum PotentialAxes {
+    Quadratic {
+        curvature: Axis,
+        center: Axis,
+    },
+    DoubleWell {
+        height: Axis,
+        half_width: Axis,
+    },
+    Barrier {
+        ha: Axis,
+        hb: Axis,
+        height: Axis,
+        minimum: Axis,
+    },
+    Paper2d {
+        scale: Axis,
+    },
+}
+
+enum NoiseAxes {
+    Langevin {
+        d0: Axis,
+    },
+    PowerLaw {
+        d0: Axis,
+        d2: Axis,
+        rho: Axis,
+        center: Option<Axis>,
+    },
+    PowerLawLoss {
+        d0: Axis,
+        k: Axis,
+    },
+    AlphaStable {
+        index: Axis,
+        sigma: Axis,
+        beta: Axis,
+    },
+}
+
+enum ExitAxes {
+    None,
+    Top,
+    HalfSpace {
+        normal: Vec<f64>,
+        threshold: Axis,
+    },
+    Ball {
+        center: Option<Vec<f64>>,
+        radius: Axis,
+    },
+}
+
+fn interpretation_axis(axes: &mut Axes, given: Option<&sweep::StringSweep>) -> Result<Axis> {
+    let values = given
+        .map(|s| s.values())
+        .unwrap_or_else(|| vec!["ito".to_string()]);
+    if values.is_empty() {
+        return Err(Error::invalid(
+            "noise.interpretation",
+            "[]",
+            "an empty list; give \"ito\", \"stratonovich\" or \"anti-ito\"",
+        ));
+    }
+    for v in &values {
+        if Interpretation::parse(v).is_none() {
+            return Err(Error::invalid(
+                "noise.interpretation",
+                format!("{v:?}"),
+                "one of \"ito\", \"stratonovich\", \"anti-ito\"",
+            ));
+        }
+    }
+    Ok(axes.text("noise.interpretation", values))
+}
+
+fn vector_field(field: &str, v: &[f64], dim: usize) -> Result<Vec<f64>> {
+    if v.len() != dim {
+        return Err(Error::invalid(
+            field,
+            format!("{v:?}"),
+            format!("a list of {dim} numbers, one per coordinate (dim = {dim})"),
+        ));
+    }
+    if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+        return Err(Error::invalid(field, bad, "finite numbers"));
+    }
+    Ok(v.to_vec())
+}
+
+fn build(file: ExperimentFile) -> Result<Experiment> {
+    let name = file
+        .name
+        .clone()
+        .unwrap_or_else(|| "experiment".to_string());
+    let seed = check_seed(file.seed.unwrap_or(0))?;
+    let trajectories = check_trajectories(file.trajectories)?;
+
+    let dim_default = match file.potential {
+        PotentialFile::Paper2d { .. } => 2,
+        _ => 1,
+    };
+    let dim = file.dim.unwrap_or(dim_default);
+    if !(1..=MAX_DIM as i64).contains(&dim) {
+        return Err(Error::invalid(
+            "dim",
+            dim,
+            format!("an integer from 1 to {MAX_DIM}"),
+        ));
+    }
+    let dim = dim as usize;
+
+    let mut axes = Axes::default();
+    let dt = axes.number("dt", &file.dt, positive, "a number > 0")?;
+
+    let (potential_kind, potential_axes, data_size, data_variance) = match &file.potential {
+        PotentialFile::Quadratic { curvature, center } => (
+            PotentialKind::Quadratic,
+            PotentialAxes::Quadratic {
+                curvature: axes.number(
+                    "potential.curvature",
+                    curvature,
+                    positive,
+                    "a number > 0",
+                )?,
+                center: axes.number(
+                    "potential.center",
+                    center.as_ref().unwrap_or(&Sweep::one(0.0)),
+                    any,
+                    "a finite number",
+                )?,
+            },
+            0,
+            0.0,
+        ),
+        PotentialFile::DoubleWell { height, half_width } => (
+            PotentialKind::DoubleWell,
+            PotentialAxes::DoubleWell {
+                height: axes.number("potential.height", height, positive, "a number > 0")?,
+                half_width: axes.number(
+                    "potential.half_width",
+                    half_width.as_ref().unwrap_or(&Sweep::one(1.0)),
+                    positive,
+                    "a number > 0",
+                )?,
+            },
+            0,
+            0.0,
+        ),
+        PotentialFile::Barrier {
+            curvature_min,
+            curvature_top,
+            height,
+            minimum,
+        } => {
+            if dim != 1 {
+                return Err(Error::invalid(
+                    "dim",
+                    dim,
+                    "1 for potential.kind = \"barrier\"",
+                ));
+            }
+            (
+                PotentialKind::Barrier,
+                PotentialAxes::Barrier {
+                    ha: axes.number(
+                        "potential.curvature_min",
+                        curvature_min,
+                        positive,
+                        "a number > 0",
+                    )?,
+                    hb: axes.number(
+                        "potential.curvature_top",
+                        curvature_top,
+                        positive,
+                        "a number > 0",
+                    )?,
+                    height: axes.number("potential.height", height, positive, "a number > 0")?,
+                    minimum: axes.number(
+                        "potential.minimum",
+                        minimum.as_ref().unwrap_or(&Sweep::one(0.0)),
+                        any,
+                        "a finite number",
+                    )?,
+                },
+                0,
+                0.0,
+            )
+        }
+        PotentialFile::Paper2d {
+            data_size,
+            data_variance,
+            scale,
+        } => {
+            if dim != 2 {
+                return Err(Error::invalid(
+                    "dim",
+                    dim,
+                    "2 for potential.kind = \"paper-2d\"",
+                ));
+            }
+            let n = data_size.unwrap_or(100);
+            if !(1..=MAX_DATA_SIZE).contains(&n) {
+                return Err(Error::invalid(
+                    "potential.data_size",
+                    n,
+                    format!("an integer from 1 to {MAX_DATA_SIZE}"),
+                ));
+            }
+            let variance = data_variance.unwrap_or(0.01);
+            if !(variance.is_finite() && variance >= 0.0) {
+                return Err(Error::invalid(
+                    "potential.data_variance",
+                    variance,
+                    "a number >= 0",
+                ));
+            }
+            (
+                PotentialKind::Paper2d,
+                PotentialAxes::Paper2d {
+                    scale: axes.number(
+                        "potential.scale",
+                        scale.as_ref().unwrap_or(&Sweep::one(15.0)),
+                        positive,
+                        "a number > 0",
+                    )?,
+                },
+                n as usize,
+                variance,
+            )
+        }
+    };
+
+    let (noise_kind, noise_axes, interpretation) = match &file.noise {
+        NoiseFile::Langevin { d0, interpretation } => (
+            NoiseKind::Langevin,
+            NoiseAxes::Langevin {
+                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
+            },
+            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
+        ),
+        NoiseFile::PowerLaw {
+            d0,
+            d2,
+            rho,
+            center,
+            interpretation,
+        } => (
+            NoiseKind::PowerLaw,
+            NoiseAxes::PowerLaw {
+                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
+                d2: axes.number("noise.d2", d2, non_negative, "a number >= 0")?,
+                rho: axes.number(
+                    "noise.rho",
+                    rho.as_ref().unwrap_or(&Sweep::one(0.0)),
+                    any,
+                    "a finite number with rho^2 <= d0 * d2",
+                )?,
+                center: center
+                    .as_ref()
+                    .map(|c| axes.number("noise.center", c, any, "a finite number"))
+                    .transpose()?,
+            },
+            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
+        ),
+        NoiseFile::PowerLawLoss {
+            d0,
+            k,
+            interpretation,
+        } => (
+            NoiseKind::PowerLawLoss,
+            NoiseAxes::PowerLawLoss {
+                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
+                k: axes.number("noise.k", k, non_negative, "a number >= 0")?,
+            },
+            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
+        ),
+        NoiseFile::AlphaStable { index, sigma, beta } => (
+            NoiseKind::AlphaStable,
+            NoiseAxes::AlphaStable {
+                index: axes.number(
+                    "noise.index",
+                    index,
+                    |a| a > 0.0 && a <= 2.0,
+                    "a number in (0, 2]",
+                )?,
+                sigma: axes.number("noise.sigma", sigma, non_negative, "a number >= 0")?,
+                beta: axes.number(
+                    "noise.beta",
+                    beta.as_ref().unwrap_or(&Sweep::one(0.0)),
+                    |b| (-1.0..=1.0).contains(&b),
+                    "a number in [-1, 1]",
+                )?,
+            },
+            None,
+        ),
+    };
+
+    let (exit_kind, exit_axes) = match &file.exit {
+        None | Some(ExitFile::None) => (ExitKind::None, ExitAxes::None),
+        Some(ExitFile::Top) => {
+            if !matches!(
+                potential_kind,
+                PotentialKind::Barrier | PotentialKind::DoubleWell
+            ) {
+                return Err(Error::invalid(
+                    "exit.kind",
+                    "\"top\"",
+                    "\"top\" needs a potential with a barrier top (\"barrier\" or \"double-well\"); use \"half-space\" or \"ball\"",
+                ));
+            }
+            (ExitKind::HalfSpace, ExitAxes::Top)
+        }
+        Some(ExitFile::HalfSpace { normal, threshold }) => {
+            let normal = vector_field("exit.normal", normal, dim)?;
+            if normal.iter().all(|&n| n == 0.0) {
+                return Err(Error::invalid(
+                    "exit.normal",
+                    format!("{normal:?}"),
+                    "a non-zero vector",
+                ));
+            }
+            (
+                ExitKind::HalfSpace,
+                ExitAxes::HalfSpace {
+                    normal,
+                    threshold: axes.number("exit.threshold", threshold, any, "a finite number")?,
+                },
+            )
+        }
+        Some(ExitFile::Ball { center, radius }) => (
+            ExitKind::Ball,
+            ExitAxes::Ball {
+                center: center
+                    .as_ref()
+                    .map(|c| vector_field("exit.center", c, dim))
+                    .transpose()?,
+                radius: axes.number("exit.radius", radius, positive, "a number > 0")?,
+            },
+        ),
+    };
+
+    if file.start.is_some() && file.start_point.is_some() {
+        return Err(Error::invalid(
+            "start_point",
+            "given together with `start`",
+            "either `start` (one value for every coordinate) or `start_point` (a vector), not both",
+        ));
+    }
+    let start_axis = file
+        .start
+        .as_ref()
+        .map(|s| axes.number("start", s, any, "a finite number"))
+        .transpose()?;
+    let start_point = file
+        .start_point
+        .as_ref()
+        .map(|v| vector_field("start_point", v, dim))
+        .transpose()?;
+
+    let max_steps = file.max_steps;
+    let blocks_per_step = match noise_kind {
+        NoiseKind::AlphaStable => dim as u64,
+        _ => (dim as u64).div_ceil(2),
+    };
+    let step_limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks_per_step - 2);
+    if max_steps < 1 || max_steps as u64 > step_limit {
+        return Err(Error::invalid(
+            "max_steps",
+            max_steps,
+            format!("an integer from 1 to {step_limit} for this noise and dimension"),
+        ));
+    }
+
+    let observe_file = file.observe.unwrap_or_default();
+    let histogram = match observe_file.histogram {
+        None => HistogramSpec {
+            lo: -5.0,
+            hi: 5.0,
+            bins: 100,
+        },
+        Some(h) => {
+            if h.range.len() != 2 || !h.range.iter().all(|v| v.is_finite()) {
+                return Err(Error::invalid(
+                    "observe.histogram.range",
+                    format!("{:?}", h.range),
+                    "two finite numbers [lo, hi]",
+                ));
+            }
+            if h.range[0] >= h.range[1] {
+                return Err(Error::invalid(
+                    "observe.histogram.range",
+                    format!("{:?}", h.range),
+                    "lo < hi",
+                ));
+            }
+            if !(1..=MAX_BINS).contains(&h.bins) {
+                return Err(Error::invalid(
+                    "observe.histogram.bins",
+                    h.bins,
+                    format!("an integer from 1 to {MAX_BINS}"),
+                ));
+            }
+            HistogramSpec {
+                lo: h.range[0],
+                hi: h.range[1],
+                bins: h.bins as usize,
+            }
+        }
+    };
+    let fpt_file = match observe_file.fpt_file.as_deref() {
+        None | Some("none") => None,
+        Some("npy") => Some(FptFormat::Npy),
+        Some("u32") => Some(FptFormat::RawU32),
+        Some(other) => {
+            return Err(Error::invalid(
+                "observe.fpt_file",
+                format!("{other:?}"),
+                "\"npy\", \"u32\" or \"none\"",
+            ))
+        }
+    };
+
+    let count = axes.count();
+    if count > stream_case_limit() {
+        return Err(Error::invalid(
+            "cases",
+            count,
+            format!(
+                "at most {} cases (the product of all list lengths)",
+                stream_case_limit()
+            ),
+        ));
+    }
+
+    let data_set = if potential_kind == PotentialKind::Paper2d {
+        paper_data_set(seed, data_size, data_variance)
+    } else {
+        Vec::new()
+    };
+
+    let mut cases = Vec::with_capacity(count as usize);
+    for flat in 0..count {
+        let combo = Combination {
+            axes: &axes,
+            picks: axes.combination(flat),
+        };
+        let potential = match &potential_axes {
+            PotentialAxes::Quadratic { curvature, center } => PotentialParams::Quadratic {
+                curvature: combo.number(*curvature),
+                center: combo.number(*center),
+            },
+            PotentialAxes::DoubleWell { height, half_width } => PotentialParams::DoubleWell {
+                height: combo.number(*height),
+                half_width: combo.number(*half_width),
+            },
+            PotentialAxes::Barrier {
+                ha,
+                hb,
+                height,
+                minimum,
+            } => PotentialParams::Barrier {
+                curvature_min: combo.number(*ha),
+                curvature_top: combo.number(*hb),
+                height: combo.number(*height),
+                minimum: combo.number(*minimum),
+            },
+            PotentialAxes::Paper2d { scale } => PotentialParams::Paper2d {
+                scale: combo.number(*scale),
+            },
+        };
+        let noise = match &noise_axes {
+            NoiseAxes::Langevin { d0 } => NoiseParams::Langevin {
+                d0: combo.number(*d0),
+            },
+            NoiseAxes::PowerLaw {
+                d0,
+                d2,
+                rho,
+                center,
+            } => {
+                let (d0v, d2v, rhov) = (combo.number(*d0), combo.number(*d2), combo.number(*rho));
+                if rhov * rhov > d0v * d2v {
+                    return Err(Error::invalid(
+                        "noise.rho",
+                        rhov,
+                        format!(
+                            "|rho| <= sqrt(d0 * d2) = {} so that the variance stays >= 0",
+                            (d0v * d2v).sqrt()
+                        ),
+                    ));
+                }
+                NoiseParams::PowerLaw {
+                    d0: d0v,
+                    rho: rhov,
+                    d2: d2v,
+                    center: center
+                        .map(|c| combo.number(c))
+                        .unwrap_or(potential.minimum()),
+                }
+            }
+            NoiseAxes::PowerLawLoss { d0, k } => NoiseParams::PowerLawLoss {
+                d0: combo.number(*d0),
+                k: combo.number(*k),
+            },
+            NoiseAxes::AlphaStable { index, sigma, beta } => NoiseParams::AlphaStable {
+                index: combo.number(*index),
+                sigma: combo.number(*sigma),
+                beta: combo.number(*beta),
+            },
+        };
+        let interpretation = interpretation
+            .map(|axis| Interpretation::parse(combo.text(axis)).expect("validated"))
+            .unwrap_or(Interpretation::Ito);
+        let start = match (&start_point, start_axis) {
+            (Some(point), _) => point.clone(),
+            (None, Some(axis)) => vec![combo.number(axis); dim],
+            (None, None) => vec![potential.minimum(); dim],
+        };
+        let exit = match &exit_axes {
+            ExitAxes::None => ExitParams::None,
+            ExitAxes::Top => {
+                let mut normal = vec![0.0; dim];
+                normal[0] = 1.0;
+                ExitParams::HalfSpace {
+                    normal,
+                    threshold: potential.top().expect("validated"),
+                }
+            }
+            ExitAxes::HalfSpace { normal, threshold } => ExitParams::HalfSpace {
+                normal: normal.clone(),
+                threshold: combo.number(*threshold),
+            },
+            ExitAxes::Ball { center, radius } => ExitParams::Ball {
+                center: center.clone().unwrap_or_else(|| start.clone()),
+                radius: combo.number(*radius),
+            },
+        };
+        let model = CaseModel {
+            dt: combo.number(dt),
+            interpretation,
+            potential,
+            noise,
+            start,
+            exit,
+        };
+        if let Some(h) = model.potential.basin_curvature() {
+            if model.dt * h >= 2.0 {
+                return Err(Error::invalid(
+                    "dt",
+                    model.dt,
+                    format!(
+                        "dt * curvature < 2 for a stable Euler–Maruyama step; the basin curvature is {h}, so dt < {}",
+                        2.0 / h
+                    ),
+                ));
+            }
+        }
+        if model.is_exit(&model.start) {
+            return Err(Error::invalid(
+                "start",
+                format!("{:?}", model.start),
+                "a start point outside the exit set (the trajectory would leave at step 0)",
+            ));
+        }
+        let index = flat as u32;
+        cases.push(Case {
+            index,
+            params: combo.params(),
+            record: model.record(index, max_steps as u32, data_size),
+            model,
+        });
+    }
+
+    Ok(Experiment {
+        name,
+        seed,
+        max_steps: max_steps as u32,
+        trajectories,
+        shape: KernelShape {
+            potential: potential_kind,
+            noise: noise_kind,
+            exit: exit_kind,
+            dim,
+        },
+        observe: Observe {
+            histogram,
+            fpt_file,
+        },
+        cases,
+        data_set,
+        data_variance,
+    })
+}
+
+fn stream_case_limit() -> u64 {
+    100_000.min(crate::rng::stream::MAX_CASES as u64)
+}
