@@ -5,8 +5,8 @@ use crate::spec::CaseParams;
 
 pub trait ExitSet<const DIM: usize>: Copy + Send + Sync {
     fn new(params: &CaseParams) -> Self;
-    /// Whether each lane's state lies in the exit set.
-    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES];
+    /// Whether each lane's state lies in the exit set (1) or not (0).
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES];
 }
 
 /// `normal . x >= threshold`. Experiments without an exit use a zero normal and
@@ -25,14 +25,18 @@ impl<const DIM: usize> ExitSet<DIM> for HalfSpace {
         }
     }
     #[inline(always)]
-    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES] {
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
         let mut projection = [0f32; LANES];
         for (c, xc) in x.iter().enumerate().take(dim) {
             for l in 0..LANES {
                 projection[l] += self.normal[c] * xc[l];
             }
         }
-        std::array::from_fn(|l| projection[l] >= self.threshold)
+        let mut inside = [0u32; LANES];
+        for l in 0..LANES {
+            inside[l] = (projection[l] >= self.threshold) as u32;
+        }
+        inside
     }
 }
 
@@ -51,7 +55,7 @@ impl<const DIM: usize> ExitSet<DIM> for Ball {
         }
     }
     #[inline(always)]
-    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [bool; LANES] {
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
         let mut distance = [0f32; LANES];
         for (c, xc) in x.iter().enumerate().take(dim) {
             for l in 0..LANES {
@@ -59,6 +63,10 @@ impl<const DIM: usize> ExitSet<DIM> for Ball {
                 distance[l] += y * y;
             }
         }
-        std::array::from_fn(|l| distance[l] >= self.radius_squared)
+        let mut inside = [0u32; LANES];
+        for l in 0..LANES {
+            inside[l] = (distance[l] >= self.radius_squared) as u32;
+        }
+        inside
     }
 }

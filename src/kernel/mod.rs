@@ -9,6 +9,6 @@ pub mod potentials;
 pub mod simulate;
 
 /// Trajectories integrated together by one CPU kernel call (one AVX-512 register of f32).
-pub const LANES: usize = 16;
+pub const LANES: usize = 32;
 /// One f32 per lane.
 pub type Lanes = [f32; LANES];

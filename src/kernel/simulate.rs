@@ -54,7 +54,10 @@ fn draw_pair<N: Noise, const DIM: usize>(
         let law = noise.stable_law();
         for s in 0..2u32 {
             for c in 0..d {
-                let block: [u32; LANES] = std::array::from_fn(|l| (2 * pair[l] + s) * d + c);
+                let mut block = [0u32; LANES];
+                for l in 0..LANES {
+                    block[l] = (2 * pair[l] + s) * d + c;
+                }
                 let (w0, w1) = threefry2x32_20_lanes(trajectory, &block, key);
                 let out = &mut draws[s as usize][c as usize];
                 for l in 0..LANES {
@@ -64,7 +67,10 @@ fn draw_pair<N: Noise, const DIM: usize>(
         }
     } else {
         for i in 0..d {
-            let block: [u32; LANES] = std::array::from_fn(|l| pair[l] * d + i);
+            let mut block = [0u32; LANES];
+            for l in 0..LANES {
+                block[l] = pair[l] * d + i;
+            }
             let (w0, w1) = threefry2x32_20_lanes(trajectory, &block, key);
             let mut z0 = [0f32; LANES];
             let mut z1 = [0f32; LANES];
@@ -76,6 +82,12 @@ fn draw_pair<N: Noise, const DIM: usize>(
             draws[(j1 / d) as usize][(j1 % d) as usize] = z1;
         }
     }
+}
+
+/// Whether any lane is set (a branch-free reduction).
+#[inline(always)]
+fn any(mask: &[bool; LANES]) -> bool {
+    mask.iter().fold(false, |a, &b| a | b)
 }
 
 /// Simulate trajectories `first .. first + count` of one case, calling `done`
@@ -98,7 +110,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
     let mut steps = [0u32; LANES];
     let mut live = [false; LANES];
     let mut first_passage = [0u32; LANES];
-    let mut diverged = [false; LANES];
+    let mut diverged = [0u32; LANES];
     for l in 0..LANES {
         if next < end {
             trajectory[l] = next;
@@ -112,10 +124,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
 
     let mut draws = [[[0f32; LANES]; DIM]; 2];
     let mut gradient = [[0f32; LANES]; DIM];
-    while live.iter().any(|&v| v) {
-        let pair: [u32; LANES] = std::array::from_fn(|l| steps[l] / 2);
+    while any(&live) {
+        let mut pair = [0u32; LANES];
+        let mut running = [0u32; LANES];
+        for l in 0..LANES {
+            pair[l] = steps[l] / 2;
+            running[l] = live[l] as u32 & (steps[l] < max_steps) as u32;
+        }
         draw_pair(&case.noise, &trajectory, &pair, dim, case.key, &mut draws);
-        let mut running: [bool; LANES] = std::array::from_fn(|l| live[l] && steps[l] < max_steps);
         for draw in &draws {
             for c in 0..dim {
                 case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
@@ -137,33 +153,41 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
                         params.alpha,
                         draw[c][l],
                     );
-                    x[c][l] = if running[l] { new } else { old };
+                    x[c][l] = if running[l] != 0 { new } else { old };
                 }
             }
             let left = case.exit.contains(&x, dim);
-            let mut bounded = [true; LANES];
+            let mut bounded = [1u32; LANES];
             for xc in x.iter().take(dim) {
                 for l in 0..LANES {
-                    bounded[l] &= xc[l].abs() <= DIVERGENCE_BOUND;
+                    bounded[l] &= (xc[l].abs() <= DIVERGENCE_BOUND) as u32;
                 }
             }
+            // 0/1 integer masks keep this bookkeeping branch-free and vectorized.
             for l in 0..LANES {
                 let stepped = running[l];
-                steps[l] += stepped as u32;
-                let blew_up = stepped && !bounded[l];
-                let escaped = stepped && bounded[l] && left[l];
+                let blew_up = stepped & (bounded[l] ^ 1);
+                let escaped = stepped & bounded[l] & left[l];
+                steps[l] += stepped;
                 diverged[l] |= blew_up;
-                first_passage[l] = if escaped { steps[l] } else { first_passage[l] };
-                running[l] = stepped && !blew_up && !escaped && steps[l] < max_steps;
+                first_passage[l] += escaped * steps[l];
+                running[l] = stepped & (blew_up ^ 1) & (escaped ^ 1) & (steps[l] < max_steps) as u32;
             }
         }
         // Lanes that stopped during this pair hand over their trajectory.
+        let mut stopped = [false; LANES];
         for l in 0..LANES {
-            if live[l] && !running[l] {
+            stopped[l] = live[l] & (running[l] == 0);
+        }
+        if !any(&stopped) {
+            continue;
+        }
+        for l in 0..LANES {
+            if stopped[l] {
                 done(Outcome {
                     trajectory: trajectory[l],
                     first_passage: first_passage[l],
-                    diverged: diverged[l],
+                    diverged: diverged[l] != 0,
                     state: std::array::from_fn(|c| x[c][l]),
                 });
                 if next < end {
@@ -171,7 +195,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
                     next += 1;
                     steps[l] = 0;
                     first_passage[l] = 0;
-                    diverged[l] = false;
+                    diverged[l] = 0;
                     for (c, xc) in x.iter_mut().enumerate().take(dim) {
                         xc[l] = params.start[c];
                     }

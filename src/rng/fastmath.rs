@@ -6,6 +6,20 @@
 use std::f32::consts::{FRAC_2_PI, LOG2_E, TAU};
 
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+/// `1.5 * 2^23`: adding it rounds an f32 of magnitude below 2^22 to the nearest
+/// integer (ties to even), whose low bits then sit in the sum's mantissa.
+const ROUNDING_MAGIC: f32 = 12_582_912.0;
+
+/// Round to the nearest integer (ties to even) for |y| < 2^22: the value as f32
+/// and as i32, without float-to-int conversions (which do not vectorize).
+#[inline(always)]
+fn round_nearest(y: f32) -> (f32, i32) {
+    let shifted = y + ROUNDING_MAGIC;
+    (
+        shifted - ROUNDING_MAGIC,
+        shifted.to_bits() as i32 - ROUNDING_MAGIC.to_bits() as i32,
+    )
+}
 
 /// Natural logarithm of a positive, finite, normal `x`.
 #[inline(always)]
@@ -36,18 +50,11 @@ pub fn ln(x: f32) -> f32 {
     (m + y) + 0.693_359_4 * e
 }
 
-/// `e^x` for `x` in [-87, 88] (clamped outside).
+/// `e^x` for `x` in [-87, 88] (clamped outside); reduction by the nearest multiple of ln 2.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
-    let t = x * LOG2_E + 0.5;
-    let truncated = t as i32;
-    let n = if (truncated as f32) > t {
-        truncated - 1
-    } else {
-        truncated
-    };
-    let nf = n as f32;
+    let (nf, n) = round_nearest(x * LOG2_E);
     let r = x - nf * 0.693_359_4 - nf * -2.121_944_4e-4;
     let z = r * r;
     let mut p = 1.987_569_1e-4_f32;
@@ -95,17 +102,15 @@ fn quadrant_sin_cos(r: f32, quadrant: i32) -> (f32, f32) {
 /// `u` is a multiple of 2^-24.
 #[inline(always)]
 pub fn sin_cos_turns(u: f32) -> (f32, f32) {
-    let quadrant = (u * 4.0 + 0.5) as i32;
-    let fraction = u - quadrant as f32 * 0.25;
+    let (q, quadrant) = round_nearest(u * 4.0);
+    let fraction = u - q * 0.25;
     quadrant_sin_cos(fraction * TAU, quadrant)
 }
 
 /// (sin, cos) of `x` for |x| up to a few hundred (three-part Cody–Waite reduction).
 #[inline(always)]
 pub fn sin_cos(x: f32) -> (f32, f32) {
-    let half = if x >= 0.0 { 0.5 } else { -0.5 };
-    let quadrant = (x * FRAC_2_PI + half) as i32;
-    let q = quadrant as f32;
+    let (q, quadrant) = round_nearest(x * FRAC_2_PI);
     let r = ((x - q * 1.570_312_5) - q * 4.837_513e-4) - q * 7.549_79e-8;
     quadrant_sin_cos(r, quadrant)
 }

@@ -10,13 +10,13 @@ const TWO_POW_MINUS_24: f32 = 1.0 / 16_777_216.0;
 /// Uniform on (0, 1] from the top 24 bits of a word (SPEC §6).
 #[inline(always)]
 pub fn uniform_open_closed(word: u32) -> f32 {
-    ((word >> 8) + 1) as f32 * TWO_POW_MINUS_24
+    ((word >> 8) + 1) as i32 as f32 * TWO_POW_MINUS_24
 }
 
 /// Uniform on the open interval (0, 1): midpoints of the 2^24 cells.
 #[inline(always)]
 pub fn uniform_open(word: u32) -> f32 {
-    ((word >> 8) as f32 + 0.5) * TWO_POW_MINUS_24
+    ((word >> 8) as i32 as f32 + 0.5) * TWO_POW_MINUS_24
 }
 
 /// Two independent standard normals from one block (Box–Muller:
