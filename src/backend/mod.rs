@@ -2,6 +2,7 @@
 //! (rayon, SIMD lanes) and `gpu` (wgpu compute shaders), on the same streams.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::error::{Error, Result};
 use crate::observables::Tally;
@@ -56,12 +57,20 @@ pub fn run(
 ) -> Result<RunOutput> {
     match choice {
         BackendChoice::Cpu => Ok(cpu::run(experiment, progress)),
-        BackendChoice::Gpu => Err(Error::Gpu(
-            "the GPU backend is not available in this build yet; use --backend cpu".into(),
-        )),
-        BackendChoice::Auto => {
-            notice("no GPU backend available: running on the CPU backend");
-            Ok(cpu::run(experiment, progress))
-        }
+        BackendChoice::Gpu => Ok(gpu::Gpu::new()?.run(experiment, progress)?.0),
+        BackendChoice::Auto => match gpu::Gpu::new() {
+            Ok(gpu) if experiment.observe.fpt_file.is_none() => {
+                Ok(gpu.run(experiment, progress)?.0)
+            }
+            Ok(_) => {
+                notice("per-trajectory output asked for: running on the CPU backend");
+                Ok(cpu::run(experiment, progress))
+            }
+            Err(Error::Gpu(why)) => {
+                notice(&format!("no GPU found ({why}); running on the CPU backend"));
+                Ok(cpu::run(experiment, progress))
+            }
+            Err(e) => Err(e),
+        },
     }
 }

@@ -6,6 +6,7 @@
 pub mod exits;
 pub mod noise;
 pub mod potentials;
+pub mod preprocess;
 pub mod simulate;
 
 /// Trajectories integrated together by one CPU kernel call (one AVX-512 register of f32).

@@ -171,7 +171,8 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
                 steps[l] += stepped;
                 diverged[l] |= blew_up;
                 first_passage[l] += escaped * steps[l];
-                running[l] = stepped & (blew_up ^ 1) & (escaped ^ 1) & (steps[l] < max_steps) as u32;
+                running[l] =
+                    stepped & (blew_up ^ 1) & (escaped ^ 1) & (steps[l] < max_steps) as u32;
             }
         }
         // Lanes that stopped during this pair hand over their trajectory.

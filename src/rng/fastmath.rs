@@ -11,14 +11,13 @@ const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const ROUNDING_MAGIC: f32 = 12_582_912.0;
 
 /// Round to the nearest integer (ties to even) for |y| < 2^22: the value as f32
-/// and as i32, without float-to-int conversions (which do not vectorize).
+/// and as i32, without float-to-int conversions (which do not vectorize). The
+/// f32 is converted back from the integer, never computed as `(y + M) - M`,
+/// which GPU compilers may simplify to `y`.
 #[inline(always)]
 fn round_nearest(y: f32) -> (f32, i32) {
-    let shifted = y + ROUNDING_MAGIC;
-    (
-        shifted - ROUNDING_MAGIC,
-        shifted.to_bits() as i32 - ROUNDING_MAGIC.to_bits() as i32,
-    )
+    let integer = (y + ROUNDING_MAGIC).to_bits() as i32 - ROUNDING_MAGIC.to_bits() as i32;
+    (integer as f32, integer)
 }
 
 /// Natural logarithm of a positive, finite, normal `x`.

@@ -1,0 +1,29 @@
+// Per-case record. Keep in sync with `CaseParams` in src/spec/model.rs (160 bytes).
+struct CaseParams {
+    dt: f32,
+    alpha: f32,
+    max_steps: u32,
+    case_index: u32,
+    potential: array<vec4<f32>, 2>,
+    noise: array<vec4<f32>, 2>,
+    start: array<vec4<f32>, 2>,
+    exit_vector: array<vec4<f32>, 2>,
+    exit_scalar: vec4<f32>,
+}
+
+fn slot(v: array<vec4<f32>, 2>, i: u32) -> f32 {
+    return v[i / 4u][i % 4u];
+}
+
+// One slice of a run: trajectories `first .. first + count` of every case,
+// case c's invocations at `c * per_case ..`. Keep in sync with `SliceInfo` in src/backend/gpu.rs.
+struct SliceInfo {
+    first_trajectory: u32,
+    per_case: u32,
+    count: u32,
+    cases: u32,
+    until: u32,
+    seed: u32,
+    data_size: u32,
+    first_case: u32,
+}

@@ -1,0 +1,56 @@
+// Potentials (SPEC §3), per coordinate; twin of src/kernel/potentials.rs.
+// POTENTIAL: 0 quadratic, 1 double-well, 2 barrier, 3 paper-2d (prelude constant).
+
+fn paper_term_gradient(y: f32) -> f32 {
+    let p = y - 1.0;
+    let q = y + 1.0;
+    return sqrt(abs(p)) * p * abs(q) * (2.5 * q * q + 3.0 * p * q);
+}
+
+fn paper_term_value(y: f32) -> f32 {
+    let p = y - 1.0;
+    let q = y + 1.0;
+    return p * p * sqrt(abs(p)) * q * q * abs(q);
+}
+
+fn potential_gradient(p: CaseParams, c: u32, x: f32) -> f32 {
+    if POTENTIAL == 0u {
+        return slot(p.potential, 0u) * (x - slot(p.potential, 1u));
+    } else if POTENTIAL == 1u {
+        return slot(p.potential, 2u) * x * (x * x * slot(p.potential, 3u) - 1.0);
+    } else if POTENTIAL == 2u {
+        let well = slot(p.potential, 0u) * (x - slot(p.potential, 3u));
+        let cap = slot(p.potential, 1u) * (slot(p.potential, 5u) - x);
+        return select(cap, well, x <= slot(p.potential, 4u));
+    } else {
+        let n = slice.data_size;
+        var sum = 0.0;
+        for (var i = 0u; i < n; i++) {
+            sum += paper_term_gradient(x - data_set[c * n + i]);
+        }
+        return slot(p.potential, 0u) * sum / f32(n);
+    }
+}
+
+fn potential_value(p: CaseParams, c: u32, x: f32) -> f32 {
+    if POTENTIAL == 0u {
+        let y = x - slot(p.potential, 1u);
+        return 0.5 * slot(p.potential, 0u) * y * y;
+    } else if POTENTIAL == 1u {
+        let s = x * x * slot(p.potential, 3u) - 1.0;
+        return slot(p.potential, 0u) * s * s;
+    } else if POTENTIAL == 2u {
+        let a = x - slot(p.potential, 3u);
+        let b = x - slot(p.potential, 5u);
+        let well = 0.5 * slot(p.potential, 0u) * a * a;
+        let cap = slot(p.potential, 2u) - 0.5 * slot(p.potential, 1u) * b * b;
+        return select(cap, well, x <= slot(p.potential, 4u));
+    } else {
+        let n = slice.data_size;
+        var sum = 0.0;
+        for (var i = 0u; i < n; i++) {
+            sum += paper_term_value(x - data_set[c * n + i]);
+        }
+        return slot(p.potential, 0u) * sum / f32(n);
+    }
+}

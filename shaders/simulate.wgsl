@@ -1,0 +1,103 @@
+// Euler–Maruyama for one trajectory per invocation, `slice.until` steps at most
+// per dispatch; CPU twin: src/kernel/simulate.rs. Draw layout: src/rng/stream.rs.
+#import params
+#import fastmath
+#import threefry
+#import samplers
+#import potentials
+#import noise
+#import exits
+
+@group(0) @binding(0) var<storage, read> cases: array<CaseParams>;
+@group(0) @binding(1) var<uniform> slice: SliceInfo;
+@group(0) @binding(2) var<storage, read_write> state: array<f32>;
+// (steps, outcome): outcome 0 running, 1 censored, 2 escaped, 3 diverged, 4 padding
+@group(0) @binding(3) var<storage, read_write> progress: array<vec2<u32>>;
+@group(0) @binding(4) var<storage, read_write> active_count: atomic<u32>;
+@group(0) @binding(5) var<storage, read> data_set: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+            @builtin(num_workgroups) nwg: vec3<u32>) {
+    let g = (wid.y * nwg.x + wid.x) * WORKGROUP + lid.x;
+    let total = slice.per_case * slice.cases;
+    if g >= total {
+        return;
+    }
+    var pr = progress[g];
+    if pr.y != 0u {
+        return;
+    }
+    let p = cases[slice.first_case + g / slice.per_case];
+    let trajectory = slice.first_trajectory + g % slice.per_case;
+    let key = vec2<u32>(slice.seed, p.case_index);
+    var x: array<f32, DIM>;
+    for (var c = 0u; c < DIM; c++) {
+        x[c] = state[c * total + g];
+    }
+    var steps = pr.x;
+    var outcome = 0u;
+    let until = min(slice.until, p.max_steps);
+    var draws: array<array<f32, DIM>, 2>;
+    var gradient: array<f32, DIM>;
+    while steps < until && outcome == 0u {
+        let pair = steps / 2u;
+        if NOISE == 3u {
+            let law = stable_law(p);
+            for (var s = 0u; s < 2u; s++) {
+                for (var c = 0u; c < DIM; c++) {
+                    let w = threefry2x32_20(vec2<u32>(trajectory, (2u * pair + s) * DIM + c), key);
+                    draws[s][c] = stable(w, law);
+                }
+            }
+        } else {
+            for (var i = 0u; i < DIM; i++) {
+                let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
+                let j0 = 2u * i;
+                let j1 = 2u * i + 1u;
+                draws[j0 / DIM][j0 % DIM] = z.x;
+                draws[j1 / DIM][j1 % DIM] = z.y;
+            }
+        }
+        for (var s = 0u; s < 2u; s++) {
+            if steps >= p.max_steps {
+                break;
+            }
+            for (var c = 0u; c < DIM; c++) {
+                gradient[c] = potential_gradient(p, c, x[c]);
+            }
+            var loss = 0.0;
+            if NOISE == 2u {
+                for (var c = 0u; c < DIM; c++) {
+                    loss += potential_value(p, c, x[c]);
+                }
+            }
+            for (var c = 0u; c < DIM; c++) {
+                x[c] = noise_step(p, x[c], gradient[c], loss, p.dt, p.alpha, draws[s][c]);
+            }
+            steps += 1u;
+            var bounded = true;
+            for (var c = 0u; c < DIM; c++) {
+                bounded = bounded && (abs(x[c]) <= DIVERGENCE_BOUND);
+            }
+            if !bounded {
+                outcome = 3u;
+                break;
+            }
+            if exit_contains(p, x) {
+                outcome = 2u;
+                break;
+            }
+        }
+    }
+    if outcome == 0u && steps >= p.max_steps {
+        outcome = 1u;
+    }
+    for (var c = 0u; c < DIM; c++) {
+        state[c * total + g] = x[c];
+    }
+    progress[g] = vec2<u32>(steps, outcome);
+    if outcome == 0u {
+        atomicAdd(&active_count, 1u);
+    }
+}

@@ -1,0 +1,164 @@
+// Reduces a finished slice per case: outcome counts, log-binned first-passage
+// histogram and final-value histograms in workgroup-private atomic bins merged
+// into global ones; exact 64/128-bit sums of first-passage steps and their
+// squares, and f32 moment sums, per workgroup (finished on the host).
+// CPU twin: `Tally::add` in src/observables/tally.rs.
+#import params
+
+struct TallyInfo {
+    hist_lo: f32,
+    hist_scale: f32,
+    hist_bins: u32,
+    row_width: u32,
+}
+
+@group(0) @binding(0) var<uniform> slice: SliceInfo;
+@group(0) @binding(1) var<uniform> info: TallyInfo;
+@group(0) @binding(2) var<storage, read> state: array<f32>;
+@group(0) @binding(3) var<storage, read> progress: array<vec2<u32>>;
+@group(0) @binding(4) var<storage, read> fpt_edges: array<u32, 128>;
+// per case row: [escaped, censored, diverged, fpt bins (128), DIM x (bins, below, above)]
+@group(0) @binding(5) var<storage, read_write> counts: array<atomic<u32>>;
+// per workgroup: [steps lo, hi, squares 4 limbs, DIM x (sum, sum of squares) as f32 bits]
+@group(0) @binding(6) var<storage, read_write> partials: array<u32>;
+
+const FPT_OFFSET: u32 = 3u;
+const HIST_OFFSET: u32 = 131u;
+const PARTIAL_STRIDE: u32 = 6u + 2u * DIM;
+
+var<workgroup> private_row: array<atomic<u32>, PRIVATE_ROW>;
+var<workgroup> wg_steps: array<vec2<u32>, WORKGROUP>;
+var<workgroup> wg_squares: array<vec4<u32>, WORKGROUP>;
+var<workgroup> wg_moments: array<array<f32, MOMENTS>, WORKGROUP>;
+
+fn count(case_slot: u32, i: u32) {
+    if i < PRIVATE_ROW {
+        atomicAdd(&private_row[i], 1u);
+    } else {
+        atomicAdd(&counts[case_slot * info.row_width + i], 1u);
+    }
+}
+
+fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let lo = a.x + b.x;
+    return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
+}
+
+fn add128(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
+    var out: vec4<u32>;
+    var carry = 0u;
+    for (var i = 0u; i < 4u; i++) {
+        let partial = a[i] + b[i];
+        let total = partial + carry;
+        carry = select(0u, 1u, partial < a[i]) + select(0u, 1u, total < partial);
+        out[i] = total;
+    }
+    return out;
+}
+
+// Full 64-bit product of two u32.
+fn mul32(a: u32, b: u32) -> vec2<u32> {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+    return vec2<u32>((p00 & 0xffffu) | (mid << 16u), p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
+}
+
+// Largest k with fpt_edges[k] <= n (n >= 1 = fpt_edges[0]).
+fn fpt_bin(n: u32) -> u32 {
+    var lo = 0u;
+    var hi = 127u;
+    while lo < hi {
+        let mid = (lo + hi + 1u) / 2u;
+        if fpt_edges[mid] <= n {
+            lo = mid;
+        } else {
+            hi = mid - 1u;
+        }
+    }
+    return lo;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+         @builtin(num_workgroups) nwg: vec3<u32>) {
+    let workgroup = wid.y * nwg.x + wid.x;
+    let g = workgroup * WORKGROUP + lid.x;
+    let total = slice.per_case * slice.cases;
+    // per_case is a multiple of WORKGROUP: one case per workgroup
+    let case_slot = (workgroup * WORKGROUP) / slice.per_case;
+    for (var i = lid.x; i < PRIVATE_ROW; i += WORKGROUP) {
+        atomicStore(&private_row[i], 0u);
+    }
+    workgroupBarrier();
+
+    var steps = vec2<u32>(0u, 0u);
+    var squares = vec4<u32>(0u, 0u, 0u, 0u);
+    var moments: array<f32, MOMENTS>;
+    if g < total {
+        let pr = progress[g];
+        if pr.y == 3u {
+            count(case_slot, 2u);
+        } else if pr.y == 1u || pr.y == 2u {
+            if pr.y == 2u {
+                count(case_slot, 0u);
+                count(case_slot, FPT_OFFSET + fpt_bin(pr.x));
+                steps = vec2<u32>(pr.x, 0u);
+                let sq = mul32(pr.x, pr.x);
+                squares = vec4<u32>(sq.x, sq.y, 0u, 0u);
+            } else {
+                count(case_slot, 1u);
+            }
+            for (var c = 0u; c < DIM; c++) {
+                let x = state[c * total + g];
+                moments[2u * c] = x;
+                moments[2u * c + 1u] = x * x;
+                let position = (x - info.hist_lo) * info.hist_scale;
+                var k = info.hist_bins + 1u;
+                if position < 0.0 {
+                    k = info.hist_bins;
+                } else if position < f32(info.hist_bins) {
+                    k = min(u32(position), info.hist_bins - 1u);
+                }
+                count(case_slot, HIST_OFFSET + c * (info.hist_bins + 2u) + k);
+            }
+        }
+    }
+    wg_steps[lid.x] = steps;
+    wg_squares[lid.x] = squares;
+    wg_moments[lid.x] = moments;
+    workgroupBarrier();
+    for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+        if lid.x < stride {
+            wg_steps[lid.x] = add64(wg_steps[lid.x], wg_steps[lid.x + stride]);
+            wg_squares[lid.x] = add128(wg_squares[lid.x], wg_squares[lid.x + stride]);
+            for (var m = 0u; m < MOMENTS; m++) {
+                wg_moments[lid.x][m] = wg_moments[lid.x][m] + wg_moments[lid.x + stride][m];
+            }
+        }
+        workgroupBarrier();
+    }
+    if lid.x == 0u {
+        let base = workgroup * PARTIAL_STRIDE;
+        partials[base] = wg_steps[0].x;
+        partials[base + 1u] = wg_steps[0].y;
+        for (var i = 0u; i < 4u; i++) {
+            partials[base + 2u + i] = wg_squares[0][i];
+        }
+        for (var m = 0u; m < 2u * DIM; m++) {
+            partials[base + 6u + m] = bitcast<u32>(wg_moments[0][m]);
+        }
+    }
+    for (var i = lid.x; i < PRIVATE_ROW; i += WORKGROUP) {
+        let v = atomicLoad(&private_row[i]);
+        if v != 0u {
+            atomicAdd(&counts[case_slot * info.row_width + i], v);
+        }
+    }
+}

@@ -1,0 +1,720 @@
+//! The GPU backend (wgpu: Vulkan, Metal, DX12; never a silent GL fallback).
+//!
+//! What runs: per slice of trajectories (every case, or a range of cases, and a
+//! range of trajectory indices), `init` puts them at their start, `simulate` is
+//! dispatched in chunks of steps until the atomic count of running
+//! trajectories read back after each chunk is zero, then `tally` reduces the
+//! slice on the GPU to per-case counts, histograms and per-workgroup sums.
+//! Read-back grows with cases x bins + workgroups, not with trajectories.
+
+use super::{Progress, RunOutput};
+use crate::error::{Error, Result};
+use crate::kernel::preprocess::{assemble, Variant, MAX_PRIVATE_ROW, WORKGROUP};
+use crate::observables::{FptBins, Tally};
+use crate::spec::{CaseParams, ExitKind, Experiment, NoiseKind, PotentialKind};
+use bytemuck::{Pod, Zeroable};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Backends kramers asks wgpu for: the native compute APIs only.
+const BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
+    .union(wgpu::Backends::METAL)
+    .union(wgpu::Backends::DX12);
+/// Most trajectory-steps one `simulate` dispatch should cost (keeps each
+/// dispatch far below OS GPU watchdogs on real GPUs).
+const STEPS_PER_DISPATCH: u64 = 1 << 27;
+/// Least and most steps per chunk.
+const MIN_CHUNK: u32 = 100;
+const MAX_CHUNK: u32 = 100_000;
+/// Most invocations in one slice.
+const MAX_SLICE: u64 = 1 << 22;
+/// Words per case in the count row before the value histograms (keep in sync with tally.wgsl).
+const HIST_OFFSET: usize = 131;
+const FPT_OFFSET: usize = 3;
+
+/// Keep in sync with `SliceInfo` in shaders/shared/params.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct SliceInfo {
+    first_trajectory: u32,
+    per_case: u32,
+    count: u32,
+    cases: u32,
+    until: u32,
+    seed: u32,
+    data_size: u32,
+    first_case: u32,
+}
+
+/// Keep in sync with `TallyInfo` in shaders/tally.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct TallyInfo {
+    hist_lo: f32,
+    hist_scale: f32,
+    hist_bins: u32,
+    row_width: u32,
+}
+
+/// One adapter, as `kramers devices` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AdapterSummary {
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    pub max_compute_workgroups_per_dimension: u32,
+}
+
+fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
+    let info = adapter.get_info();
+    let limits = adapter.limits();
+    AdapterSummary {
+        name: info.name,
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info)
+            .trim()
+            .to_string(),
+        max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
+        max_buffer_size: limits.max_buffer_size,
+        max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+    }
+}
+
+fn rank(device_type: wgpu::DeviceType) -> u32 {
+    match device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        wgpu::DeviceType::Other => 4,
+    }
+}
+
+fn instance() -> wgpu::Instance {
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+    descriptor.backends = BACKENDS;
+    wgpu::Instance::new(descriptor)
+}
+
+/// Every adapter of the native backends, best first (discrete > integrated > virtual > software).
+pub fn adapters() -> Vec<AdapterSummary> {
+    let mut found = pollster::block_on(instance().enumerate_adapters(BACKENDS));
+    found.sort_by_key(|a| rank(a.get_info().device_type));
+    found.iter().map(summary).collect()
+}
+
+/// Counters of what a GPU run dispatched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GpuStats {
+    pub slices: u64,
+    /// `simulate` dispatches, over all slices.
+    pub chunks: u64,
+    /// Steps per chunk of the last slice.
+    pub chunk_steps: u32,
+}
+
+/// A device, its queue and an error sink, built once and reused.
+pub struct Gpu {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pub adapter: AdapterSummary,
+    limits: wgpu::Limits,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl Gpu {
+    /// The best adapter of the native backends, or an error saying none was found.
+    pub fn new() -> Result<Gpu> {
+        let instance = instance();
+        let mut found = pollster::block_on(instance.enumerate_adapters(BACKENDS));
+        found.sort_by_key(|a| rank(a.get_info().device_type));
+        let adapter = found.into_iter().next().ok_or_else(|| {
+            Error::Gpu(
+                "no Vulkan, Metal or DX12 adapter found (on Linux without a GPU, install Mesa's \
+                 lavapipe: apt-get install mesa-vulkan-drivers)"
+                    .into(),
+            )
+        })?;
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("kramers"),
+            required_features: wgpu::Features::empty(),
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| Error::Gpu(format!("cannot open the device: {e}")))?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            sink.lock().expect("error sink").push(e.to_string());
+        }));
+        let lost = errors.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            lost.lock()
+                .expect("error sink")
+                .push(format!("device lost ({reason:?}): {message}"));
+        });
+        Ok(Gpu {
+            device,
+            queue,
+            adapter: summary(&adapter),
+            limits,
+            errors,
+        })
+    }
+
+    /// A description of the adapter for reports.
+    pub fn device_name(&self) -> String {
+        format!(
+            "{} ({}, {})",
+            self.adapter.name, self.adapter.backend, self.adapter.device_type
+        )
+    }
+
+    /// Fail with the first error the device reported, if any.
+    fn check(&self) -> Result<()> {
+        let errors = self.errors.lock().expect("error sink");
+        match errors.first() {
+            Some(e) => Err(Error::Gpu(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the device: {e}")))?;
+        self.check()
+    }
+
+    fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(16).next_multiple_of(4),
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Map a MAP_READ buffer and copy out its first `len` words.
+    fn read_words(&self, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<u32>> {
+        let bytes = (len * 4) as u64;
+        let status = Arc::new(Mutex::new(None));
+        let sink = status.clone();
+        buffer.map_async(wgpu::MapMode::Read, 0..bytes.max(4), move |r| {
+            *sink.lock().expect("map status") = Some(r);
+        });
+        self.wait()?;
+        match status.lock().expect("map status").take() {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(Error::Gpu(format!("reading results back: {e}"))),
+            None => {
+                return Err(Error::Gpu(
+                    "reading results back: the map never completed".into(),
+                ))
+            }
+        }
+        let words = {
+            let view = buffer
+                .get_mapped_range(0..bytes.max(4))
+                .map_err(|e| Error::Gpu(format!("reading results back: {e}")))?;
+            bytemuck::cast_slice::<u8, u32>(&view)[..len].to_vec()
+        };
+        buffer.unmap();
+        Ok(words)
+    }
+
+    fn pipeline(
+        &self,
+        entry: &str,
+        variant: &Variant,
+        layout: &wgpu::BindGroupLayout,
+    ) -> Result<wgpu::ComputePipeline> {
+        let source = assemble(entry, variant);
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(entry),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let pipeline_layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(entry),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        self.check()?;
+        Ok(pipeline)
+    }
+
+    fn layout(&self, entries: &[(wgpu::BufferBindingType, bool)]) -> wgpu::BindGroupLayout {
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, &(ty, _))| wgpu::BindGroupLayoutEntry {
+                binding: i as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            })
+            .collect();
+        self.device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: None,
+                entries: &entries,
+            })
+    }
+
+    fn bind(&self, layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout,
+            entries: &entries,
+        })
+    }
+
+    /// Workgroup grid covering `workgroups` groups (2-D beyond the per-dimension limit).
+    fn grid(&self, workgroups: u32) -> (u32, u32) {
+        let x = workgroups.clamp(1, self.limits.max_compute_workgroups_per_dimension);
+        (x, workgroups.div_ceil(x))
+    }
+
+    /// Run every case of `experiment`.
+    pub fn run(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+    ) -> Result<(RunOutput, GpuStats)> {
+        let started = Instant::now();
+        let shape = &experiment.shape;
+        let dim = shape.dim;
+        let spec = experiment.observe.histogram;
+        let row_width = HIST_OFFSET + dim * (spec.bins + 2);
+        let variant = Variant {
+            dim: dim as u32,
+            potential: match shape.potential {
+                PotentialKind::Quadratic => 0,
+                PotentialKind::DoubleWell => 1,
+                PotentialKind::Barrier => 2,
+                PotentialKind::Paper2d => 3,
+            },
+            noise: match shape.noise {
+                NoiseKind::Langevin => 0,
+                NoiseKind::PowerLaw => 1,
+                NoiseKind::PowerLawLoss => 2,
+                NoiseKind::AlphaStable => 3,
+            },
+            exit: match shape.exit {
+                ExitKind::None | ExitKind::HalfSpace => 0,
+                ExitKind::Ball => 1,
+            },
+            private_row: if row_width as u32 <= MAX_PRIVATE_ROW {
+                row_width as u32
+            } else {
+                HIST_OFFSET as u32
+            },
+        };
+
+        use wgpu::BufferBindingType as B;
+        let storage = |read_only| B::Storage { read_only };
+        let init_layout = self.layout(&[
+            (storage(true), true),
+            (B::Uniform, true),
+            (storage(false), true),
+            (storage(false), true),
+        ]);
+        let simulate_layout = self.layout(&[
+            (storage(true), true),
+            (B::Uniform, true),
+            (storage(false), true),
+            (storage(false), true),
+            (storage(false), true),
+            (storage(true), true),
+        ]);
+        let tally_layout = self.layout(&[
+            (B::Uniform, true),
+            (B::Uniform, true),
+            (storage(true), true),
+            (storage(true), true),
+            (storage(true), true),
+            (storage(false), true),
+            (storage(false), true),
+        ]);
+        let init = self.pipeline("init", &variant, &init_layout)?;
+        let simulate = self.pipeline("simulate", &variant, &simulate_layout)?;
+        let tally = self.pipeline("tally", &variant, &tally_layout)?;
+
+        // Slice geometry.
+        let wg = WORKGROUP as u64;
+        let binding = self.limits.max_storage_buffer_binding_size as u64;
+        let budget = (MAX_SLICE.min(binding / (4 * dim as u64)).min(binding / 8) / wg * wg).max(wg);
+        let n = experiment.trajectories as u64;
+        let cases = experiment.cases.len() as u64;
+        let per_case_full = n.next_multiple_of(wg);
+        let (trajectories_per_slice, cases_per_slice) = if per_case_full >= budget {
+            (budget, 1)
+        } else {
+            let by_counts = (binding / (row_width as u64 * 4)).max(1);
+            (n, (budget / per_case_full).clamp(1, cases).min(by_counts))
+        };
+        let per_case = trajectories_per_slice.next_multiple_of(wg);
+        let max_total = per_case * cases_per_slice;
+        let max_workgroups = max_total / wg;
+        let partial_stride = 6 + 2 * dim;
+
+        use wgpu::BufferUsages as U;
+        let case_records: Vec<CaseParams> = experiment.cases.iter().map(|c| c.record).collect();
+        let cases_buffer = self.buffer(
+            "cases",
+            (case_records.len() * 160) as u64,
+            U::STORAGE | U::COPY_DST,
+        );
+        self.queue
+            .write_buffer(&cases_buffer, 0, bytemuck::cast_slice(&case_records));
+        let data: Vec<f32> = if experiment.data_set.is_empty() {
+            vec![0.0]
+        } else {
+            experiment.data_set.clone()
+        };
+        let data_buffer = self.buffer("data set", data.len() as u64 * 4, U::STORAGE | U::COPY_DST);
+        self.queue
+            .write_buffer(&data_buffer, 0, bytemuck::cast_slice(&data));
+        let slice_buffer = self.buffer("slice", 32, U::UNIFORM | U::COPY_DST);
+        let tally_info_buffer = self.buffer("tally info", 16, U::UNIFORM | U::COPY_DST);
+        self.queue.write_buffer(
+            &tally_info_buffer,
+            0,
+            bytemuck::bytes_of(&TallyInfo {
+                hist_lo: spec.lo as f32,
+                hist_scale: (spec.bins as f64 / (spec.hi - spec.lo)) as f32,
+                hist_bins: spec.bins as u32,
+                row_width: row_width as u32,
+            }),
+        );
+        let fpt_bins = FptBins::new(experiment.max_steps);
+        let mut edges = [u32::MAX; 128];
+        for (slot, &e) in edges.iter_mut().zip(&fpt_bins.edges) {
+            *slot = e.min(u32::MAX as u64) as u32;
+        }
+        let edges_buffer = self.buffer("fpt edges", 512, U::STORAGE | U::COPY_DST);
+        self.queue
+            .write_buffer(&edges_buffer, 0, bytemuck::cast_slice(&edges));
+        let state = self.buffer("state", max_total * 4 * dim as u64, U::STORAGE);
+        let progress_buffer = self.buffer("progress", max_total * 8, U::STORAGE | U::COPY_SRC);
+        let mut first_passage = experiment
+            .observe
+            .fpt_file
+            .map(|_| vec![0u32; experiment.total_trajectories() as usize]);
+        let progress_staging = first_passage
+            .as_ref()
+            .map(|_| self.buffer("progress staging", max_total * 8, U::MAP_READ | U::COPY_DST));
+        let active = self.buffer("active", 4, U::STORAGE | U::COPY_SRC | U::COPY_DST);
+        let active_staging = self.buffer("active staging", 4, U::MAP_READ | U::COPY_DST);
+        let counts_words = cases_per_slice * row_width as u64;
+        let counts = self.buffer(
+            "counts",
+            counts_words * 4,
+            U::STORAGE | U::COPY_SRC | U::COPY_DST,
+        );
+        let counts_staging = self.buffer(
+            "counts staging",
+            counts_words * 4,
+            U::MAP_READ | U::COPY_DST,
+        );
+        let partial_words = max_workgroups * partial_stride as u64;
+        let partials = self.buffer("partials", partial_words * 4, U::STORAGE | U::COPY_SRC);
+        let partials_staging = self.buffer(
+            "partials staging",
+            partial_words * 4,
+            U::MAP_READ | U::COPY_DST,
+        );
+        self.check()?;
+
+        let init_group = self.bind(
+            &init_layout,
+            &[&cases_buffer, &slice_buffer, &state, &progress_buffer],
+        );
+        let simulate_group = self.bind(
+            &simulate_layout,
+            &[
+                &cases_buffer,
+                &slice_buffer,
+                &state,
+                &progress_buffer,
+                &active,
+                &data_buffer,
+            ],
+        );
+        let tally_group = self.bind(
+            &tally_layout,
+            &[
+                &slice_buffer,
+                &tally_info_buffer,
+                &state,
+                &progress_buffer,
+                &edges_buffer,
+                &counts,
+                &partials,
+            ],
+        );
+
+        let mut tallies = vec![Tally::new(dim, &spec, &fpt_bins); experiment.cases.len()];
+        let mut stats = GpuStats::default();
+        let mut first_case = 0u64;
+        while first_case < cases {
+            let slice_cases = cases_per_slice.min(cases - first_case);
+            let mut first_trajectory = 0u64;
+            while first_trajectory < n {
+                let count = trajectories_per_slice.min(n - first_trajectory);
+                let per_case = count.next_multiple_of(wg);
+                let total = per_case * slice_cases;
+                let workgroups = (total / wg) as u32;
+                let (gx, gy) = self.grid(workgroups);
+                let mut info = SliceInfo {
+                    first_trajectory: first_trajectory as u32,
+                    per_case: per_case as u32,
+                    count: count as u32,
+                    cases: slice_cases as u32,
+                    until: 0,
+                    seed: experiment.seed,
+                    data_size: (experiment.data_set.len() / 2) as u32,
+                    first_case: first_case as u32,
+                };
+                self.queue
+                    .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
+                let mut encoder = self.device.create_command_encoder(&Default::default());
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_pipeline(&init);
+                    pass.set_bind_group(0, &init_group, &[]);
+                    pass.dispatch_workgroups(gx, gy, 1);
+                }
+                self.queue.submit([encoder.finish()]);
+
+                let chunk = ((STEPS_PER_DISPATCH / total).clamp(MIN_CHUNK as u64, MAX_CHUNK as u64)
+                    as u32)
+                    & !1;
+                stats.chunk_steps = chunk;
+                let mut done = 0u32;
+                while done < experiment.max_steps {
+                    info.until = done.saturating_add(chunk).min(experiment.max_steps);
+                    self.queue
+                        .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
+                    let mut encoder = self.device.create_command_encoder(&Default::default());
+                    encoder.clear_buffer(&active, 0, None);
+                    {
+                        let mut pass = encoder.begin_compute_pass(&Default::default());
+                        pass.set_pipeline(&simulate);
+                        pass.set_bind_group(0, &simulate_group, &[]);
+                        pass.dispatch_workgroups(gx, gy, 1);
+                    }
+                    encoder.copy_buffer_to_buffer(&active, 0, &active_staging, 0, 4);
+                    self.queue.submit([encoder.finish()]);
+                    stats.chunks += 1;
+                    done = info.until;
+                    if self.read_words(&active_staging, 1)?[0] == 0 {
+                        break;
+                    }
+                }
+
+                let mut encoder = self.device.create_command_encoder(&Default::default());
+                encoder.clear_buffer(&counts, 0, None);
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_pipeline(&tally);
+                    pass.set_bind_group(0, &tally_group, &[]);
+                    pass.dispatch_workgroups(gx, gy, 1);
+                }
+                let row_words = slice_cases * row_width as u64;
+                encoder.copy_buffer_to_buffer(&counts, 0, &counts_staging, 0, row_words * 4);
+                let slice_partials = workgroups as u64 * partial_stride as u64;
+                encoder.copy_buffer_to_buffer(
+                    &partials,
+                    0,
+                    &partials_staging,
+                    0,
+                    slice_partials * 4,
+                );
+                if let Some(staging) = &progress_staging {
+                    encoder.copy_buffer_to_buffer(&progress_buffer, 0, staging, 0, total * 8);
+                }
+                self.queue.submit([encoder.finish()]);
+                if let (Some(staging), Some(all)) = (&progress_staging, first_passage.as_mut()) {
+                    // Per-trajectory output, asked for: (steps, outcome) pairs of the slice.
+                    let words = self.read_words(staging, 2 * total as usize)?;
+                    for slot in 0..slice_cases {
+                        for i in 0..count {
+                            let g = (slot * per_case + i) as usize;
+                            let (steps, outcome) = (words[2 * g], words[2 * g + 1]);
+                            all[((first_case + slot) * n + first_trajectory + i) as usize] =
+                                match outcome {
+                                    2 => steps,
+                                    3 => super::cpu::DIVERGED_MARK,
+                                    _ => 0,
+                                };
+                        }
+                    }
+                }
+                let rows = self.read_words(&counts_staging, row_words as usize)?;
+                let sums = self.read_words(&partials_staging, slice_partials as usize)?;
+                for slot in 0..slice_cases as usize {
+                    let row = &rows[slot * row_width..(slot + 1) * row_width];
+                    let t = &mut tallies[first_case as usize + slot];
+                    add_row(t, row, dim, spec.bins, fpt_bins.bins());
+                }
+                let groups_per_case = (per_case / wg) as usize;
+                for (w, sum) in sums.chunks(partial_stride).enumerate() {
+                    let t = &mut tallies[first_case as usize + w / groups_per_case];
+                    add_partial(t, sum, dim);
+                }
+                stats.slices += 1;
+                progress(count * slice_cases);
+                first_trajectory += count;
+            }
+            first_case += slice_cases;
+        }
+        Ok((
+            RunOutput {
+                backend: "gpu".into(),
+                device: self.device_name(),
+                tallies,
+                first_passage,
+                wall_time: started.elapsed(),
+            },
+            stats,
+        ))
+    }
+}
+
+/// One input of the sampler known-answer kernel (`shaders/samplers_kat.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct KatInput {
+    pub counter: [u32; 2],
+    pub key: [u32; 2],
+    /// (alpha, beta, shift, scale) of a stable law.
+    pub law: [f32; 4],
+}
+
+/// What the GPU computes for one [`KatInput`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KatOutput {
+    pub words: [u32; 2],
+    pub normals: [f32; 2],
+    pub exponential: f32,
+    pub stable: f32,
+}
+
+impl Gpu {
+    /// Run the sampler known-answer kernel: the GPU's Threefry words and samples.
+    pub fn samplers_kat(&self, inputs: &[KatInput]) -> Result<Vec<KatOutput>> {
+        use wgpu::BufferBindingType as B;
+        use wgpu::BufferUsages as U;
+        let variant = Variant {
+            dim: 1,
+            potential: 0,
+            noise: 0,
+            exit: 0,
+            private_row: HIST_OFFSET as u32,
+        };
+        let layout = self.layout(&[
+            (B::Storage { read_only: true }, true),
+            (B::Storage { read_only: false }, true),
+        ]);
+        let pipeline = self.pipeline("samplers_kat", &variant, &layout)?;
+        let input = self.buffer(
+            "kat inputs",
+            (inputs.len() * 32) as u64,
+            U::STORAGE | U::COPY_DST,
+        );
+        self.queue
+            .write_buffer(&input, 0, bytemuck::cast_slice(inputs));
+        let words = inputs.len() * 8;
+        let output = self.buffer("kat outputs", words as u64 * 4, U::STORAGE | U::COPY_SRC);
+        let staging = self.buffer("kat staging", words as u64 * 4, U::MAP_READ | U::COPY_DST);
+        let group = self.bind(&layout, &[&input, &output]);
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &group, &[]);
+            pass.dispatch_workgroups((inputs.len() as u32).div_ceil(WORKGROUP), 1, 1);
+        }
+        encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, words as u64 * 4);
+        self.queue.submit([encoder.finish()]);
+        let out = self.read_words(&staging, words)?;
+        Ok(out
+            .chunks(8)
+            .map(|w| KatOutput {
+                words: [w[0], w[1]],
+                normals: [f32::from_bits(w[2]), f32::from_bits(w[3])],
+                exponential: f32::from_bits(w[4]),
+                stable: f32::from_bits(w[5]),
+            })
+            .collect())
+    }
+}
+
+/// Add one case's count row (see tally.wgsl) to its tally.
+fn add_row(t: &mut Tally, row: &[u32], dim: usize, bins: usize, fpt_bins: usize) {
+    let (escaped, censored, diverged) = (row[0] as u64, row[1] as u64, row[2] as u64);
+    t.trajectories += escaped + censored + diverged;
+    t.escaped += escaped;
+    t.censored += censored;
+    t.diverged += diverged;
+    for k in 0..fpt_bins {
+        t.fpt_histogram[k] += row[FPT_OFFSET + k] as u64;
+    }
+    for c in 0..dim {
+        let base = HIST_OFFSET + c * (bins + 2);
+        let h = &mut t.histograms[c];
+        for (b, count) in h.counts.iter_mut().enumerate() {
+            *count += row[base + b] as u64;
+        }
+        h.below += row[base + bins] as u64;
+        h.above += row[base + bins + 1] as u64;
+    }
+}
+
+/// Add one workgroup's exact step sums and f32 moment sums to its case's tally.
+fn add_partial(t: &mut Tally, words: &[u32], dim: usize) {
+    t.steps_sum += words[0] as u64 | (words[1] as u64) << 32;
+    let squares = (0..4).fold(0u128, |acc, i| acc | (words[2 + i] as u128) << (32 * i));
+    t.steps_squared_sum += squares;
+    const SCALE: f64 = 4_294_967_296.0;
+    for c in 0..dim {
+        let sum = f32::from_bits(words[6 + 2 * c]) as f64;
+        let squares = f32::from_bits(words[7 + 2 * c]) as f64;
+        t.final_sum[c] += (sum * SCALE).round() as i128;
+        t.final_squared_sum[c] += (squares * SCALE).round() as i128;
+    }
+}
