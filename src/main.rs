@@ -24,8 +24,9 @@ struct Cli {
 enum Command {
     /// Simulate every case of an experiment file; write result.json and cases.csv.
     Run {
-        /// Experiment file (TOML); see README "Experiment files".
-        file: PathBuf,
+        /// Experiment file (TOML); see README "Experiment files". Without one, the
+        /// built-in default experiment (assets/power-law-barrier.toml) runs.
+        file: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "auto")]
         backend: BackendChoice,
         /// Output directory.
@@ -38,9 +39,19 @@ enum Command {
         #[arg(long)]
         trajectories: Option<u64>,
     },
+    /// List the GPU adapters kramers can use (Vulkan, Metal, DX12), best first.
+    Devices {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
+    // Mesa's Vulkan loader complains on every start when this is unset (containers, CI).
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,8 +73,35 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
             seed,
             trajectories,
-        } => run(&file, backend, &out, seed, trajectories),
+        } => run(file.as_deref(), backend, &out, seed, trajectories),
+        Command::Devices { json } => devices(json),
     }
+}
+
+fn devices(json: bool) -> anyhow::Result<()> {
+    let adapters = backend::gpu::adapters();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&adapters)?);
+        return Ok(());
+    }
+    if adapters.is_empty() {
+        println!("no Vulkan, Metal or DX12 adapter found; kramers runs on the CPU backend");
+        println!("(on Debian/Ubuntu without a GPU: apt-get install mesa-vulkan-drivers for lavapipe)");
+    }
+    for (i, a) in adapters.iter().enumerate() {
+        println!(
+            "{i}: {} [{} {}] driver: {}; max storage binding {} MiB, max buffer {} MiB, {} workgroups per dimension",
+            a.name,
+            a.backend,
+            a.device_type,
+            a.driver,
+            a.max_storage_buffer_binding_size >> 20,
+            a.max_buffer_size >> 20,
+            a.max_compute_workgroups_per_dimension
+        );
+    }
+    println!("cpu: {}", backend::cpu::device_name());
+    Ok(())
 }
 
 /// A progress bar on stderr for `total` trajectories (hidden when stderr is not a terminal).
@@ -76,14 +114,23 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
+/// The built-in default experiment.
+const DEFAULT_EXPERIMENT: &str = include_str!("../assets/power-law-barrier.toml");
+
 fn run(
-    file: &Path,
+    file: Option<&Path>,
     choice: BackendChoice,
     out: &Path,
     seed: Option<u64>,
     trajectories: Option<u64>,
 ) -> anyhow::Result<()> {
-    let mut experiment = Experiment::from_path(file)?;
+    let mut experiment = match file {
+        Some(path) => Experiment::from_path(path)?,
+        None => {
+            eprintln!("no experiment file given: running the built-in default (assets/power-law-barrier.toml)");
+            Experiment::from_toml(DEFAULT_EXPERIMENT, "built-in default experiment")?
+        }
+    };
     if let Some(seed) = seed {
         experiment = experiment.with_seed(seed)?;
     }

@@ -66,6 +66,8 @@ pub struct AdapterSummary {
     pub max_storage_buffer_binding_size: u64,
     pub max_buffer_size: u64,
     pub max_compute_workgroups_per_dimension: u32,
+    /// A CPU implementation of the API (lavapipe, WARP, SwiftShader).
+    pub software: bool,
 }
 
 fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
@@ -81,6 +83,7 @@ fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
         max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
         max_buffer_size: limits.max_buffer_size,
         max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+        software: info.device_type == wgpu::DeviceType::Cpu,
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// Which backend to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendChoice {
-    /// A GPU when one is found, else the CPU backend (with a notice).
+    /// A hardware GPU when one is found, else the CPU backend (with a notice).
     Auto,
     Cpu,
     Gpu,
@@ -59,13 +59,15 @@ pub fn run(
         BackendChoice::Cpu => Ok(cpu::run(experiment, progress)),
         BackendChoice::Gpu => Ok(gpu::Gpu::new()?.run(experiment, progress)?.0),
         BackendChoice::Auto => match gpu::Gpu::new() {
-            Ok(gpu) if experiment.observe.fpt_file.is_none() => {
-                Ok(gpu.run(experiment, progress)?.0)
-            }
-            Ok(_) => {
-                notice("per-trajectory output asked for: running on the CPU backend");
+            Ok(gpu) if gpu.adapter.software => {
+                notice(&format!(
+                    "no GPU found, only the software adapter {} (slower than the CPU backend): \
+                     running on the CPU backend; --backend gpu forces it",
+                    gpu.adapter.name
+                ));
                 Ok(cpu::run(experiment, progress))
             }
+            Ok(gpu) => Ok(gpu.run(experiment, progress)?.0),
             Err(Error::Gpu(why)) => {
                 notice(&format!("no GPU found ({why}); running on the CPU backend"));
                 Ok(cpu::run(experiment, progress))

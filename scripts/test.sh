@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine as root: installs Mesa's
+# software Vulkan driver (lavapipe) for the GPU tests when it is missing,
+# then runs every test. `.ci/run` calls this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! compgen -G "/usr/share/vulkan/icd.d/lvp_icd*.json" >/dev/null; then
+    echo "test.sh: installing mesa-vulkan-drivers (lavapipe) for the GPU tests" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq mesa-vulkan-drivers >/dev/null
+fi
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+
+cargo test --release --locked "$@"
