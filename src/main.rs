@@ -86,7 +86,9 @@ fn devices(json: bool) -> anyhow::Result<()> {
     }
     if adapters.is_empty() {
         println!("no Vulkan, Metal or DX12 adapter found; kramers runs on the CPU backend");
-        println!("(on Debian/Ubuntu without a GPU: apt-get install mesa-vulkan-drivers for lavapipe)");
+        println!(
+            "(on Debian/Ubuntu without a GPU: apt-get install mesa-vulkan-drivers for lavapipe)"
+        );
     }
     for (i, a) in adapters.iter().enumerate() {
         println!(

@@ -1,6 +1,7 @@
 // Samplers on Threefry words, twin of src/rng/samplers.rs.
 
 const TWO_POW_MINUS_24: f32 = 5.9604644775390625e-8;
+const TWO_POW_MINUS_23: f32 = 1.1920928955078125e-7;
 const PI: f32 = 3.14159265358979324;
 const FRAC_PI_2: f32 = 1.57079632679489662;
 
@@ -8,8 +9,9 @@ fn uniform_open_closed(word: u32) -> f32 {
     return f32(i32((word >> 8u) + 1u)) * TWO_POW_MINUS_24;
 }
 
+// Midpoints of 2^23 cells: exact in f32, never 0 or 1.
 fn uniform_open(word: u32) -> f32 {
-    return (f32(i32(word >> 8u)) + 0.5) * TWO_POW_MINUS_24;
+    return (f32(i32(word >> 9u)) + 0.5) * TWO_POW_MINUS_23;
 }
 
 fn box_muller(w: vec2<u32>) -> vec2<f32> {

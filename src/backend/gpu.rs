@@ -80,7 +80,7 @@ fn summary(adapter: &wgpu::Adapter) -> AdapterSummary {
         driver: format!("{} {}", info.driver, info.driver_info)
             .trim()
             .to_string(),
-        max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
+        max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
         max_buffer_size: limits.max_buffer_size,
         max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
         software: info.device_type == wgpu::DeviceType::Cpu,
@@ -378,7 +378,7 @@ impl Gpu {
 
         // Slice geometry.
         let wg = WORKGROUP as u64;
-        let binding = self.limits.max_storage_buffer_binding_size as u64;
+        let binding = self.limits.max_storage_buffer_binding_size;
         let budget = (MAX_SLICE.min(binding / (4 * dim as u64)).min(binding / 8) / wg * wg).max(wg);
         let n = experiment.trajectories as u64;
         let cases = experiment.cases.len() as u64;

@@ -6,6 +6,7 @@ use super::fastmath::{exp, ln, sin_cos, sin_cos_turns};
 use std::f32::consts::{FRAC_PI_2, PI};
 
 const TWO_POW_MINUS_24: f32 = 1.0 / 16_777_216.0;
+const TWO_POW_MINUS_23: f32 = 1.0 / 8_388_608.0;
 
 /// Uniform on (0, 1] from the top 24 bits of a word (SPEC §6).
 #[inline(always)]
@@ -13,10 +14,11 @@ pub fn uniform_open_closed(word: u32) -> f32 {
     ((word >> 8) + 1) as i32 as f32 * TWO_POW_MINUS_24
 }
 
-/// Uniform on the open interval (0, 1): midpoints of the 2^24 cells.
+/// Uniform on the open interval (0, 1): midpoints of 2^23 cells from the top
+/// 23 bits (exact in f32, so never 0 or 1).
 #[inline(always)]
 pub fn uniform_open(word: u32) -> f32 {
-    ((word >> 8) as i32 as f32 + 0.5) * TWO_POW_MINUS_24
+    ((word >> 9) as i32 as f32 + 0.5) * TWO_POW_MINUS_23
 }
 
 /// Two independent standard normals from one block (Box–Muller:
