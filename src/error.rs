@@ -14,7 +14,7 @@ pub enum Error {
         value: String,
         allowed: String,
     },
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}")]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -42,9 +42,13 @@ impl Error {
         }
     }
 
-    /// Errors caused by the user's input (exit code 2 in the CLI).
+    /// Errors caused by the user's input (exit code 2 in the CLI), an unreadable
+    /// experiment file included.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::Parse { .. } | Error::InvalidField { .. })
+        matches!(
+            self,
+            Error::Parse { .. } | Error::InvalidField { .. } | Error::Io { action: "read", .. }
+        )
     }
 }
 

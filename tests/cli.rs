@@ -114,11 +114,10 @@ fn example_is_reproducible_across_runs_and_thread_counts() {
         "RAYON_NUM_THREADS=1 is honoured"
     );
     assert_eq!(results[3]["run"]["threads"], 2);
-    // Known issue (reported): `device` names the thread count ("CPU, 2 threads, ...")
-    // although run.threads already records it. Everything else must agree.
+    // Only the `run` object (wall time, threads, command line) may differ.
     let across_threads = differing_keys(&parts[2], &parts[3]);
     assert!(
-        across_threads.is_empty() || across_threads == ["device"],
+        across_threads.is_empty(),
         "1 vs 2 threads differ in {across_threads:?}"
     );
 }
@@ -243,14 +242,7 @@ fn is_snippet(line: &str) -> bool {
 /// Bad inputs whose message does not name the field yet (only the quoted source
 /// line shows it): serde/toml type and variant errors. Reported; remove a file
 /// from this list once its message names the field (the test then insists).
-const NOT_YET_NAMED: &[&str] = &[
-    "03-wrong-type.toml",
-    "13-unknown-potential-kind.toml",
-    "14-unknown-noise-kind.toml",
-    "45-unknown-exit-kind.toml",
-    "52-max-steps-float.toml",
-    "53-sweep-of-strings.toml",
-];
+const NOT_YET_NAMED: &[&str] = &["53-sweep-of-strings.toml"];
 
 /// Every file in tests/bad-input/ (first line `# expect: <text>`) is refused with
 /// exit code 2, a message naming `<text>` (outside the quoted source and the file
@@ -367,7 +359,6 @@ fn command_line_overrides_are_validated() {
 /// Values above i64::MAX wrap when the CLI converts them for validation, so the
 /// message quotes a different number than the user gave.
 #[test]
-#[ignore = "known bug in src/spec (with_trajectories/with_seed take u64 and cast to i64): reported"]
 fn command_line_override_message_quotes_the_given_value() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("out");

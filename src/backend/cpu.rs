@@ -56,11 +56,7 @@ impl Isa {
 
 /// A description of this CPU for reports.
 pub fn device_name() -> String {
-    format!(
-        "CPU, {} threads, {} kernels",
-        rayon::current_num_threads(),
-        Isa::detect().name()
-    )
+    format!("CPU ({} kernels)", Isa::detect().name())
 }
 
 /// One unit of work: trajectories `start .. start + len` of a case.

@@ -151,8 +151,8 @@ impl RunResult {
             max_steps: experiment.max_steps,
             trajectories: experiment.trajectories,
             dim: experiment.shape.dim,
-            potential: format!("{:?}", experiment.shape.potential),
-            noise: format!("{:?}", experiment.shape.noise),
+            potential: experiment.shape.potential.name().to_string(),
+            noise: experiment.shape.noise.name().to_string(),
             cases: output
                 .tallies
                 .iter()

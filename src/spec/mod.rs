@@ -96,9 +96,20 @@ impl Experiment {
 
     /// Parse and validate; `origin` names the source in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        let file: ExperimentFile = toml::from_str(text).map_err(|e| Error::Parse {
+        let parse_error = |message: String| Error::Parse {
             path: origin.to_string(),
-            message: e.to_string().trim_end().to_string(),
+            message: message.trim_end().to_string(),
+        };
+        let deserializer =
+            toml::Deserializer::parse(text).map_err(|e| parse_error(e.to_string()))?;
+        let file: ExperimentFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let field = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if field.is_empty() || field == "." {
+                parse_error(inner)
+            } else {
+                parse_error(format!("field `{field}`: {inner}"))
+            }
         })?;
         build(file)
     }
@@ -117,7 +128,8 @@ impl Experiment {
 
     /// Override the seed (CLI `--seed`), re-validating.
     pub fn with_seed(mut self, seed: u64) -> Result<Self> {
-        self.seed = check_seed(seed as i64)?;
+        self.seed = u32::try_from(seed)
+            .map_err(|_| Error::invalid("seed", seed, "an integer from 0 to 4294967295"))?;
         if self.shape.potential == PotentialKind::Paper2d {
             let n = self.data_set.len() / 2;
             let variance = self.data_variance;
@@ -128,7 +140,8 @@ impl Experiment {
 
     /// Override trajectories per case (CLI `--trajectories`).
     pub fn with_trajectories(mut self, trajectories: u64) -> Result<Self> {
-        self.trajectories = check_trajectories(trajectories as i64)?;
+        self.trajectories = check_trajectories(trajectories as i128)?;
+        check_fpt_memory(self.observe.fpt_file, self.total_trajectories())?;
         Ok(self)
     }
 }
@@ -137,8 +150,22 @@ fn check_seed(seed: i64) -> Result<u32> {
     u32::try_from(seed).map_err(|_| Error::invalid("seed", seed, "an integer from 0 to 4294967295"))
 }
 
-fn check_trajectories(n: i64) -> Result<u32> {
-    if n < 1 || n as u64 > MAX_TRAJECTORIES {
+/// Largest per-trajectory first-passage output held in memory (4 bytes each).
+pub const MAX_FPT_FILE_TRAJECTORIES: u64 = 1 << 30;
+
+fn check_fpt_memory(fpt_file: Option<FptFormat>, total: u64) -> Result<()> {
+    if fpt_file.is_some() && total > MAX_FPT_FILE_TRAJECTORIES {
+        return Err(Error::invalid(
+            "observe.fpt_file",
+            format!("{total} trajectories in all"),
+            format!("at most {MAX_FPT_FILE_TRAJECTORIES} trajectories (cases x trajectories) with per-trajectory output"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_trajectories(n: i128) -> Result<u32> {
+    if n < 1 || n > MAX_TRAJECTORIES as i128 {
         return Err(Error::invalid(
             "trajectories",
             n,
@@ -357,7 +384,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         .clone()
         .unwrap_or_else(|| "experiment".to_string());
     let seed = check_seed(file.seed.unwrap_or(0))?;
-    let trajectories = check_trajectories(file.trajectories)?;
+    let trajectories = check_trajectories(file.trajectories as i128)?;
 
     let dim_default = match file.potential {
         PotentialFile::Paper2d { .. } => 2,
@@ -696,6 +723,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         ));
     }
 
+    check_fpt_memory(fpt_file, count * trajectories as u64)?;
     let data_set = if potential_kind == PotentialKind::Paper2d {
         paper_data_set(seed, data_size, data_variance)
     } else {

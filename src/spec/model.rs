@@ -46,12 +46,36 @@ pub enum PotentialKind {
     Paper2d,
 }
 
+impl PotentialKind {
+    /// The name used in experiment files.
+    pub fn name(self) -> &'static str {
+        match self {
+            PotentialKind::Quadratic => "quadratic",
+            PotentialKind::DoubleWell => "double-well",
+            PotentialKind::Barrier => "barrier",
+            PotentialKind::Paper2d => "paper-2d",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NoiseKind {
     Langevin,
     PowerLaw,
     PowerLawLoss,
     AlphaStable,
+}
+
+impl NoiseKind {
+    /// The name used in experiment files.
+    pub fn name(self) -> &'static str {
+        match self {
+            NoiseKind::Langevin => "langevin",
+            NoiseKind::PowerLaw => "power-law",
+            NoiseKind::PowerLawLoss => "power-law-loss",
+            NoiseKind::AlphaStable => "alpha-stable",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
