@@ -1,4 +1,5 @@
-// Threefry-2x32-20 (Random123), twin of src/rng/threefry.rs.
+// Threefry-2x32-20 (Random123), twin of src/rng/threefry.rs. Written out in
+// full: no loop and no indexed key array (which some drivers spill to memory).
 
 const KEY_PARITY: u32 = 0x1BD11BDAu;
 
@@ -6,28 +7,41 @@ fn rotl(x: u32, r: u32) -> u32 {
     return (x << r) | (x >> (32u - r));
 }
 
-fn threefry_round(x: ptr<function, vec2<u32>>, r: u32) {
-    (*x).x = (*x).x + (*x).y;
-    (*x).y = rotl((*x).y, r) ^ (*x).x;
+// Four rounds with the rotations of an odd (13, 15, 26, 6) or even (17, 29, 16, 24) injection.
+fn rounds_odd(x: vec2<u32>) -> vec2<u32> {
+    var a = x.x;
+    var b = x.y;
+    a += b; b = rotl(b, 13u) ^ a;
+    a += b; b = rotl(b, 15u) ^ a;
+    a += b; b = rotl(b, 26u) ^ a;
+    a += b; b = rotl(b, 6u) ^ a;
+    return vec2<u32>(a, b);
+}
+
+fn rounds_even(x: vec2<u32>) -> vec2<u32> {
+    var a = x.x;
+    var b = x.y;
+    a += b; b = rotl(b, 17u) ^ a;
+    a += b; b = rotl(b, 29u) ^ a;
+    a += b; b = rotl(b, 16u) ^ a;
+    a += b; b = rotl(b, 24u) ^ a;
+    return vec2<u32>(a, b);
 }
 
 fn threefry2x32_20(counter: vec2<u32>, key: vec2<u32>) -> vec2<u32> {
-    var ks = array<u32, 3>(key.x, key.y, KEY_PARITY ^ key.x ^ key.y);
-    var x = vec2<u32>(counter.x + ks[0], counter.y + ks[1]);
-    for (var injection = 1u; injection <= 5u; injection++) {
-        if (injection & 1u) == 1u {
-            threefry_round(&x, 13u);
-            threefry_round(&x, 15u);
-            threefry_round(&x, 26u);
-            threefry_round(&x, 6u);
-        } else {
-            threefry_round(&x, 17u);
-            threefry_round(&x, 29u);
-            threefry_round(&x, 16u);
-            threefry_round(&x, 24u);
-        }
-        x.x = x.x + ks[injection % 3u];
-        x.y = x.y + ks[(injection + 1u) % 3u] + injection;
-    }
+    let k0 = key.x;
+    let k1 = key.y;
+    let k2 = KEY_PARITY ^ k0 ^ k1;
+    var x = vec2<u32>(counter.x + k0, counter.y + k1);
+    x = rounds_odd(x);
+    x += vec2<u32>(k1, k2 + 1u);
+    x = rounds_even(x);
+    x += vec2<u32>(k2, k0 + 2u);
+    x = rounds_odd(x);
+    x += vec2<u32>(k0, k1 + 3u);
+    x = rounds_even(x);
+    x += vec2<u32>(k1, k2 + 4u);
+    x = rounds_odd(x);
+    x += vec2<u32>(k2, k0 + 5u);
     return x;
 }
