@@ -22,6 +22,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Mean escape time against barrier height for several dynamics, beside the
+    /// exact and asymptotic theory: table, escape.csv, escape.json, escape.png, escape.svg.
+    Escape {
+        /// An experiment file whose cases sweep `potential.height`; without one,
+        /// the built-in sweep (Langevin vs power-law vs alpha-stable, ten heights).
+        file: Option<PathBuf>,
+        /// A smaller sweep (four heights, fewer trajectories).
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Output directory.
+        #[arg(long, default_value = "kramers-out")]
+        out: PathBuf,
+    },
     /// Simulate every case of an experiment file; write result.json and cases.csv.
     Run {
         /// Experiment file (TOML); see README "Experiment files". Without one, the
@@ -80,6 +95,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             trajectories,
         } => run(file.as_deref(), backend, &out, seed, trajectories),
         Command::Devices { json } => devices(json),
+        Command::Escape {
+            file,
+            quick,
+            backend,
+            out,
+        } => escape(file.as_deref(), quick, backend, &out),
     }
 }
 
@@ -217,4 +238,38 @@ fn print_summary(result: &RunResult) {
             case.fpt.rate
         );
     }
+}
+
+fn escape(
+    file: Option<&Path>,
+    quick: bool,
+    choice: BackendChoice,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use kramers::analysis::escape_sweep;
+    let dynamics = match file {
+        Some(path) => escape_sweep::file_sweep(Experiment::from_path(path)?)?,
+        None => escape_sweep::default_sweep(quick),
+    };
+    let total: u64 = dynamics
+        .iter()
+        .map(|d| d.experiment.total_trajectories())
+        .sum();
+    let bar = progress_bar(total);
+    let mut said: Vec<String> = Vec::new();
+    let (points, device) = escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut |notice| {
+        if !said.iter().any(|s| s == notice) {
+            bar.suspend(|| eprintln!("note: {notice}"));
+            said.push(notice.to_string());
+        }
+    })?;
+    bar.finish_and_clear();
+    let curves = escape_sweep::curves(&dynamics);
+    print!("{}", kramers::report::escape_report::escape_table(&points));
+    kramers::report::escape_report::write_escape(out, &device, &points, &curves)?;
+    println!(
+        "ran on {device}; wrote {}/escape.csv, escape.json, escape.png, escape.svg",
+        out.display()
+    );
+    Ok(())
 }

@@ -2,5 +2,7 @@
 //! their intervals) and the analytic references they are compared with.
 
 pub mod escape;
+pub mod escape_sweep;
+pub mod model1d;
 pub mod stats;
 pub mod theory;

@@ -1,7 +1,9 @@
 //! Reports: the `result.json` / `cases.csv` of a run, written atomically.
 
 pub mod atomic;
+pub mod escape_report;
 pub mod npy;
+pub mod plot;
 pub mod result;
 
 pub use atomic::write_atomic;

@@ -1,0 +1,266 @@
+//! Mean escape time against barrier height for several dynamics: each dynamic
+//! is one experiment whose cases are the barrier heights, run as one batch;
+//! every point is set beside its exact quadrature value and the low-noise
+//! asymptote (Kramers, Lemma 6 factorized form, Imkeller–Pavlyukevich).
+
+use super::escape::escape_stats;
+use super::{model1d, theory};
+use crate::backend::{self, BackendChoice, Progress};
+use crate::error::{Error, Result};
+use crate::spec::{Experiment, NoiseParams, ParamValue, PotentialParams};
+use serde::Serialize;
+
+/// One dynamic of a sweep: a label and the experiment whose cases are the heights.
+pub struct Dynamic {
+    pub label: String,
+    pub experiment: Experiment,
+}
+
+/// One point of the escape-rate plot.
+#[derive(Clone, Debug, Serialize)]
+pub struct EscapePoint {
+    pub dynamic: String,
+    pub height: f64,
+    pub trajectories: u64,
+    pub escaped: u64,
+    /// Mean first-passage time (time units); with censoring, `1 / rate`.
+    pub mfpt: f64,
+    pub ci95: [f64; 2],
+    /// Whether `mfpt` is the sample mean (all escaped) or the inverse rate MLE.
+    pub censored: bool,
+    /// Exact quadrature value at the level shifted for once-per-step monitoring.
+    pub exact: Option<f64>,
+    /// Low-noise asymptote and its name.
+    pub asymptote: Option<f64>,
+    pub asymptote_name: Option<String>,
+    /// `(mfpt - exact) / standard error`.
+    pub z: Option<f64>,
+}
+
+/// The built-in default sweep: `barrier` potential (Ha = 1, Hb = 2), ten heights
+/// (four with `quick`), Langevin vs power-law-loss (Itô) vs alpha-stable noise.
+pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
+    let heights = if quick {
+        "[0.25, 0.75, 1.25, 1.75]"
+    } else {
+        "[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5]"
+    };
+    let trajectories = if quick { 2000 } else { 10000 };
+    let noises = [
+        (
+            "Langevin (D0 = 0.6)",
+            "kind = \"langevin\"\nd0 = 0.6",
+            20_000_000,
+        ),
+        (
+            "power-law-loss, Itô (D0 = 0.6, k = 0.5)",
+            "kind = \"power-law-loss\"\nd0 = 0.6\nk = 0.5\ninterpretation = \"ito\"",
+            3_000_000,
+        ),
+        (
+            "alpha-stable (a = 1.5, sigma = 0.5)",
+            "kind = \"alpha-stable\"\nindex = 1.5\nsigma = 0.5",
+            3_000_000,
+        ),
+    ];
+    noises
+        .iter()
+        .enumerate()
+        .map(|(i, (label, noise, max_steps))| {
+            let text = format!(
+                "name = \"{label}\"\nseed = {seed}\ndt = 0.01\nmax_steps = {max_steps}\ntrajectories = {trajectories}\n\
+                 [potential]\nkind = \"barrier\"\ncurvature_min = 1.0\ncurvature_top = 2.0\nheight = {heights}\n\
+                 [noise]\n{noise}\n[exit]\nkind = \"top\"\n",
+                seed = 1 + i
+            );
+            Dynamic {
+                label: label.to_string(),
+                experiment: Experiment::from_toml(&text, "built-in escape sweep").expect("valid built-in sweep"),
+            }
+        })
+        .collect()
+}
+
+/// A sweep from one experiment file whose cases differ in `potential.height`.
+pub fn file_sweep(experiment: Experiment) -> Result<Vec<Dynamic>> {
+    let has_height = experiment
+        .cases
+        .iter()
+        .all(|c| c.params.iter().any(|(k, _)| k == "potential.height"));
+    if !has_height {
+        return Err(Error::invalid(
+            "potential.kind",
+            format!("{:?}", experiment.shape.potential.name()),
+            "\"barrier\" or \"double-well\" (kramers escape plots against potential.height)",
+        ));
+    }
+    Ok(vec![Dynamic {
+        label: experiment.name.clone(),
+        experiment,
+    }])
+}
+
+fn height_of(params: &[(String, ParamValue)]) -> f64 {
+    params
+        .iter()
+        .find_map(|(k, v)| match (k.as_str(), v) {
+            ("potential.height", ParamValue::Number(h)) => Some(*h),
+            _ => None,
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// The low-noise asymptote of a case's mean time to reach the top, where one applies.
+pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
+    let PotentialParams::Barrier {
+        curvature_min: ha,
+        curvature_top: hb,
+        height,
+        minimum,
+    } = case.potential
+    else {
+        return None;
+    };
+    match case.noise {
+        NoiseParams::Langevin { d0 } => {
+            Some((theory::kramers_top_time(ha, hb, height, d0), "Kramers"))
+        }
+        NoiseParams::PowerLawLoss { d0, k } => {
+            let t = theory::power_law_loss_factorized_time(
+                ha,
+                hb,
+                height,
+                d0,
+                k,
+                case.interpretation.alpha(),
+            );
+            t.is_finite().then_some((t, "Lemma 6 (factorized)"))
+        }
+        NoiseParams::AlphaStable { index, sigma, .. } => {
+            let (_, top) = PotentialParams::barrier_geometry(ha, hb, height, minimum);
+            let t = theory::levy_exit_time(index, sigma, f64::INFINITY, top - minimum);
+            Some((t, "Imkeller–Pavlyukevich"))
+        }
+        NoiseParams::PowerLaw { .. } => None,
+    }
+}
+
+/// Run every dynamic (one batched run each) and collect the points.
+pub fn run(
+    dynamics: &[Dynamic],
+    choice: BackendChoice,
+    progress: Progress<'_>,
+    notice: &mut dyn FnMut(&str),
+) -> Result<(Vec<EscapePoint>, String)> {
+    let mut points = Vec::new();
+    let mut device = String::new();
+    for dynamic in dynamics {
+        let experiment = &dynamic.experiment;
+        let output = backend::run(experiment, choice, progress, notice)?;
+        device = format!("{} ({})", output.backend, output.device);
+        for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
+            let stats = escape_stats(tally, case.model.dt, experiment.max_steps);
+            let (mfpt, ci95, censored, se) =
+                match (stats.mean, stats.mean_ci95, stats.mean_standard_error) {
+                    (Some(m), Some(ci), Some(se)) => (m, ci, false, Some(se)),
+                    _ => (
+                        1.0 / stats.rate,
+                        [1.0 / stats.rate_ci95[1], 1.0 / stats.rate_ci95[0]],
+                        true,
+                        None,
+                    ),
+                };
+            let exact = model1d::exact_mfpt(&case.model);
+            let asymptote = asymptote(&case.model);
+            points.push(EscapePoint {
+                dynamic: dynamic.label.clone(),
+                height: height_of(&case.params),
+                trajectories: tally.trajectories,
+                escaped: tally.escaped,
+                mfpt,
+                ci95,
+                censored,
+                exact,
+                asymptote: asymptote.map(|a| a.0),
+                asymptote_name: asymptote.map(|a| a.1.to_string()),
+                z: match (exact, se) {
+                    (Some(e), Some(se)) if se > 0.0 => Some((mfpt - e) / se),
+                    _ => None,
+                },
+            });
+        }
+    }
+    Ok((points, device))
+}
+
+/// A theory curve of a dynamic over barrier heights.
+#[derive(Clone, Debug, Serialize)]
+pub struct Curve {
+    pub dynamic: String,
+    /// `"exact"` or the asymptote's name.
+    pub kind: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Exact and asymptotic curves of each dynamic on a fine grid of heights
+/// spanning the sweep's own.
+pub fn curves(dynamics: &[Dynamic]) -> Vec<Curve> {
+    let mut out = Vec::new();
+    for dynamic in dynamics {
+        let cases = &dynamic.experiment.cases;
+        let heights: Vec<f64> = cases.iter().map(|c| height_of(&c.params)).collect();
+        let (lo, hi) = heights
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &h| {
+                (a.min(h), b.max(h))
+            });
+        if !(lo.is_finite() && hi.is_finite()) {
+            continue;
+        }
+        let mut exact = Vec::new();
+        let mut asymptotic = Vec::new();
+        let mut asymptote_name = String::new();
+        for i in 0..=60 {
+            let height = lo + (hi - lo) * i as f64 / 60.0;
+            let mut model = cases[0].model.clone();
+            let PotentialParams::Barrier {
+                curvature_min,
+                curvature_top,
+                minimum,
+                ..
+            } = model.potential
+            else {
+                break;
+            };
+            model.potential = PotentialParams::Barrier {
+                curvature_min,
+                curvature_top,
+                height,
+                minimum,
+            };
+            let (_, top) =
+                PotentialParams::barrier_geometry(curvature_min, curvature_top, height, minimum);
+            model.exit = crate::spec::ExitParams::HalfSpace {
+                normal: vec![1.0],
+                threshold: top,
+            };
+            if let Some(t) = model1d::exact_mfpt(&model) {
+                exact.push((height, t));
+            }
+            if let Some((t, name)) = asymptote(&model) {
+                asymptotic.push((height, t));
+                asymptote_name = name.to_string();
+            }
+        }
+        for (kind, points) in [("exact".to_string(), exact), (asymptote_name, asymptotic)] {
+            if !points.is_empty() {
+                out.push(Curve {
+                    dynamic: dynamic.label.clone(),
+                    kind,
+                    points,
+                });
+            }
+        }
+    }
+    out
+}

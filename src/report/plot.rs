@@ -1,0 +1,180 @@
+//! Plots (plotters): the escape-rate plot, mean first-passage time on a log
+//! axis against barrier height, 95% interval bars, exact curves solid and
+//! low-noise asymptotes dashed, in the Okabe–Ito colour-blind-safe palette.
+//! PNG and SVG, written atomically.
+
+use super::write_atomic;
+use crate::analysis::escape_sweep::{Curve, EscapePoint};
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+/// Okabe–Ito colours (colour-blind safe).
+pub const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+];
+
+static FONT: Once = Once::new();
+
+/// Register the bundled DejaVu Sans as plotters' sans-serif font.
+pub fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::Result(format!("drawing the plot: {e}"))
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    points: &[EscapePoint],
+    curves: &[Curve],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(plot_error)?;
+    let dynamics: Vec<&str> = {
+        let mut seen: Vec<&str> = Vec::new();
+        for p in points {
+            if !seen.contains(&p.dynamic.as_str()) {
+                seen.push(&p.dynamic);
+            }
+        }
+        seen
+    };
+    let values = points
+        .iter()
+        .flat_map(|p| [p.ci95[0], p.ci95[1], p.mfpt])
+        .chain(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)))
+        .filter(|v| v.is_finite() && *v > 0.0);
+    let (lo, hi) = values.fold((f64::INFINITY, 0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let heights = points.iter().map(|p| p.height).filter(|h| h.is_finite());
+    let (x0, x1) = heights.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), h| {
+        (a.min(h), b.max(h))
+    });
+    let pad = 0.05 * (x1 - x0).max(1e-9);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 26))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d((x0 - pad)..(x1 + pad), ((lo / 1.5)..(hi * 1.5)).log_scale())
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc("barrier height ΔL (units of L)")
+        .y_desc("mean escape time (time units, steps × dt)")
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .draw()
+        .map_err(plot_error)?;
+    for (i, dynamic) in dynamics.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        for curve in curves.iter().filter(|c| c.dynamic == *dynamic) {
+            let data: Vec<(f64, f64)> = curve
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.1 > 0.0 && p.1.is_finite())
+                .collect();
+            if curve.kind == "exact" {
+                chart
+                    .draw_series(LineSeries::new(data, color.stroke_width(2)))
+                    .map_err(plot_error)?
+                    .label(format!("{dynamic}: exact"))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(data, 6, 4, color.stroke_width(1)))
+                    .map_err(plot_error)?
+                    .label(format!("{dynamic}: {}", curve.kind))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(1))
+                    });
+            }
+        }
+        let mine: Vec<&EscapePoint> = points.iter().filter(|p| p.dynamic == *dynamic).collect();
+        chart
+            .draw_series(mine.iter().map(|p| {
+                ErrorBar::new_vertical(
+                    p.height,
+                    p.ci95[0].max(lo / 1.5),
+                    p.mfpt,
+                    p.ci95[1],
+                    color.filled(),
+                    8,
+                )
+            }))
+            .map_err(plot_error)?;
+        chart
+            .draw_series(
+                mine.iter()
+                    .map(|p| Circle::new((p.height, p.mfpt), 4, color.filled())),
+            )
+            .map_err(plot_error)?
+            .label(format!("{dynamic}: Monte Carlo, 95% CI"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    root.present().map_err(plot_error)?;
+    Ok(())
+}
+
+/// Write the escape-rate plot as PNG and SVG.
+pub fn escape_plot(
+    png: &Path,
+    svg: &Path,
+    title: &str,
+    points: &[EscapePoint],
+    curves: &[Curve],
+) -> Result<()> {
+    register_font();
+    let size = (1100, 750);
+    let mut svg_text = String::new();
+    draw(
+        SVGBackend::with_string(&mut svg_text, size).into_drawing_area(),
+        title,
+        points,
+        curves,
+    )?;
+    write_atomic(svg, svg_text.as_bytes())?;
+    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
+    draw(
+        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
+        title,
+        points,
+        curves,
+    )?;
+    let image = image_png(&pixels, size)?;
+    write_atomic(png, &image)
+}
+
+/// Encode an RGB buffer as PNG bytes.
+fn image_png(pixels: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+    image::ImageEncoder::write_image(encoder, pixels, w, h, image::ColorType::Rgb8)
+        .map_err(plot_error)?;
+    Ok(bytes)
+}
