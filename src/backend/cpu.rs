@@ -258,29 +258,28 @@ fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
     unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2")]
-unsafe fn unit_avx512<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
-    experiment: &'a Experiment,
-    case: &Case,
-    unit: &Unit,
-    fpt_bins: &FptBins,
-    first_passage: Option<&mut [u32]>,
-) -> Tally {
-    unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+/// `unit_body` compiled with extra target features (called only where detected).
+macro_rules! unit_with_features {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+            experiment: &'a Experiment,
+            case: &Case,
+            unit: &Unit,
+            fpt_bins: &FptBins,
+            first_passage: Option<&mut [u32]>,
+        ) -> Tally {
+            unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,bmi1,bmi2")]
-unsafe fn unit_avx2<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
-    experiment: &'a Experiment,
-    case: &Case,
-    unit: &Unit,
-    fpt_bins: &FptBins,
-    first_passage: Option<&mut [u32]>,
-) -> Tally {
-    unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
-}
+unit_with_features!(
+    unit_avx512,
+    "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2"
+);
+unit_with_features!(unit_avx2, "avx2,fma,bmi1,bmi2");
 
 #[inline(always)]
 fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
