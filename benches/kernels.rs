@@ -29,7 +29,9 @@ fn kernels(c: &mut Criterion) {
     let mut group = c.benchmark_group("W1 power-law double well, 2^16 trajectories");
     group.sample_size(10);
     group.throughput(Throughput::Elements(steps));
-    group.bench_function("cpu", |b| b.iter(|| black_box(cpu::run(&experiment, &|_| {}))));
+    group.bench_function("cpu", |b| {
+        b.iter(|| black_box(cpu::run(&experiment, &|_| {})))
+    });
     match Gpu::new() {
         Ok(gpu) => {
             let name = format!("gpu: {}", gpu.adapter.name);
