@@ -4,5 +4,6 @@
 pub mod escape;
 pub mod escape_sweep;
 pub mod model1d;
+pub mod references;
 pub mod stats;
 pub mod theory;

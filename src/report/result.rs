@@ -4,6 +4,7 @@
 //! of the experiment file and the seed.
 
 use crate::analysis::escape::{escape_stats, EscapeStats};
+use crate::analysis::references::{case_references, TheoryReferences};
 use crate::backend::RunOutput;
 use crate::observables::{FptBins, Tally};
 use crate::spec::{Experiment, ParamValue};
@@ -44,6 +45,9 @@ pub struct CaseResult {
     pub fpt: FptResult,
     #[serde(rename = "final")]
     pub final_state: FinalResult,
+    /// The analytic references that apply to this case, with z scores (SPEC §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theory: Option<TheoryReferences>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -136,6 +140,7 @@ impl CaseResult {
                     })
                     .collect(),
             },
+            theory: case_references(experiment, case_index, Some(tally)),
         }
     }
 }

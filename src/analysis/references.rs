@@ -1,0 +1,380 @@
+//! The analytic references that apply to one case of an experiment (SPEC §5), and the z scores
+//! of its Monte Carlo tally against them. Only 1-D references: exact mean first-passage time,
+//! Kramers, Lemma 6, Lévy exit, stationary laws. Not covered: the Brownian-bridge exit
+//! correction (the kernels have none yet), `paper-2d`, and d > 1 escape.
+
+use super::model1d::one_dimensional;
+use super::theory::{self, PowerLawStationary};
+use crate::observables::Tally;
+use crate::spec::{CaseModel, ExitParams, Experiment, NoiseParams, PotentialParams};
+use serde::{Deserialize, Serialize};
+
+/// How the kernels check the exit: the discrete-monitoring note of every first-passage reference.
+pub const EXIT_MONITORING: &str = "once per step";
+
+/// Every analytic reference of one case; absent fields do not apply.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TheoryReferences {
+    /// Exact mean time to first reach the exit level (continuous monitoring), SPEC §5.4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact_mfpt: Option<f64>,
+    /// [`Self::exact_mfpt`] at the level shifted by `0.5826 sqrt(D(b) dt)`: the reference for a
+    /// once-per-step exit check (Broadie–Glasserman–Kou).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact_mfpt_shifted: Option<f64>,
+    /// `"once per step"` wherever a first-passage reference is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_monitoring: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kramers: Option<KramersReference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lemma6: Option<Lemma6Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub levy_exit: Option<LevyExitReference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stationary: Option<StationaryReference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub z: Option<ZScores>,
+}
+
+/// Kramers' low-noise times (SPEC §5.5) for constant noise over a barrier.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct KramersReference {
+    /// `2 pi / sqrt(Ha Hb) exp(2 dL / D0)`.
+    pub crossing_time: f64,
+    /// Half of it: the low-noise mean time to first reach the top.
+    pub top_time: f64,
+}
+
+/// Lemma 6 (SPEC §5.6) for `power-law-loss` noise over a barrier.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Lemma6Reference {
+    /// `kappa = Ha / D2 = 2 / k` (`D2 = k Ha / 2` near the minimum).
+    pub kappa: f64,
+    /// The paper's crossing time (alpha = 1, Laplace form); null for `kappa <= 1/2`.
+    pub crossing_time: Option<f64>,
+    /// Low-noise mean time to the top at fixed kappa, under this case's interpretation.
+    pub factorized_top_time: Option<f64>,
+    /// Growth exponent `kappa - alpha + 1/2` of the exact MFPT in `1 + 2 dL D2 / (Ha D0)`.
+    pub growth_exponent: f64,
+}
+
+/// Imkeller–Pavlyukevich small-noise exit time (SPEC §5.7).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LevyExitReference {
+    /// Distance from the minimum to the left end of the interval (null: none, infinite).
+    pub r_minus: Option<f64>,
+    pub r_plus: Option<f64>,
+    pub time: f64,
+}
+
+/// Stationary-law parameters of a stationary study (no exit).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StationaryReference {
+    /// `"normal"`, `"student-t"` or `"alpha-stable"`.
+    pub law: String,
+    pub center: f64,
+    /// Continuous-time variance (normal: `D0 / 2H`; Student-t: `scale^2 nu / (nu - 2)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variance: Option<f64>,
+    /// Euler–Maruyama's exact stationary variance `D0 / (H (2 - H dt))` (OU).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub em_variance: Option<f64>,
+    /// Student-t degrees of freedom `2 kappa + 1 - 2 alpha`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nu: Option<f64>,
+    /// Student-t or stable scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kappa: Option<f64>,
+    /// Euler–Maruyama's exact stationary `E (x - c)^2` for power-law noise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub em_second_moment: Option<f64>,
+    /// Stable index of the alpha-stable OU law.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stable_index: Option<f64>,
+}
+
+/// Monte Carlo against theory, in standard errors.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ZScores {
+    /// `(mean - exact_mfpt_shifted) / SE`, when every trajectory escaped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfpt: Option<f64>,
+    /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)` (Gaussian SE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_variance: Option<f64>,
+}
+
+/// The references of case `case_index`; `tally` adds the z scores. `None` when nothing applies.
+pub fn case_references(
+    experiment: &Experiment,
+    case_index: usize,
+    tally: Option<&Tally>,
+) -> Option<TheoryReferences> {
+    let case = &experiment.cases.get(case_index)?.model;
+    let mut refs = TheoryReferences::default();
+    if let Some((model, start, level)) = one_dimensional(case) {
+        if level > start {
+            refs.exact_mfpt = theory::exact_mfpt(&model, start, level);
+            refs.exact_mfpt_shifted = theory::exact_mfpt_shifted(&model, start, level, case.dt);
+        }
+    }
+    if case.start.len() == 1 {
+        refs.kramers = kramers(case);
+        refs.lemma6 = lemma6(case);
+        refs.levy_exit = levy_exit(case);
+    }
+    refs.stationary = stationary(case);
+    if refs.exact_mfpt.is_some() || refs.levy_exit.is_some() || refs.kramers.is_some() {
+        refs.exit_monitoring = Some(EXIT_MONITORING.to_string());
+    }
+    if let Some(tally) = tally {
+        refs.z = z_scores(&refs, tally, case.dt, experiment.max_steps);
+    }
+    (refs != TheoryReferences::default()).then_some(refs)
+}
+
+/// `(Ha, Hb, dL, minimum)` of a potential with a barrier top (barrier, double-well).
+fn barrier_shape(potential: &PotentialParams) -> Option<(f64, f64, f64, f64)> {
+    match *potential {
+        PotentialParams::Barrier {
+            curvature_min,
+            curvature_top,
+            height,
+            minimum,
+        } => Some((curvature_min, curvature_top, height, minimum)),
+        PotentialParams::DoubleWell { height, half_width } => {
+            let a2 = half_width * half_width;
+            Some((8.0 * height / a2, 4.0 * height / a2, height, -half_width))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the case exits through the barrier top (a half-space at the top).
+fn exits_at_top(case: &CaseModel) -> bool {
+    match (&case.exit, case.potential.top()) {
+        (ExitParams::HalfSpace { normal, threshold }, Some(top)) => {
+            normal[0] > 0.0 && (threshold / normal[0] - top).abs() <= 1e-9 * (1.0 + top.abs())
+        }
+        _ => false,
+    }
+}
+
+fn kramers(case: &CaseModel) -> Option<KramersReference> {
+    let NoiseParams::Langevin { d0 } = case.noise else {
+        return None;
+    };
+    let (ha, hb, height, _) = barrier_shape(&case.potential)?;
+    if !exits_at_top(case) {
+        return None;
+    }
+    Some(KramersReference {
+        crossing_time: theory::kramers_crossing_time(ha, hb, height, d0),
+        top_time: theory::kramers_top_time(ha, hb, height, d0),
+    })
+}
+
+fn lemma6(case: &CaseModel) -> Option<Lemma6Reference> {
+    let NoiseParams::PowerLawLoss { d0, k } = case.noise else {
+        return None;
+    };
+    let PotentialParams::Barrier {
+        curvature_min: ha,
+        curvature_top: hb,
+        height,
+        ..
+    } = case.potential
+    else {
+        return None;
+    };
+    if !exits_at_top(case) {
+        return None;
+    }
+    let d2 = k * ha / 2.0;
+    let kappa = ha / d2;
+    let alpha = case.interpretation.alpha();
+    let finite = |t: f64| t.is_finite().then_some(t);
+    Some(Lemma6Reference {
+        kappa,
+        crossing_time: finite(theory::lemma6_time(ha, hb, height, d0, d2)),
+        factorized_top_time: finite(theory::power_law_loss_factorized_time(
+            ha, hb, height, d0, k, alpha,
+        )),
+        growth_exponent: theory::power_law_growth_exponent(kappa, alpha),
+    })
+}
+
+fn levy_exit(case: &CaseModel) -> Option<LevyExitReference> {
+    let NoiseParams::AlphaStable { index, sigma, .. } = case.noise else {
+        return None;
+    };
+    let minimum = case.potential.minimum();
+    let (r_minus, r_plus) = match &case.exit {
+        ExitParams::Ball { center, radius } => {
+            (minimum - (center[0] - radius), center[0] + radius - minimum)
+        }
+        ExitParams::HalfSpace { normal, threshold } if normal[0] > 0.0 => {
+            (f64::INFINITY, threshold / normal[0] - minimum)
+        }
+        _ => return None,
+    };
+    if !(r_minus > 0.0 && r_plus > 0.0) {
+        return None;
+    }
+    let finite = |r: f64| r.is_finite().then_some(r);
+    Some(LevyExitReference {
+        r_minus: finite(r_minus),
+        r_plus: finite(r_plus),
+        time: theory::levy_exit_time(index, sigma, r_minus, r_plus),
+    })
+}
+
+fn stationary(case: &CaseModel) -> Option<StationaryReference> {
+    if case.exit != ExitParams::None {
+        return None;
+    }
+    let PotentialParams::Quadratic { curvature, center } = case.potential else {
+        return None;
+    };
+    let empty = StationaryReference {
+        law: String::new(),
+        center,
+        variance: None,
+        em_variance: None,
+        nu: None,
+        scale: None,
+        kappa: None,
+        em_second_moment: None,
+        stable_index: None,
+    };
+    match case.noise {
+        NoiseParams::Langevin { d0 } => {
+            let em = theory::ou_em_variance(curvature, d0, case.dt);
+            Some(StationaryReference {
+                law: "normal".into(),
+                variance: Some(theory::ou_stationary_variance(curvature, d0)),
+                em_variance: em.is_finite().then_some(em),
+                ..empty
+            })
+        }
+        NoiseParams::PowerLaw {
+            d0,
+            rho,
+            d2,
+            center: noise_center,
+        } if rho == 0.0 && noise_center == center && case.start.len() == 1 => {
+            let alpha = case.interpretation.alpha();
+            let law = PowerLawStationary::new(curvature, d0, d2, alpha, center)?;
+            Some(StationaryReference {
+                law: "student-t".into(),
+                variance: law.variance(),
+                nu: Some(law.nu),
+                scale: Some(law.scale),
+                kappa: Some(law.kappa),
+                em_second_moment: theory::power_law_em_second_moment(
+                    curvature, d0, d2, alpha, case.dt,
+                ),
+                ..empty
+            })
+        }
+        NoiseParams::AlphaStable {
+            index,
+            sigma,
+            beta: 0.0,
+        } => Some(StationaryReference {
+            law: "alpha-stable".into(),
+            scale: Some(theory::stable_ou_scale(sigma, index, curvature)),
+            stable_index: Some(index),
+            ..empty
+        }),
+        _ => None,
+    }
+}
+
+fn z_scores(refs: &TheoryReferences, tally: &Tally, dt: f64, max_steps: u32) -> Option<ZScores> {
+    let mfpt = refs.exact_mfpt_shifted.and_then(|exact| {
+        let stats = super::escape::escape_stats(tally, dt, max_steps);
+        Some(theory_z(stats.mean?, exact, stats.mean_standard_error?))
+    });
+    let final_variance = refs
+        .stationary
+        .as_ref()
+        .and_then(|s| s.em_variance)
+        .and_then(|em| {
+            let n = tally.finite() as f64;
+            let var = *tally.final_variance().first()?;
+            (n > 1.0).then(|| theory_z(var, em, (2.0 / (n - 1.0)).sqrt() * em))
+        });
+    (mfpt.is_some() || final_variance.is_some()).then_some(ZScores {
+        mfpt,
+        final_variance,
+    })
+}
+
+fn theory_z(value: f64, reference: f64, standard_error: f64) -> f64 {
+    super::stats::z_score(value, reference, standard_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BARRIER: &str = r#"
+name = "t"
+seed = 1
+dt = 0.01
+max_steps = 1000
+trajectories = 10
+[potential]
+kind = "barrier"
+curvature_min = 1.0
+curvature_top = 2.0
+height = 1.0
+[noise]
+kind = "langevin"
+d0 = 0.5
+[exit]
+kind = "top"
+"#;
+
+    #[test]
+    fn barrier_langevin_has_exact_and_kramers() {
+        let e = Experiment::from_toml(BARRIER, "test").unwrap();
+        let r = case_references(&e, 0, None).unwrap();
+        let exact = r.exact_mfpt.unwrap();
+        let shifted = r.exact_mfpt_shifted.unwrap();
+        assert!(shifted > exact);
+        let k = r.kramers.unwrap();
+        assert!((k.top_time / exact - 1.0).abs() < 0.3, "{k:?} {exact}");
+        assert_eq!(r.exit_monitoring.as_deref(), Some(EXIT_MONITORING));
+        assert!(r.stationary.is_none() && r.lemma6.is_none());
+    }
+
+    #[test]
+    fn ou_stationary_without_exit() {
+        let text = r#"
+name = "t"
+seed = 1
+dt = 0.01
+max_steps = 10
+trajectories = 10
+[potential]
+kind = "quadratic"
+curvature = 2.0
+[noise]
+kind = "langevin"
+d0 = 1.0
+[exit]
+kind = "none"
+"#;
+        let e = Experiment::from_toml(text, "test").unwrap();
+        let s = case_references(&e, 0, None).unwrap().stationary.unwrap();
+        assert_eq!(s.law, "normal");
+        assert!((s.em_variance.unwrap() - 1.0 / (2.0 * 1.98)).abs() < 1e-12);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("nu"), "{json}");
+    }
+}
