@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod escape_report;
 pub mod npy;
 pub mod plot;
+pub mod qq_plot;
 pub mod result;
 
 pub use atomic::write_atomic;
