@@ -19,13 +19,14 @@ fn main() {
             for potential in 0..4 {
                 for noise in 0..4 {
                     for exit in 0..2 {
-                        for private_row in [131, 2048] {
+                        for (private_row, bridge) in [(131, 0), (2048, 1)] {
                             let variant = Variant {
                                 dim,
                                 potential,
                                 noise,
                                 exit,
                                 private_row,
+                                bridge,
                             };
                             let source = assemble(entry, &variant);
                             let module =

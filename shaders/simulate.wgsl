@@ -72,8 +72,28 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                     loss += potential_value(p, c, x[c]);
                 }
             }
+            // Bridge: projection on the exit normal and its variance before the step.
+            var before = 0.0;
+            var spread = 0.0;
+            if BRIDGE == 1u {
+                for (var c = 0u; c < DIM; c++) {
+                    let n = slot(p.exit_vector, c);
+                    before += n * x[c];
+                    spread += n * n * noise_variance(p, x[c], loss);
+                }
+            }
             for (var c = 0u; c < DIM; c++) {
                 x[c] = noise_step(p, x[c], gradient[c], loss, p.dt, p.alpha, draws[s][c]);
+            }
+            var crossed = false;
+            if BRIDGE == 1u {
+                var after = 0.0;
+                for (var c = 0u; c < DIM; c++) {
+                    after += slot(p.exit_vector, c) * x[c];
+                }
+                let w = threefry2x32_20(vec2<u32>(trajectory, steps), vec2<u32>(slice.seed, p.case_index | (1u << 30u)));
+                let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
+                crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
             }
             steps += 1u;
             var bounded = true;
@@ -84,7 +104,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                 outcome = 3u;
                 break;
             }
-            if exit_contains(p, x) {
+            if exit_contains(p, x) || crossed {
                 outcome = 2u;
                 break;
             }

@@ -22,3 +22,16 @@ fn noise_step(p: CaseParams, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f
 fn stable_law(p: CaseParams) -> vec4<f32> {
     return vec4<f32>(slot(p.noise, 1u), slot(p.noise, 2u), slot(p.noise, 3u), slot(p.noise, 4u));
 }
+
+// The variance D(x) of one coordinate (0 for stable noise), for the bridge correction.
+fn noise_variance(p: CaseParams, x: f32, loss: f32) -> f32 {
+    if NOISE == 0u {
+        return slot(p.noise, 0u);
+    } else if NOISE == 1u {
+        let y = x - slot(p.noise, 3u);
+        return max(slot(p.noise, 0u) + (2.0 * slot(p.noise, 1u) + slot(p.noise, 2u) * y) * y, 0.0);
+    } else if NOISE == 2u {
+        return max(slot(p.noise, 0u) + slot(p.noise, 1u) * (loss - slot(p.noise, 2u)), 0.0);
+    }
+    return 0.0;
+}

@@ -58,9 +58,14 @@ pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
     Some((model, case.start[0], level))
 }
 
-/// Exact mean first-passage time of a 1-D case, at the level shifted for
-/// once-per-step monitoring (SPEC §5.4).
+/// The exact mean first-passage time a 1-D case's Monte Carlo should hit: at
+/// the level shifted for once-per-step monitoring (SPEC §5.4), or at the level
+/// itself with the Brownian-bridge correction.
 pub fn exact_mfpt(case: &CaseModel) -> Option<f64> {
     let (model, start, level) = one_dimensional(case)?;
-    theory::exact_mfpt_shifted(&model, start, level, case.dt)
+    if case.bridge {
+        theory::exact_mfpt(&model, start, level)
+    } else {
+        theory::exact_mfpt_shifted(&model, start, level, case.dt)
+    }
 }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// How the kernels check the exit: the discrete-monitoring note of every first-passage reference.
 pub const EXIT_MONITORING: &str = "once per step";
+/// What `exit_monitoring` says with `exit.bridge = true`.
+pub const EXIT_MONITORING_BRIDGE: &str = "once per step with the Brownian-bridge correction";
 
 /// Every analytic reference of one case; absent fields do not apply.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -99,7 +101,8 @@ pub struct StationaryReference {
 /// Monte Carlo against theory, in standard errors.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ZScores {
-    /// `(mean - exact_mfpt_shifted) / SE`, when every trajectory escaped.
+    /// `(mean - exact_mfpt_shifted) / SE` (`exact_mfpt` with the bridge
+    /// correction), when every trajectory escaped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfpt: Option<f64>,
     /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)` (Gaussian SE).
@@ -128,10 +131,15 @@ pub fn case_references(
     }
     refs.stationary = stationary(case);
     if refs.exact_mfpt.is_some() || refs.levy_exit.is_some() || refs.kramers.is_some() {
-        refs.exit_monitoring = Some(EXIT_MONITORING.to_string());
+        let monitoring = if case.bridge {
+            EXIT_MONITORING_BRIDGE
+        } else {
+            EXIT_MONITORING
+        };
+        refs.exit_monitoring = Some(monitoring.to_string());
     }
     if let Some(tally) = tally {
-        refs.z = z_scores(&refs, tally, case.dt, experiment.max_steps);
+        refs.z = z_scores(&refs, tally, case.dt, experiment.max_steps, case.bridge);
     }
     (refs != TheoryReferences::default()).then_some(refs)
 }
@@ -294,8 +302,21 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
     }
 }
 
-fn z_scores(refs: &TheoryReferences, tally: &Tally, dt: f64, max_steps: u32) -> Option<ZScores> {
-    let mfpt = refs.exact_mfpt_shifted.and_then(|exact| {
+/// With the bridge correction the Monte Carlo mean is compared with the exact
+/// value itself, without it with the value at the shifted level.
+fn z_scores(
+    refs: &TheoryReferences,
+    tally: &Tally,
+    dt: f64,
+    max_steps: u32,
+    bridge: bool,
+) -> Option<ZScores> {
+    let reference = if bridge {
+        refs.exact_mfpt
+    } else {
+        refs.exact_mfpt_shifted
+    };
+    let mfpt = reference.and_then(|exact| {
         let stats = super::escape::escape_stats(tally, dt, max_steps);
         Some(theory_z(stats.mean?, exact, stats.mean_standard_error?))
     });

@@ -297,6 +297,10 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
         params,
         dim: experiment.shape.dim,
         key: StreamKey::new(experiment.seed, case.index, Purpose::Dynamics).0,
+        bridge: experiment
+            .shape
+            .bridge
+            .then(|| StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0),
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;

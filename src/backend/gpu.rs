@@ -345,6 +345,7 @@ impl Gpu {
             } else {
                 HIST_OFFSET as u32
             },
+            bridge: shape.bridge as u32,
         };
 
         use wgpu::BufferBindingType as B;
@@ -648,6 +649,7 @@ impl Gpu {
             noise: 0,
             exit: 0,
             private_row: HIST_OFFSET as u32,
+            bridge: 0,
         };
         let layout = self.layout(&[
             (B::Storage { read_only: true }, true),

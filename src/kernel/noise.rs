@@ -13,6 +13,9 @@ pub trait Noise: Copy + Send + Sync {
     /// `x_{n+1}` from `x_n`: Itô drift `-grad + alpha/2 dD/dx`, then
     /// `sqrt(D dt) z` (Gaussian) or `sigma dt^(1/a) S` (stable).
     fn step(&self, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32;
+    /// The variance `D(x)` of one coordinate (0 for stable noise), for the
+    /// Brownian-bridge exit correction.
+    fn variance(&self, x: f32, loss: f32) -> f32;
     /// The stable law, for stable noise.
     fn stable_law(&self) -> StableSampler {
         unreachable!("Gaussian noise has no stable law")
@@ -34,6 +37,10 @@ impl Noise for Langevin {
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, z: f32) -> f32 {
         x - gradient * dt + (self.d0 * dt).sqrt() * z
+    }
+    #[inline(always)]
+    fn variance(&self, _: f32, _: f32) -> f32 {
+        self.d0
     }
 }
 
@@ -64,6 +71,11 @@ impl Noise for PowerLaw {
         let drift = alpha * (self.rho + self.d2 * y) - gradient;
         x + drift * dt + (variance.max(0.0) * dt).sqrt() * z
     }
+    #[inline(always)]
+    fn variance(&self, x: f32, _: f32) -> f32 {
+        let y = x - self.center;
+        (self.d0 + (2.0 * self.rho + self.d2 * y) * y).max(0.0)
+    }
 }
 
 /// `D = D0 + k (L(X) - L_min)` in every coordinate.
@@ -89,6 +101,10 @@ impl Noise for PowerLawLoss {
         let variance = self.d0 + self.k * (loss - self.loss_minimum);
         let drift = (alpha * 0.5 * self.k - 1.0) * gradient;
         x + drift * dt + (variance.max(0.0) * dt).sqrt() * z
+    }
+    #[inline(always)]
+    fn variance(&self, _: f32, loss: f32) -> f32 {
+        (self.d0 + self.k * (loss - self.loss_minimum)).max(0.0)
     }
 }
 
@@ -116,6 +132,9 @@ impl Noise for AlphaStable {
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, s: f32) -> f32 {
         x - gradient * dt + self.increment_scale * s
+    }
+    fn variance(&self, _: f32, _: f32) -> f32 {
+        0.0
     }
     fn stable_law(&self) -> StableSampler {
         self.law

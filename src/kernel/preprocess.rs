@@ -54,6 +54,8 @@ pub struct Variant {
     pub exit: u32,
     /// Words of the per-case count row counted in workgroup memory.
     pub private_row: u32,
+    /// 1: Brownian-bridge exit correction.
+    pub bridge: u32,
 }
 
 /// The source of entry point `entry` specialized for `variant`.
@@ -65,13 +67,15 @@ pub fn assemble(entry: &str, variant: &Variant) -> String {
         .unwrap_or_else(|| panic!("no shader entry `{entry}`"));
     let mut out = format!(
         "const DIM: u32 = {}u;\nconst POTENTIAL: u32 = {}u;\nconst NOISE: u32 = {}u;\nconst EXIT: u32 = {}u;\n\
-         const WORKGROUP: u32 = {WORKGROUP}u;\nconst MOMENTS: u32 = {}u;\nconst PRIVATE_ROW: u32 = {}u;\n",
+         const WORKGROUP: u32 = {WORKGROUP}u;\nconst MOMENTS: u32 = {}u;\nconst PRIVATE_ROW: u32 = {}u;\n\
+         const BRIDGE: u32 = {}u;\n",
         variant.dim,
         variant.potential,
         variant.noise,
         variant.exit,
         2 * variant.dim,
-        variant.private_row
+        variant.private_row,
+        variant.bridge
     );
     for line in body.lines() {
         match line.trim().strip_prefix("#import ") {

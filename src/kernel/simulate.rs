@@ -10,7 +10,8 @@ use super::exits::ExitSet;
 use super::noise::Noise;
 use super::potentials::Potential;
 use super::{Lanes, LANES};
-use crate::rng::samplers::{box_muller, stable};
+use crate::rng::fastmath::exp;
+use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
 use crate::spec::CaseParams;
 
@@ -36,6 +37,8 @@ pub struct CaseKernel<'a, P, N, E> {
     pub params: &'a CaseParams,
     pub dim: usize,
     pub key: [u32; 2],
+    /// Brownian-bridge exit correction, with the key of its uniforms.
+    pub bridge: Option<[u32; 2]>,
 }
 
 /// The draws of one step pair: `draws[s][c]` for step `2 pair + s`, coordinate `c`;
@@ -142,6 +145,18 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
                     case.potential.value_lanes(c, xc, &mut loss);
                 }
             }
+            // Bridge: the projection on the exit normal and its variance before the step.
+            let mut before = [0f32; LANES];
+            let mut spread = [0f32; LANES];
+            if case.bridge.is_some() {
+                for (c, xc) in x.iter().enumerate().take(dim) {
+                    let n = params.exit_vector[c];
+                    for l in 0..LANES {
+                        before[l] += n * xc[l];
+                        spread[l] += n * n * case.noise.variance(xc[l], loss[l]);
+                    }
+                }
+            }
             for c in 0..dim {
                 for l in 0..LANES {
                     let old = x[c][l];
@@ -156,7 +171,25 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
                     x[c][l] = if running[l] != 0 { new } else { old };
                 }
             }
-            let left = case.exit.contains(&x, dim);
+            let mut left = case.exit.contains(&x, dim);
+            if let Some(bridge_key) = case.bridge {
+                // SPEC §4: a step that stays inside crossed in between with
+                // probability exp(-2 (theta - y_n)(theta - y_{n+1}) / (D_e dt)).
+                let threshold = params.exit_scalar[0];
+                let mut after = [0f32; LANES];
+                for (c, xc) in x.iter().enumerate().take(dim) {
+                    let n = params.exit_vector[c];
+                    for l in 0..LANES {
+                        after[l] += n * xc[l];
+                    }
+                }
+                let (w0, _) = threefry2x32_20_lanes(&trajectory, &steps, bridge_key);
+                for l in 0..LANES {
+                    let gap = -2.0 * (threshold - before[l]) * (threshold - after[l]);
+                    let probability = exp(gap / (spread[l] * params.dt));
+                    left[l] |= (uniform_open_closed(w0[l]) < probability) as u32;
+                }
+            }
             let mut bounded = [1u32; LANES];
             for xc in x.iter().take(dim) {
                 for l in 0..LANES {

@@ -4,7 +4,8 @@
 //! `trajectory` is the index within its case. Gaussian noise: normal number
 //! `j = step * dim + coordinate` of a trajectory is half `j & 1` (cos, sin) of the
 //! Box–Muller pair from block `j >> 1`. Alpha-stable noise: draw
-//! `step * dim + coordinate` takes one whole block. Nothing depends on threads,
+//! `step * dim + coordinate` takes one whole block. Brownian-bridge uniforms
+//! (purpose `Bridge`): step `n` (0-based) uses word 0 of block `n`. Nothing depends on threads,
 //! chunks, workgroups, shards or devices.
 
 /// What a stream is used for; each purpose has its own key space.

@@ -78,10 +78,14 @@ pub enum NoiseFile {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum ExitFile {
     None,
-    Top,
+    Top {
+        /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
+        bridge: Option<bool>,
+    },
     HalfSpace {
         normal: Vec<f64>,
         threshold: Sweep,
+        bridge: Option<bool>,
     },
     Ball {
         center: Option<Vec<f64>>,

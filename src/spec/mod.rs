@@ -588,7 +588,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
 
     let (exit_kind, exit_axes) = match &file.exit {
         None | Some(ExitFile::None) => (ExitKind::None, ExitAxes::None),
-        Some(ExitFile::Top) => {
+        Some(ExitFile::Top { .. }) => {
             if !matches!(
                 potential_kind,
                 PotentialKind::Barrier | PotentialKind::DoubleWell
@@ -601,7 +601,9 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
             }
             (ExitKind::HalfSpace, ExitAxes::Top)
         }
-        Some(ExitFile::HalfSpace { normal, threshold }) => {
+        Some(ExitFile::HalfSpace {
+            normal, threshold, ..
+        }) => {
             let normal = vector_field("exit.normal", normal, dim)?;
             if normal.iter().all(|&n| n == 0.0) {
                 return Err(Error::invalid(
@@ -630,6 +632,19 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         ),
     };
 
+    let bridge = match &file.exit {
+        Some(ExitFile::Top { bridge }) | Some(ExitFile::HalfSpace { bridge, .. }) => {
+            bridge.unwrap_or(false)
+        }
+        _ => false,
+    };
+    if bridge && noise_kind == NoiseKind::AlphaStable {
+        return Err(Error::invalid(
+            "exit.bridge",
+            "true",
+            "false for alpha-stable noise (the Brownian-bridge correction assumes Gaussian increments)",
+        ));
+    }
     if file.start.is_some() && file.start_point.is_some() {
         return Err(Error::invalid(
             "start_point",
@@ -834,6 +849,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
             noise,
             start,
             exit,
+            bridge,
         };
         if let Some(h) = model.potential.basin_curvature() {
             if model.dt * h >= 2.0 {
@@ -873,6 +889,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
             noise: noise_kind,
             exit: exit_kind,
             dim,
+            bridge,
         },
         observe: Observe {
             histogram,

@@ -92,6 +92,8 @@ pub struct KernelShape {
     pub noise: NoiseKind,
     pub exit: ExitKind,
     pub dim: usize,
+    /// Brownian-bridge exit correction (half-space exits, Gaussian noise).
+    pub bridge: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -246,6 +248,8 @@ pub struct CaseModel {
     pub noise: NoiseParams,
     pub start: Vec<f64>,
     pub exit: ExitParams,
+    /// Exits are checked once per step with the Brownian-bridge correction.
+    pub bridge: bool,
 }
 
 /// Per-case record read by the kernels. Keep in sync with `shaders/shared/params.wgsl`.
