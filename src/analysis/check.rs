@@ -435,20 +435,12 @@ kind = "top"
         &out.backend,
         "MFPT high barrier (2 dL/D0 = 6)".into(),
     )];
-    let bins = FptBins::new(e.max_steps);
-    let mean_steps = tally.steps_sum as f64 / tally.escaped as f64;
-    let edges: Vec<f64> = bins.edges.iter().map(|&s| s as f64).collect();
-    // P(N < e) for a geometric law on 1, 2, ... with mean m.
-    let q = 1.0 - 1.0 / mean_steps;
-    let (d, p) = binned_ks(&edges, &tally.fpt_histogram, 0, tally.escaped, |e| {
-        1.0 - q.powf(e - 1.0)
-    });
-    let mut row = ks_row(
-        "escape times exponential (binned KS D)".into(),
-        &out.backend,
-        d,
-        p,
+    let mut row = geometric_ks_row(
+        "escape times exponential (binned KS D)",
         "log-binned FPT vs geometric law with the sample mean",
+        &e,
+        tally,
+        &out.backend,
     );
     row.pass &= tally.censored == 0;
     rows.push(row);
@@ -502,21 +494,34 @@ radius = 1.0
         note: "small-noise law; exit from [-1, 1] around the minimum".into(),
     };
     ratio.pass &= tally.censored == 0;
+    let law = geometric_ks_row(
+        "Lévy exit times exponential (binned KS D)",
+        "log-binned exit times vs geometric law with the sample mean",
+        &e,
+        tally,
+        &out.backend,
+    );
+    Ok(vec![ratio, law])
+}
+
+/// Binned KS of the log-binned first-passage steps against the geometric law
+/// (the discrete exponential) with the sample mean.
+fn geometric_ks_row(
+    name: &str,
+    note: &str,
+    e: &Experiment,
+    tally: &Tally,
+    backend: &str,
+) -> CheckRow {
     let bins = FptBins::new(e.max_steps);
     let mean_steps = tally.steps_sum as f64 / tally.escaped as f64;
     let edges: Vec<f64> = bins.edges.iter().map(|&s| s as f64).collect();
+    // P(N < e) for a geometric law on 1, 2, ... with mean m.
     let q = 1.0 - 1.0 / mean_steps;
     let (d, p) = binned_ks(&edges, &tally.fpt_histogram, 0, tally.escaped, |e| {
         1.0 - q.powf(e - 1.0)
     });
-    let law = ks_row(
-        "Lévy exit times exponential (binned KS D)".into(),
-        &out.backend,
-        d,
-        p,
-        "log-binned exit times vs geometric law with the sample mean",
-    );
-    Ok(vec![ratio, law])
+    ks_row(name.into(), backend, d, p, note)
 }
 
 fn tolerance_row(name: &str, value: f64, theory: f64, tolerance: f64, note: &str) -> CheckRow {

@@ -30,7 +30,7 @@ pub fn register_font() {
     });
 }
 
-fn plot_error(e: impl std::fmt::Display) -> Error {
+pub(crate) fn plot_error(e: impl std::fmt::Display) -> Error {
     Error::Result(format!("drawing the plot: {e}"))
 }
 
@@ -171,7 +171,7 @@ pub fn escape_plot(
 }
 
 /// Encode an RGB buffer as PNG bytes.
-fn image_png(pixels: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
+pub(crate) fn image_png(pixels: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
     image::ImageEncoder::write_image(encoder, pixels, w, h, image::ColorType::Rgb8)

@@ -1,15 +1,11 @@
 //! Q-Q plots of `kramers fit-tail` (the paper's Fig. 8 idea): sample quantiles against a
 //! reference law's, with the identity line; PNG, written atomically.
 
-use super::plot::{register_font, PALETTE};
+use super::plot::{plot_error, register_font, PALETTE};
 use super::write_atomic;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use plotters::prelude::*;
 use std::path::Path;
-
-fn plot_error(e: impl std::fmt::Display) -> Error {
-    Error::Result(format!("drawing the Q-Q plot: {e}"))
-}
 
 /// Draw `points` (theoretical, sample) with the line `y = x` and write a PNG to `path`.
 pub fn qq_plot_png(path: &Path, title: &str, x_label: &str, points: &[(f64, f64)]) -> Result<()> {
@@ -73,9 +69,5 @@ pub fn qq_plot_png(path: &Path, title: &str, x_label: &str, points: &[(f64, f64)
             .map_err(plot_error)?;
         root.present().map_err(plot_error)?;
     }
-    let mut bytes = Vec::new();
-    let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
-    image::ImageEncoder::write_image(encoder, &pixels, size.0, size.1, image::ColorType::Rgb8)
-        .map_err(plot_error)?;
-    write_atomic(path, &bytes)
+    write_atomic(path, &super::plot::image_png(&pixels, size)?)
 }
