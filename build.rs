@@ -10,6 +10,7 @@ use preprocess::{assemble, Variant, ENTRIES};
 fn main() {
     println!("cargo:rerun-if-changed=shaders");
     println!("cargo:rerun-if-changed=src/kernel/preprocess.rs");
+    git_commit();
     let mut validator = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
         naga::valid::Capabilities::default(),
@@ -17,8 +18,8 @@ fn main() {
     for (entry, _) in ENTRIES {
         for dim in [1, 2, 3, 8] {
             for potential in 0..4 {
-                for noise in 0..4 {
-                    for exit in 0..2 {
+                for noise in 0..5 {
+                    for exit in 0..3 {
                         for (private_row, bridge) in [(131, 0), (2048, 1)] {
                             let variant = Variant {
                                 dim,
@@ -45,6 +46,37 @@ fn main() {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Provenance: `KRAMERS_GIT_COMMIT` = `git rev-parse HEAD` when built in a git checkout.
+fn git_commit() {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "HEAD"]) else {
+        return;
+    };
+    println!("cargo:rustc-env=KRAMERS_GIT_COMMIT={commit}");
+    // Rerun when HEAD moves (a commit updates the branch's ref or packed-refs).
+    for file in ["HEAD", "packed-refs"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", file]) {
+            if std::path::Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
+            if std::path::Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
             }
         }
     }

@@ -50,7 +50,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                     draws[s][c] = stable(w, law);
                 }
             }
-        } else {
+        } else if NOISE != 4u {
             for (var i = 0u; i < DIM; i++) {
                 let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
                 let j0 = 2u * i;
@@ -63,8 +63,30 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
             if steps >= p.max_steps {
                 break;
             }
-            for (var c = 0u; c < DIM; c++) {
-                gradient[c] = potential_gradient(p, c, x[c]);
+            if NOISE == 4u {
+                // SGD: minibatch member b of this step is word b & 1 of block
+                // steps * ceil(B/2) + b/2, modulo the data size (src/rng/stream.rs).
+                let batch = u32(slot(p.noise, 0u));
+                let n = slice.data_size;
+                var sum: array<f32, DIM>;
+                for (var b = 0u; b < batch; b += 2u) {
+                    let w = threefry2x32_20(vec2<u32>(trajectory, steps * ((batch + 1u) / 2u) + b / 2u), key);
+                    for (var c = 0u; c < DIM; c++) {
+                        sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.x % n]);
+                    }
+                    if b + 1u < batch {
+                        for (var c = 0u; c < DIM; c++) {
+                            sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.y % n]);
+                        }
+                    }
+                }
+                for (var c = 0u; c < DIM; c++) {
+                    gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
+                }
+            } else {
+                for (var c = 0u; c < DIM; c++) {
+                    gradient[c] = potential_gradient(p, c, x[c]);
+                }
             }
             var loss = 0.0;
             if NOISE == 2u {

@@ -223,3 +223,73 @@ threshold = 2.0
         stats.chunks
     );
 }
+
+/// SGD and power-law noise on the paper's 2-D loss, leaving a box (the Figure 4
+/// setting of `kramers reproduce fig4`): minibatch indices come from the same
+/// counter stream on both backends; an odd batch checks the half-used block.
+fn paper_2d(noise: &str, trajectories: usize) -> Experiment {
+    let text = format!(
+        r#"
+name = "paper-2d"
+seed = 8
+dim = 2
+dt = 0.025
+max_steps = 500
+trajectories = {trajectories}
+start_point = [-0.99, -0.99]
+[potential]
+kind = "paper-2d"
+data_size = 100
+scale = 15.0
+[noise]
+{noise}
+[exit]
+kind = "box"
+lower = [-inf, -inf]
+upper = [0.09, 0.09]
+[observe]
+histogram = {{ range = [-3.0, 3.0], bins = 60 }}
+fpt_file = "npy"
+"#
+    );
+    Experiment::from_toml(&text, "paper-2d").expect("valid experiment")
+}
+
+#[test]
+fn sgd_agrees() {
+    for batch in [2, 3] {
+        let experiment = paper_2d(&format!("kind = \"sgd\"\nbatch = {batch}"), TRAJECTORIES);
+        let cpu_run = cpu::run(&experiment, &|_| {});
+        // the box is left by a sizeable fraction, so the comparison is not vacuous
+        let escaped = cpu_run.tallies[0].escaped;
+        assert!(
+            escaped > 100 && escaped < TRAJECTORIES as u64 - 100,
+            "batch {batch}: {escaped} escaped"
+        );
+        assert_agree(&format!("sgd batch {batch}"), &experiment);
+    }
+}
+
+/// The full-data gradient (a loop of 100 terms per coordinate and step; on
+/// lavapipe it needs short chunks, see `LLVMPIPE_LOOP_LIMIT` in backend/gpu.rs).
+#[test]
+fn paper_2d_power_law_box_agrees() {
+    let experiment = paper_2d(
+        "kind = \"power-law\"\nd0 = 0.22\nd2 = 6.6\ncenter = -0.99",
+        TRAJECTORIES / 10,
+    );
+    let Some(gpu) = common::gpu() else { return };
+    let cpu_run = cpu::run(&experiment, &|_| {});
+    let (gpu_run, _) = gpu.run(&experiment, &|_| {}).expect("GPU run");
+    let (a, b) = (
+        cpu_run.first_passage.as_ref().unwrap(),
+        gpu_run.first_passage.as_ref().unwrap(),
+    );
+    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    let n = a.len() as f64;
+    let (c, g) = (cpu_run.tallies[0].escaped, gpu_run.tallies[0].escaped);
+    eprintln!("paper-2d power-law: {equal} of {n} identical; escaped {c} vs {g}");
+    assert!(c > 100 && c < a.len() as u64 - 100, "{c} escaped");
+    assert!(c.abs_diff(g) as f64 <= 0.001 * n, "escaped {c} vs {g}");
+    assert!(equal as f64 >= 0.999 * n, "only {equal} identical");
+}

@@ -1,5 +1,6 @@
 // Noise models (SPEC §2): one coordinate's Euler–Maruyama update; twin of src/kernel/noise.rs.
-// NOISE: 0 langevin, 1 power-law, 2 power-law-loss, 3 alpha-stable (prelude constant).
+// NOISE: 0 langevin, 1 power-law, 2 power-law-loss, 3 alpha-stable, 4 sgd (prelude constant).
+// SGD's minibatch gradient arrives as `gradient` (simulate.wgsl).
 
 fn noise_step(p: CaseParams, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32 {
     if NOISE == 0u {
@@ -13,8 +14,10 @@ fn noise_step(p: CaseParams, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f
         let variance = slot(p.noise, 0u) + slot(p.noise, 1u) * (loss - slot(p.noise, 2u));
         let drift = (alpha * 0.5 * slot(p.noise, 1u) - 1.0) * gradient;
         return x + drift * dt + sqrt(max(variance, 0.0) * dt) * draw;
-    } else {
+    } else if NOISE == 3u {
         return x - gradient * dt + slot(p.noise, 0u) * draw;
+    } else {
+        return x - gradient * dt;
     }
 }
 

@@ -141,7 +141,7 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
             let t = theory::levy_exit_time(index, sigma, f64::INFINITY, top - minimum);
             Some((t, "Imkeller–Pavlyukevich"))
         }
-        NoiseParams::PowerLaw { .. } => None,
+        NoiseParams::PowerLaw { .. } | NoiseParams::Sgd { .. } => None,
     }
 }
 

@@ -48,7 +48,7 @@ pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
             center,
         },
         NoiseParams::PowerLawLoss { d0, k } => Noise1d::PowerLawLoss { d0, k },
-        NoiseParams::AlphaStable { .. } => return None,
+        NoiseParams::AlphaStable { .. } | NoiseParams::Sgd { .. } => return None,
     };
     let model = Model1d {
         potential,

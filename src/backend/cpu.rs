@@ -4,8 +4,8 @@
 //! thread count: tallies are integers and streams are keyed by trajectory.
 
 use super::{Progress, RunOutput};
-use crate::kernel::exits::{Ball, ExitSet, HalfSpace};
-use crate::kernel::noise::{AlphaStable, Langevin, Noise, PowerLaw, PowerLawLoss};
+use crate::kernel::exits::{Ball, BoxSet, ExitSet, HalfSpace};
+use crate::kernel::noise::{AlphaStable, Langevin, Noise, PowerLaw, PowerLawLoss, Sgd};
 use crate::kernel::potentials::{Barrier, DoubleWell, Paper2d, Potential, Quadratic};
 use crate::kernel::simulate::{simulate, CaseKernel, Outcome};
 use crate::observables::{FptBins, Tally};
@@ -67,10 +67,11 @@ struct Unit<'a> {
     first_passage: Option<&'a mut [u32]>,
 }
 
-/// Run every case of `experiment` on all rayon threads.
+/// Run trajectories `experiment.range` of every case on all rayon threads.
 pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
     let started = Instant::now();
-    let n = experiment.trajectories;
+    let range = experiment.range.clone();
+    let n = range.len() as u32;
     let mut first_passage = experiment
         .observe
         .fpt_file
@@ -83,7 +84,7 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
                 for (k, slice) in per_case.chunks_mut(UNIT as usize).enumerate() {
                     units.push(Unit {
                         case,
-                        start: k as u32 * UNIT,
+                        start: range.start + k as u32 * UNIT,
                         len: slice.len() as u32,
                         first_passage: Some(slice),
                     });
@@ -92,11 +93,11 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
         }
         None => {
             for case in 0..experiment.cases.len() {
-                for start in (0..n).step_by(UNIT as usize) {
+                for start in range.clone().step_by(UNIT as usize) {
                     units.push(Unit {
                         case,
                         start,
-                        len: UNIT.min(n - start),
+                        len: UNIT.min(range.end - start),
                         first_passage: None,
                     });
                 }
@@ -170,6 +171,14 @@ fn run_unit(
                     fpt_bins,
                     first_passage,
                 ),
+                ExitKind::Box => dispatch::<$P, $N, BoxSet, 1>(
+                    experiment,
+                    case,
+                    unit,
+                    isa,
+                    fpt_bins,
+                    first_passage,
+                ),
             }
         };
     }
@@ -198,6 +207,7 @@ fn run_unit(
             match experiment.shape.exit {
                 ExitKind::None | ExitKind::HalfSpace => with_dim!($P, $N, HalfSpace),
                 ExitKind::Ball => with_dim!($P, $N, Ball),
+                ExitKind::Box => with_dim!($P, $N, BoxSet),
             }
         };
     }
@@ -208,6 +218,10 @@ fn run_unit(
                 NoiseKind::PowerLaw => with_exit!($P, PowerLaw),
                 NoiseKind::PowerLawLoss => with_exit!($P, PowerLawLoss),
                 NoiseKind::AlphaStable => with_exit!($P, AlphaStable),
+                NoiseKind::Sgd if experiment.shape.potential == PotentialKind::Paper2d => {
+                    with_exit!(Paper2d, Sgd)
+                }
+                NoiseKind::Sgd => unreachable!("validation allows sgd only on paper-2d"),
             }
         };
     }
@@ -221,6 +235,7 @@ fn run_unit(
                 NoiseKind::PowerLaw => with_exit_1d!(Barrier, PowerLaw),
                 NoiseKind::PowerLawLoss => with_exit_1d!(Barrier, PowerLawLoss),
                 NoiseKind::AlphaStable => with_exit_1d!(Barrier, AlphaStable),
+                NoiseKind::Sgd => unreachable!("validation allows sgd only on paper-2d"),
             }
         }
         PotentialKind::Paper2d => with_noise!(Paper2d),

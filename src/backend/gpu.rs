@@ -26,6 +26,9 @@ const STEPS_PER_DISPATCH: u64 = 1 << 27;
 /// Least and most steps per chunk.
 const MIN_CHUNK: u32 = 100;
 const MAX_CHUNK: u32 = 100_000;
+/// Iterations after which llvmpipe ends any one shader loop (`LP_MAX_TGSI_LOOP_ITERATIONS`);
+/// a step pair is one iteration of the stepping loop, so `MAX_CHUNK / 2` stays below it.
+const LLVMPIPE_LOOP_LIMIT: u32 = 65_535;
 /// Most invocations in one slice.
 const MAX_SLICE: u64 = 1 << 22;
 /// Words per case in the count row before the value histograms (keep in sync with tally.wgsl).
@@ -132,15 +135,30 @@ pub struct Gpu {
 impl Gpu {
     /// The best adapter of the native backends, or an error saying none was found.
     pub fn new() -> Result<Gpu> {
+        Self::with_adapter(0)
+    }
+
+    /// Adapter `index` of the list that `adapters()` (and `kramers devices`) give.
+    /// Each call opens a device of its own, also for the same adapter.
+    pub fn with_adapter(index: usize) -> Result<Gpu> {
         let instance = instance();
         let mut found = pollster::block_on(instance.enumerate_adapters(BACKENDS));
         found.sort_by_key(|a| rank(a.get_info().device_type));
-        let adapter = found.into_iter().next().ok_or_else(|| {
-            Error::Gpu(
-                "no Vulkan, Metal or DX12 adapter found (on Linux without a GPU, install Mesa's \
-                 lavapipe: apt-get install mesa-vulkan-drivers)"
-                    .into(),
-            )
+        let available = found.len();
+        let adapter = found.into_iter().nth(index).ok_or_else(|| {
+            if available == 0 {
+                Error::Gpu(
+                    "no Vulkan, Metal or DX12 adapter found (on Linux without a GPU, install Mesa's \
+                     lavapipe: apt-get install mesa-vulkan-drivers)"
+                        .into(),
+                )
+            } else {
+                Error::invalid(
+                    "--devices",
+                    index,
+                    format!("an adapter index from 0 to {} (see `kramers devices`)", available - 1),
+                )
+            }
         })?;
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
@@ -311,7 +329,7 @@ impl Gpu {
         (x, workgroups.div_ceil(x))
     }
 
-    /// Run every case of `experiment`.
+    /// Run trajectories `experiment.range` of every case.
     pub fn run(
         &self,
         experiment: &Experiment,
@@ -335,10 +353,12 @@ impl Gpu {
                 NoiseKind::PowerLaw => 1,
                 NoiseKind::PowerLawLoss => 2,
                 NoiseKind::AlphaStable => 3,
+                NoiseKind::Sgd => 4,
             },
             exit: match shape.exit {
                 ExitKind::None | ExitKind::HalfSpace => 0,
                 ExitKind::Ball => 1,
+                ExitKind::Box => 2,
             },
             private_row: if row_width as u32 <= MAX_PRIVATE_ROW {
                 row_width as u32
@@ -377,11 +397,42 @@ impl Gpu {
         let simulate = self.pipeline("simulate", &variant, &simulate_layout)?;
         let tally = self.pipeline("tally", &variant, &tally_layout)?;
 
+        // llvmpipe (lavapipe) stops every shader loop after 65,535 iterations per
+        // invocation (gallivm's loop limiter), silently. The data-set loops of
+        // paper-2d and sgd run many iterations per step, so a software adapter
+        // gets chunks short enough to stay under the cap.
+        let loop_cap = if self.adapter.software {
+            let n = (experiment.data_set.len() / 2).max(1) as u32;
+            let d = dim as u32;
+            let per_step = match shape.noise {
+                NoiseKind::Sgd => {
+                    let batch = experiment
+                        .cases
+                        .iter()
+                        .map(|c| c.record.noise[0] as u32)
+                        .max();
+                    1 + batch.unwrap_or(1).div_ceil(2)
+                }
+                // gradient, and the loss of power-law-loss, each a loop over the data per coordinate
+                NoiseKind::PowerLawLoss if shape.potential == PotentialKind::Paper2d => {
+                    1 + 2 * d * n
+                }
+                _ if shape.potential == PotentialKind::Paper2d => 1 + d * n,
+                _ => 1,
+            };
+            // half the cap: the limiter also counts the loops around these
+            (LLVMPIPE_LOOP_LIMIT / (2 * per_step)).max(2)
+        } else {
+            u32::MAX
+        };
+
         // Slice geometry.
         let wg = WORKGROUP as u64;
         let binding = self.limits.max_storage_buffer_binding_size;
         let budget = (MAX_SLICE.min(binding / (4 * dim as u64)).min(binding / 8) / wg * wg).max(wg);
-        let n = experiment.trajectories as u64;
+        // Trajectories `range` of every case (all of them unless sharded or split).
+        let range = experiment.range.start as u64..experiment.range.end as u64;
+        let n = range.end - range.start;
         let cases = experiment.cases.len() as u64;
         let per_case_full = n.next_multiple_of(wg);
         let (trajectories_per_slice, cases_per_slice) = if per_case_full >= budget {
@@ -393,7 +444,7 @@ impl Gpu {
         let per_case = trajectories_per_slice.next_multiple_of(wg);
         let max_total = per_case * cases_per_slice;
         let max_workgroups = max_total / wg;
-        let partial_stride = 6 + 2 * dim;
+        let partial_stride = 6 + 8 * dim;
 
         use wgpu::BufferUsages as U;
         let case_records: Vec<CaseParams> = experiment.cases.iter().map(|c| c.record).collect();
@@ -496,9 +547,9 @@ impl Gpu {
         let mut first_case = 0u64;
         while first_case < cases {
             let slice_cases = cases_per_slice.min(cases - first_case);
-            let mut first_trajectory = 0u64;
-            while first_trajectory < n {
-                let count = trajectories_per_slice.min(n - first_trajectory);
+            let mut first_trajectory = range.start;
+            while first_trajectory < range.end {
+                let count = trajectories_per_slice.min(range.end - first_trajectory);
                 let per_case = count.next_multiple_of(wg);
                 let total = per_case * slice_cases;
                 let workgroups = (total / wg) as u32;
@@ -526,6 +577,8 @@ impl Gpu {
 
                 let chunk = ((STEPS_PER_DISPATCH / total).clamp(MIN_CHUNK as u64, MAX_CHUNK as u64)
                     as u32)
+                    .min(loop_cap)
+                    .max(2)
                     & !1;
                 stats.chunk_steps = chunk;
                 let mut done = 0u32;
@@ -579,12 +632,12 @@ impl Gpu {
                         for i in 0..count {
                             let g = (slot * per_case + i) as usize;
                             let (steps, outcome) = (words[2 * g], words[2 * g + 1]);
-                            all[((first_case + slot) * n + first_trajectory + i) as usize] =
-                                match outcome {
-                                    2 => steps,
-                                    3 => super::cpu::DIVERGED_MARK,
-                                    _ => 0,
-                                };
+                            let j = first_trajectory - range.start + i;
+                            all[((first_case + slot) * n + j) as usize] = match outcome {
+                                2 => steps,
+                                3 => super::cpu::DIVERGED_MARK,
+                                _ => 0,
+                            };
                         }
                     }
                 }
@@ -710,16 +763,14 @@ fn add_row(t: &mut Tally, row: &[u32], dim: usize, bins: usize, fpt_bins: usize)
     }
 }
 
-/// Add one workgroup's exact step sums and f32 moment sums to its case's tally.
+/// Add one workgroup's exact step sums and exact fixed-point moment sums to its case's tally.
 fn add_partial(t: &mut Tally, words: &[u32], dim: usize) {
+    let wide = |at: usize| (0..4).fold(0u128, |acc, i| acc | (words[at + i] as u128) << (32 * i));
     t.steps_sum += words[0] as u64 | (words[1] as u64) << 32;
-    let squares = (0..4).fold(0u128, |acc, i| acc | (words[2 + i] as u128) << (32 * i));
-    t.steps_squared_sum += squares;
-    const SCALE: f64 = 4_294_967_296.0;
+    t.steps_squared_sum += wide(2);
     for c in 0..dim {
-        let sum = f32::from_bits(words[6 + 2 * c]) as f64;
-        let squares = f32::from_bits(words[7 + 2 * c]) as f64;
-        t.final_sum[c] += (sum * SCALE).round() as i128;
-        t.final_squared_sum[c] += (squares * SCALE).round() as i128;
+        // 128-bit two's complement: the same bits as the i128 sum.
+        t.final_sum[c] += wide(6 + 8 * c) as i128;
+        t.final_squared_sum[c] += wide(10 + 8 * c) as i128;
     }
 }

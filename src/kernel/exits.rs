@@ -70,3 +70,29 @@ impl<const DIM: usize> ExitSet<DIM> for Ball {
         inside
     }
 }
+
+/// Outside `lower <= x <= upper` in some coordinate (`dim <= 4`).
+#[derive(Clone, Copy)]
+pub struct BoxSet {
+    lower: [f32; 4],
+    upper: [f32; 4],
+}
+
+impl<const DIM: usize> ExitSet<DIM> for BoxSet {
+    fn new(p: &CaseParams) -> Self {
+        BoxSet {
+            lower: std::array::from_fn(|c| p.exit_vector[c]),
+            upper: std::array::from_fn(|c| p.exit_vector[4 + c]),
+        }
+    }
+    #[inline(always)]
+    fn contains(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
+        let mut outside = [0u32; LANES];
+        for (c, xc) in x.iter().enumerate().take(dim.min(4)) {
+            for l in 0..LANES {
+                outside[l] |= ((xc[l] < self.lower[c]) | (xc[l] > self.upper[c])) as u32;
+            }
+        }
+        outside
+    }
+}

@@ -9,6 +9,8 @@ pub trait Noise: Copy + Send + Sync {
     const STABLE: bool;
     /// The variance depends on `L(X)` (power-law-loss).
     const USES_LOSS: bool;
+    /// Minibatch SGD: the drift is a minibatch gradient and there are no normal draws.
+    const SGD: bool = false;
     fn new(params: &CaseParams) -> Self;
     /// `x_{n+1}` from `x_n`: Itô drift `-grad + alpha/2 dD/dx`, then
     /// `sqrt(D dt) z` (Gaussian) or `sigma dt^(1/a) S` (stable).
@@ -16,6 +18,10 @@ pub trait Noise: Copy + Send + Sync {
     /// The variance `D(x)` of one coordinate (0 for stable noise), for the
     /// Brownian-bridge exit correction.
     fn variance(&self, x: f32, loss: f32) -> f32;
+    /// The minibatch size, for SGD.
+    fn batch(&self) -> u32 {
+        unreachable!("only SGD has a minibatch")
+    }
     /// The stable law, for stable noise.
     fn stable_law(&self) -> StableSampler {
         unreachable!("Gaussian noise has no stable law")
@@ -138,5 +144,33 @@ impl Noise for AlphaStable {
     }
     fn stable_law(&self) -> StableSampler {
         self.law
+    }
+}
+
+/// Minibatch SGD (SPEC §2): `x - dt g_B(x)`; the minibatch gradient `g_B`
+/// arrives as `gradient` (see [`super::simulate`]), there is no SDE noise.
+#[derive(Clone, Copy)]
+pub struct Sgd {
+    batch: u32,
+}
+
+impl Noise for Sgd {
+    const STABLE: bool = false;
+    const USES_LOSS: bool = false;
+    const SGD: bool = true;
+    fn new(p: &CaseParams) -> Self {
+        Sgd {
+            batch: p.noise[0] as u32,
+        }
+    }
+    #[inline(always)]
+    fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, _: f32) -> f32 {
+        x - gradient * dt
+    }
+    fn variance(&self, _: f32, _: f32) -> f32 {
+        0.0
+    }
+    fn batch(&self) -> u32 {
+        self.batch
     }
 }

@@ -24,6 +24,18 @@ pub trait Potential<'a>: Copy + Send + Sync {
             out[l] += self.value(coord, x[l]);
         }
     }
+
+    /// The minibatch gradient `scale/B sum_b l'(x - data[index_b])` of one
+    /// coordinate, for SGD; only potentials with a data set have one.
+    fn minibatch_gradient_lanes(
+        &self,
+        _coord: usize,
+        _x: &Lanes,
+        _batch: &[[u32; LANES]],
+        _out: &mut Lanes,
+    ) {
+        unreachable!("validation allows sgd only on potentials with a data set")
+    }
 }
 
 /// `1/2 H (x - c)^2`.
@@ -183,6 +195,25 @@ impl<'a> Potential<'a> for Paper2d<'a> {
         }
         for l in 0..LANES {
             out[l] = self.scale * sum[l] / self.size as f32;
+        }
+    }
+    #[inline(always)]
+    fn minibatch_gradient_lanes(
+        &self,
+        coord: usize,
+        x: &Lanes,
+        batch: &[[u32; LANES]],
+        out: &mut Lanes,
+    ) {
+        let points = &self.data[coord * self.size..(coord + 1) * self.size];
+        let mut sum = [0f32; LANES];
+        for indices in batch {
+            for l in 0..LANES {
+                sum[l] += paper_term_gradient(x[l] - points[indices[l] as usize]);
+            }
+        }
+        for l in 0..LANES {
+            out[l] = self.scale * sum[l] / batch.len() as f32;
         }
     }
 }

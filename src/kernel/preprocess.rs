@@ -48,9 +48,9 @@ pub struct Variant {
     pub dim: u32,
     /// 0 quadratic, 1 double-well, 2 barrier, 3 paper-2d.
     pub potential: u32,
-    /// 0 langevin, 1 power-law, 2 power-law-loss, 3 alpha-stable.
+    /// 0 langevin, 1 power-law, 2 power-law-loss, 3 alpha-stable, 4 sgd.
     pub noise: u32,
-    /// 0 half-space (and none), 1 ball.
+    /// 0 half-space (and none), 1 ball, 2 box.
     pub exit: u32,
     /// Words of the per-case count row counted in workgroup memory.
     pub private_row: u32,

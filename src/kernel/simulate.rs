@@ -53,6 +53,9 @@ fn draw_pair<N: Noise, const DIM: usize>(
     draws: &mut [[Lanes; DIM]; 2],
 ) {
     let d = dim as u32;
+    if N::SGD {
+        return;
+    }
     if N::STABLE {
         let law = noise.stable_law();
         for s in 0..2u32 {
@@ -83,6 +86,35 @@ fn draw_pair<N: Noise, const DIM: usize>(
             let (j0, j1) = (2 * i, 2 * i + 1);
             draws[(j0 / d) as usize][(j0 % d) as usize] = z0;
             draws[(j1 / d) as usize][(j1 % d) as usize] = z1;
+        }
+    }
+}
+
+/// SGD's minibatch of step `steps` (0-based, per lane): member `b` is word
+/// `b % 2` of block `steps * ceil(B/2) + b/2`, reduced modulo the data size
+/// (bias below `n / 2^32`). Layout: [`crate::rng::stream`].
+#[inline(always)]
+fn minibatch(
+    trajectory: &[u32; LANES],
+    steps: &[u32; LANES],
+    key: [u32; 2],
+    data_size: u32,
+    indices: &mut [[u32; LANES]],
+) {
+    let blocks = indices.len().div_ceil(2) as u32;
+    for (pair, members) in indices.chunks_mut(2).enumerate() {
+        let mut block = [0u32; LANES];
+        for l in 0..LANES {
+            block[l] = steps[l].wrapping_mul(blocks).wrapping_add(pair as u32);
+        }
+        let (w0, w1) = threefry2x32_20_lanes(trajectory, &block, key);
+        for l in 0..LANES {
+            members[0][l] = w0[l] % data_size;
+        }
+        if let Some(second) = members.get_mut(1) {
+            for l in 0..LANES {
+                second[l] = w1[l] % data_size;
+            }
         }
     }
 }
@@ -127,6 +159,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
 
     let mut draws = [[[0f32; LANES]; DIM]; 2];
     let mut gradient = [[0f32; LANES]; DIM];
+    // SGD: the data indices of this step's minibatch, per lane.
+    let batch = if N::SGD {
+        case.noise.batch() as usize
+    } else {
+        0
+    };
+    let mut indices = vec![[0u32; LANES]; batch];
+    let data_size = (params.potential[1] as u32).max(1);
     while any(&live) {
         let mut pair = [0u32; LANES];
         let mut running = [0u32; LANES];
@@ -136,8 +176,16 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usiz
         }
         draw_pair(&case.noise, &trajectory, &pair, dim, case.key, &mut draws);
         for draw in &draws {
-            for c in 0..dim {
-                case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
+            if N::SGD {
+                minibatch(&trajectory, &steps, case.key, data_size, &mut indices);
+                for c in 0..dim {
+                    case.potential
+                        .minibatch_gradient_lanes(c, &x[c], &indices, &mut gradient[c]);
+                }
+            } else {
+                for c in 0..dim {
+                    case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
+                }
             }
             let mut loss = [0f32; LANES];
             if N::USES_LOSS {

@@ -5,7 +5,9 @@
 //! `j = step * dim + coordinate` of a trajectory is half `j & 1` (cos, sin) of the
 //! Box–Muller pair from block `j >> 1`. Alpha-stable noise: draw
 //! `step * dim + coordinate` takes one whole block. Brownian-bridge uniforms
-//! (purpose `Bridge`): step `n` (0-based) uses word 0 of block `n`. Nothing depends on threads,
+//! (purpose `Bridge`): step `n` (0-based) uses word 0 of block `n`. SGD
+//! minibatch member `b` of step `n` (purpose `Dynamics`) is word `b & 1` of
+//! block `n * ceil(B/2) + b/2`, modulo the data size. Nothing depends on threads,
 //! chunks, workgroups, shards or devices.
 
 /// What a stream is used for; each purpose has its own key space.

@@ -44,6 +44,9 @@ pub enum PotentialFile {
     Paper2d {
         data_size: Option<i64>,
         data_variance: Option<f64>,
+        /// A CSV file of data points (two numeric columns, optional header),
+        /// relative to the experiment file; replaces the drawn data set.
+        data_file: Option<String>,
         scale: Option<Sweep>,
     },
 }
@@ -72,6 +75,8 @@ pub enum NoiseFile {
         sigma: Sweep,
         beta: Option<Sweep>,
     },
+    /// Minibatch SGD on the potential's data set: no SDE noise.
+    Sgd { batch: i64 },
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +95,11 @@ pub enum ExitFile {
     Ball {
         center: Option<Vec<f64>>,
         radius: Sweep,
+    },
+    /// Leaving the box `lower <= x <= upper` (bounds may be infinite).
+    Box {
+        lower: Vec<f64>,
+        upper: Vec<f64>,
     },
 }
 

@@ -2,8 +2,10 @@
 //! field (errors name the field, the value and what is allowed) and expand
 //! swept parameters into the cartesian product of cases.
 
+mod checks;
 mod file;
 pub mod model;
+pub mod shard;
 mod sweep;
 
 pub use model::{
@@ -15,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
 use file::{ExitFile, ExperimentFile, NoiseFile, PotentialFile};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use sweep::Sweep;
 
 /// Largest step limit: first-passage steps are u32 and every step's draws
@@ -27,6 +29,10 @@ pub const MAX_TRAJECTORIES: u64 = u32::MAX as u64;
 pub const MAX_BINS: i64 = 1 << 20;
 /// Largest data set of `paper-2d`.
 pub const MAX_DATA_SIZE: i64 = 4096;
+/// Largest minibatch of `sgd`.
+pub const MAX_BATCH: i64 = 4096;
+/// Largest dimension of a `box` exit (its bounds fill the 8-slot exit vector).
+pub const MAX_BOX_DIM: usize = 4;
 
 /// A value in a case's parameter table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,6 +88,11 @@ pub struct Experiment {
     pub data_set: Vec<f32>,
     /// Variance of the `paper-2d` data points.
     pub data_variance: f64,
+    /// The data set was read from `potential.data_file` (a new seed keeps it).
+    pub data_from_file: bool,
+    /// Trajectories `range` of every case are simulated (a shard, a device's or a
+    /// checkpoint block's share): `0..trajectories` unless set by `with_range`.
+    pub range: std::ops::Range<u32>,
 }
 
 impl Experiment {
@@ -111,7 +122,11 @@ impl Experiment {
                 parse_error(format!("field `{field}`: {inner}"))
             }
         })?;
-        build(file)
+        let base = Path::new(origin)
+            .parent()
+            .filter(|p| p.is_dir())
+            .map(Path::to_path_buf);
+        build(file, base.as_deref())
     }
 
     /// Number of threefry blocks one step of one trajectory consumes (SPEC §6 layout).
@@ -122,15 +137,16 @@ impl Experiment {
         }
     }
 
+    /// Trajectories simulated in all: `range` of every case.
     pub fn total_trajectories(&self) -> u64 {
-        self.trajectories as u64 * self.cases.len() as u64
+        self.range.len() as u64 * self.cases.len() as u64
     }
 
     /// Override the seed (CLI `--seed`), re-validating.
     pub fn with_seed(mut self, seed: u64) -> Result<Self> {
         self.seed = u32::try_from(seed)
             .map_err(|_| Error::invalid("seed", seed, "an integer from 0 to 4294967295"))?;
-        if self.shape.potential == PotentialKind::Paper2d {
+        if self.shape.potential == PotentialKind::Paper2d && !self.data_from_file {
             let n = self.data_set.len() / 2;
             let variance = self.data_variance;
             self.data_set = paper_data_set(self.seed, n, variance);
@@ -141,6 +157,7 @@ impl Experiment {
     /// Override trajectories per case (CLI `--trajectories`).
     pub fn with_trajectories(mut self, trajectories: u64) -> Result<Self> {
         self.trajectories = check_trajectories(trajectories as i128)?;
+        self.range = 0..self.trajectories;
         check_fpt_memory(self.observe.fpt_file, self.total_trajectories())?;
         Ok(self)
     }
@@ -326,6 +343,9 @@ enum NoiseAxes {
         sigma: Axis,
         beta: Axis,
     },
+    Sgd {
+        batch: u32,
+    },
 }
 
 enum ExitAxes {
@@ -338,6 +358,10 @@ enum ExitAxes {
     Ball {
         center: Option<Vec<f64>>,
         radius: Axis,
+    },
+    Box {
+        lower: Vec<f64>,
+        upper: Vec<f64>,
     },
 }
 
@@ -378,7 +402,7 @@ fn vector_field(field: &str, v: &[f64], dim: usize) -> Result<Vec<f64>> {
     Ok(v.to_vec())
 }
 
-fn build(file: ExperimentFile) -> Result<Experiment> {
+fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     let name = file
         .name
         .clone()
@@ -403,6 +427,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
     let mut axes = Axes::default();
     let dt = axes.number("dt", &file.dt, positive, "a number > 0")?;
 
+    let mut data_from_file = None;
     let (potential_kind, potential_axes, data_size, data_variance) = match &file.potential {
         PotentialFile::Quadratic { curvature, center } => (
             PotentialKind::Quadratic,
@@ -480,6 +505,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         PotentialFile::Paper2d {
             data_size,
             data_variance,
+            data_file,
             scale,
         } => {
             if dim != 2 {
@@ -489,7 +515,24 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
                     "2 for potential.kind = \"paper-2d\"",
                 ));
             }
-            let n = data_size.unwrap_or(100);
+            if let Some(path) = data_file {
+                if data_size.is_some() || data_variance.is_some() {
+                    return Err(Error::invalid(
+                        "potential.data_file",
+                        format!("{path:?} given together with data_size or data_variance"),
+                        "either a data file or a drawn data set (data_size, data_variance), not both",
+                    ));
+                }
+                let resolved = match base {
+                    Some(dir) if Path::new(path).is_relative() => dir.join(path),
+                    _ => PathBuf::from(path),
+                };
+                data_from_file = Some(read_data_file(&resolved, path)?);
+            }
+            let n = match &data_from_file {
+                Some(points) => points.len() as i64 / 2,
+                None => data_size.unwrap_or(100),
+            };
             if !(1..=MAX_DATA_SIZE).contains(&n) {
                 return Err(Error::invalid(
                     "potential.data_size",
@@ -565,6 +608,32 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
             },
             Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
         ),
+        NoiseFile::Sgd { batch } => {
+            if potential_kind != PotentialKind::Paper2d {
+                return Err(Error::invalid(
+                    "noise.kind",
+                    "\"sgd\"",
+                    format!(
+                        "\"sgd\" needs a potential with a data set (\"paper-2d\"), not \"{}\"",
+                        potential_kind.name()
+                    ),
+                ));
+            }
+            if !(1..=MAX_BATCH).contains(batch) {
+                return Err(Error::invalid(
+                    "noise.batch",
+                    batch,
+                    format!("an integer from 1 to {MAX_BATCH}"),
+                ));
+            }
+            (
+                NoiseKind::Sgd,
+                NoiseAxes::Sgd {
+                    batch: *batch as u32,
+                },
+                None,
+            )
+        }
         NoiseFile::AlphaStable { index, sigma, beta } => (
             NoiseKind::AlphaStable,
             NoiseAxes::AlphaStable {
@@ -630,6 +699,28 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
                 radius: axes.number("exit.radius", radius, positive, "a number > 0")?,
             },
         ),
+        Some(ExitFile::Box { lower, upper }) => {
+            if dim > MAX_BOX_DIM {
+                return Err(Error::invalid(
+                    "exit.kind",
+                    "\"box\"",
+                    format!("dim <= {MAX_BOX_DIM} for a box exit (dim is {dim})"),
+                ));
+            }
+            let lower = bound_field("exit.lower", lower, dim)?;
+            let upper = bound_field("exit.upper", upper, dim)?;
+            if let Some(c) = (0..dim).find(|&c| lower[c] >= upper[c]) {
+                return Err(Error::invalid(
+                    "exit.upper",
+                    format!("{upper:?}"),
+                    format!(
+                        "upper > lower in every coordinate (coordinate {c}: lower {}, upper {})",
+                        lower[c], upper[c]
+                    ),
+                ));
+            }
+            (ExitKind::Box, ExitAxes::Box { lower, upper })
+        }
     };
 
     let bridge = match &file.exit {
@@ -638,11 +729,11 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         }
         _ => false,
     };
-    if bridge && noise_kind == NoiseKind::AlphaStable {
+    if bridge && matches!(noise_kind, NoiseKind::AlphaStable | NoiseKind::Sgd) {
         return Err(Error::invalid(
             "exit.bridge",
             "true",
-            "false for alpha-stable noise (the Brownian-bridge correction assumes Gaussian increments)",
+            "false for alpha-stable and sgd dynamics (the Brownian-bridge correction assumes Gaussian increments)",
         ));
     }
     if file.start.is_some() && file.start_point.is_some() {
@@ -664,8 +755,9 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         .transpose()?;
 
     let max_steps = file.max_steps;
-    let blocks_per_step = match noise_kind {
-        NoiseKind::AlphaStable => dim as u64,
+    let blocks_per_step = match (noise_kind, &noise_axes) {
+        (NoiseKind::AlphaStable, _) => dim as u64,
+        (_, NoiseAxes::Sgd { batch }) => (*batch as u64).div_ceil(2),
         _ => (dim as u64).div_ceil(2),
     };
     let step_limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks_per_step - 2);
@@ -739,10 +831,10 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
     }
 
     check_fpt_memory(fpt_file, count * trajectories as u64)?;
-    let data_set = if potential_kind == PotentialKind::Paper2d {
-        paper_data_set(seed, data_size, data_variance)
-    } else {
-        Vec::new()
+    let data_set = match (&data_from_file, potential_kind) {
+        (Some(points), _) => points.clone(),
+        (None, PotentialKind::Paper2d) => paper_data_set(seed, data_size, data_variance),
+        (None, _) => Vec::new(),
     };
 
     let mut cases = Vec::with_capacity(count as usize);
@@ -814,6 +906,7 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
                 sigma: combo.number(*sigma),
                 beta: combo.number(*beta),
             },
+            NoiseAxes::Sgd { batch } => NoiseParams::Sgd { batch: *batch },
         };
         let interpretation = interpretation
             .map(|axis| Interpretation::parse(combo.text(axis)).expect("validated"))
@@ -840,6 +933,10 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
             ExitAxes::Ball { center, radius } => ExitParams::Ball {
                 center: center.clone().unwrap_or_else(|| start.clone()),
                 radius: combo.number(*radius),
+            },
+            ExitAxes::Box { lower, upper } => ExitParams::Box {
+                lower: lower.clone(),
+                upper: upper.clone(),
             },
         };
         let model = CaseModel {
@@ -898,9 +995,71 @@ fn build(file: ExperimentFile) -> Result<Experiment> {
         cases,
         data_set,
         data_variance,
+        data_from_file: data_from_file.is_some(),
+        range: 0..trajectories,
     })
 }
 
 fn stream_case_limit() -> u64 {
     100_000.min(crate::rng::stream::MAX_CASES as u64)
+}
+
+/// A box bound: `dim` numbers, each finite or infinite (not NaN).
+fn bound_field(field: &str, values: &[f64], dim: usize) -> Result<Vec<f64>> {
+    if values.len() != dim || values.iter().any(|v| v.is_nan()) {
+        return Err(Error::invalid(
+            field,
+            format!("{values:?}"),
+            format!("{dim} numbers (one per coordinate; inf and -inf allowed)"),
+        ));
+    }
+    Ok(values.to_vec())
+}
+
+/// `potential.data_file`: a CSV of two numeric columns (an optional header row),
+/// returned coordinate-major like [`paper_data_set`]. `given` is the path as written.
+fn read_data_file(path: &Path, given: &str) -> Result<Vec<f32>> {
+    let field = "potential.data_file";
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| {
+            Error::invalid(
+                field,
+                format!("{given:?}"),
+                format!("a readable CSV file ({e})"),
+            )
+        })?;
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            Error::invalid(
+                field,
+                format!("{given:?}"),
+                format!("a well-formed CSV file ({e})"),
+            )
+        })?;
+        let numbers: Vec<Option<f64>> = record.iter().map(|v| v.parse::<f64>().ok()).collect();
+        match numbers.as_slice() {
+            [Some(a), Some(b)] if a.is_finite() && b.is_finite() => {
+                first.push(*a as f32);
+                second.push(*b as f32);
+            }
+            [None, None] if row == 0 => {} // header
+            _ => {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "{given:?} row {}: {:?}",
+                        row + 1,
+                        record.iter().collect::<Vec<_>>()
+                    ),
+                    "two finite numbers per row (x1, x2), after an optional header",
+                ))
+            }
+        }
+    }
+    first.extend(second);
+    Ok(first)
 }

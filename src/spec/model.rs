@@ -64,6 +64,7 @@ pub enum NoiseKind {
     PowerLaw,
     PowerLawLoss,
     AlphaStable,
+    Sgd,
 }
 
 impl NoiseKind {
@@ -74,6 +75,7 @@ impl NoiseKind {
             NoiseKind::PowerLaw => "power-law",
             NoiseKind::PowerLawLoss => "power-law-loss",
             NoiseKind::AlphaStable => "alpha-stable",
+            NoiseKind::Sgd => "sgd",
         }
     }
 }
@@ -83,6 +85,7 @@ pub enum ExitKind {
     None,
     HalfSpace,
     Ball,
+    Box,
 }
 
 /// What selects a kernel: everything structural, nothing numeric.
@@ -216,6 +219,10 @@ pub enum NoiseParams {
         sigma: f64,
         beta: f64,
     },
+    /// Minibatch SGD: batch size `B` (drift from `B` data points drawn with replacement).
+    Sgd {
+        batch: u32,
+    },
 }
 
 impl NoiseParams {
@@ -225,6 +232,7 @@ impl NoiseParams {
             NoiseParams::PowerLaw { .. } => NoiseKind::PowerLaw,
             NoiseParams::PowerLawLoss { .. } => NoiseKind::PowerLawLoss,
             NoiseParams::AlphaStable { .. } => NoiseKind::AlphaStable,
+            NoiseParams::Sgd { .. } => NoiseKind::Sgd,
         }
     }
 }
@@ -237,6 +245,8 @@ pub enum ExitParams {
     HalfSpace { normal: Vec<f64>, threshold: f64 },
     /// `|x - center| >= radius`.
     Ball { center: Vec<f64>, radius: f64 },
+    /// Outside `lower <= x <= upper` in some coordinate.
+    Box { lower: Vec<f64>, upper: Vec<f64> },
 }
 
 /// Everything numeric about one case.
@@ -273,9 +283,9 @@ impl CaseModel {
     /// - potential: quadratic `[H, c]`; double-well `[h, a, 4h/a^2, 1/a^2]`;
     ///   barrier `[Ha, Hb, dL, a, kink, top]`; paper-2d `[scale, n]`.
     /// - noise: langevin `[D0]`; power-law `[D0, rho, D2, c]`; power-law-loss
-    ///   `[D0, k, L_min]`; alpha-stable `[sigma dt^(1/a), a, beta, B, S]`.
+    ///   `[D0, k, L_min]`; alpha-stable `[sigma dt^(1/a), a, beta, B, S]`; sgd `[batch]`.
     /// - exit: none `scalar[0] = +inf` (a half-space never reached); half-space `vector = normal`, `scalar[0] = threshold`;
-    ///   ball `vector = center`, `scalar[0] = radius^2`.
+    ///   ball `vector = center`, `scalar[0] = radius^2`; box `vector = [lower[0..4], upper[0..4]]`.
     pub fn record(&self, case_index: u32, max_steps: u32, data_size: usize) -> CaseParams {
         let mut p = CaseParams::zeroed();
         p.dt = self.dt as f32;
@@ -325,6 +335,7 @@ impl CaseModel {
                     law.scale as f64,
                 ]
             }
+            NoiseParams::Sgd { batch } => vec![batch as f64],
         };
         for (slot, v) in p.potential.iter_mut().zip(&pot) {
             *slot = *v as f32;
@@ -348,6 +359,12 @@ impl CaseModel {
                     *slot = *v as f32;
                 }
                 p.exit_scalar[0] = (radius * radius) as f32;
+            }
+            ExitParams::Box { lower, upper } => {
+                for (c, (lo, hi)) in lower.iter().zip(upper).enumerate() {
+                    p.exit_vector[c] = *lo as f32;
+                    p.exit_vector[4 + c] = *hi as f32;
+                }
             }
         }
         p
@@ -373,6 +390,10 @@ impl CaseModel {
                     .sum::<f64>()
                     >= radius * radius
             }
+            ExitParams::Box { lower, upper } => x
+                .iter()
+                .zip(lower.iter().zip(upper))
+                .any(|(x, (lo, hi))| !(lo <= x && x <= hi)),
         }
     }
 }
