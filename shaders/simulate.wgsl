@@ -120,7 +120,9 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
             steps += 1u;
             var bounded = true;
             for (var c = 0u; c < DIM; c++) {
-                bounded = bounded && (abs(x[c]) <= DIVERGENCE_BOUND);
+                // On the bits, so that NaN and Inf (exponent all ones) count as
+                // unbounded even where the compiler assumes finite floats.
+                bounded = bounded && ((bitcast<u32>(x[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
             }
             if !bounded {
                 outcome = 3u;

@@ -1,7 +1,9 @@
 // Reduces a finished slice per case: outcome counts, log-binned first-passage
 // histogram and final-value histograms in workgroup-private atomic bins merged
 // into global ones; exact 64/128-bit sums of first-passage steps and their
-// squares, and f32 moment sums, per workgroup (finished on the host).
+// squares, and exact 128-bit fixed-point (2^-32) moment sums, per workgroup
+// (finished on the host). Every sum is exact, so any split of the trajectories
+// (slices, shards, devices, checkpoint blocks) gives the same totals.
 // CPU twin: `Tally::add` in src/observables/tally.rs.
 #import params
 
@@ -19,17 +21,18 @@ struct TallyInfo {
 @group(0) @binding(4) var<storage, read> fpt_edges: array<u32, 128>;
 // per case row: [escaped, censored, diverged, fpt bins (128), DIM x (bins, below, above)]
 @group(0) @binding(5) var<storage, read_write> counts: array<atomic<u32>>;
-// per workgroup: [steps lo, hi, squares 4 limbs, DIM x (sum, sum of squares) as f32 bits]
+// per workgroup: [steps lo, hi, squares 4 limbs, MOMENTS x 4 limbs: DIM x (sum, sum of squares)
+// of x 2^32, 128-bit two's complement]
 @group(0) @binding(6) var<storage, read_write> partials: array<u32>;
 
 const FPT_OFFSET: u32 = 3u;
 const HIST_OFFSET: u32 = 131u;
-const PARTIAL_STRIDE: u32 = 6u + 2u * DIM;
+const PARTIAL_STRIDE: u32 = 6u + 4u * MOMENTS;
 
 var<workgroup> private_row: array<atomic<u32>, PRIVATE_ROW>;
 var<workgroup> wg_steps: array<vec2<u32>, WORKGROUP>;
 var<workgroup> wg_squares: array<vec4<u32>, WORKGROUP>;
-var<workgroup> wg_moments: array<array<f32, MOMENTS>, WORKGROUP>;
+var<workgroup> wg_wide: array<vec4<u32>, WORKGROUP>;
 
 fn count(case_slot: u32, i: u32) {
     if i < PRIVATE_ROW {
@@ -70,6 +73,67 @@ fn mul32(a: u32, b: u32) -> vec2<u32> {
     return vec2<u32>((p00 & 0xffffu) | (mid << 16u), p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
 }
 
+// v (128 bits) shifted left by s < 128.
+fn shl128(v: vec4<u32>, s: u32) -> vec4<u32> {
+    let w = s / 32u;
+    let b = s % 32u;
+    var out = vec4<u32>(0u, 0u, 0u, 0u);
+    for (var i = w; i < 4u; i++) {
+        var word = v[i - w] << b;
+        if b != 0u && i > w {
+            word |= v[i - w - 1u] >> (32u - b);
+        }
+        out[i] = word;
+    }
+    return out;
+}
+
+// v (64 bits, below 2^63) divided by 2^s (s >= 1), rounded half up.
+fn shr64_round(v: vec2<u32>, s: u32) -> vec2<u32> {
+    if s >= 64u {
+        return vec2<u32>(0u, 0u);
+    }
+    var half = vec2<u32>(0u, 1u << ((s - 1u) % 32u));
+    if s <= 32u {
+        half = vec2<u32>(1u << (s - 1u), 0u);
+    }
+    let t = add64(v, half);
+    if s >= 32u {
+        return vec2<u32>(t.y >> (s - 32u), 0u);
+    }
+    return vec2<u32>((t.x >> s) | (t.y << (32u - s)), t.y >> s);
+}
+
+// round(x 2^32), or round(x^2 2^32) when `square`, half away from zero, as a
+// 128-bit two's-complement integer; exact for every finite f32 (|x| <= 1e9 here).
+// CPU twin: `Tally::add` (`(x * 2^32).round() as i128` in f64, where it is exact).
+fn fixed_point(x: f32, square: bool) -> vec4<u32> {
+    let bits = bitcast<u32>(x);
+    let e = (bits >> 23u) & 0xffu;
+    if e == 0u {
+        return vec4<u32>(0u, 0u, 0u, 0u); // zero or subnormal: rounds to 0
+    }
+    let m = (bits & 0x7fffffu) | 0x800000u;
+    // |x| = m 2^(e - 150): |x| 2^32 = m 2^(e - 118), x^2 2^32 = m^2 2^(2e - 268)
+    var v = vec2<u32>(m, 0u);
+    var shift = i32(e) - 118;
+    if square {
+        v = mul32(m, m);
+        shift = 2 * i32(e) - 268;
+    }
+    var out: vec4<u32>;
+    if shift >= 0 {
+        out = shl128(vec4<u32>(v.x, v.y, 0u, 0u), u32(min(shift, 127)));
+    } else {
+        let r = shr64_round(v, u32(-shift));
+        out = vec4<u32>(r.x, r.y, 0u, 0u);
+    }
+    if !square && (bits >> 31u) == 1u {
+        out = add128(~out, vec4<u32>(1u, 0u, 0u, 0u));
+    }
+    return out;
+}
+
 // Largest k with fpt_edges[k] <= n (n >= 1 = fpt_edges[0]).
 fn fpt_bin(n: u32) -> u32 {
     var lo = 0u;
@@ -100,7 +164,8 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
 
     var steps = vec2<u32>(0u, 0u);
     var squares = vec4<u32>(0u, 0u, 0u, 0u);
-    var moments: array<f32, MOMENTS>;
+    var finals: array<f32, DIM>;
+    var counted = false;
     if g < total {
         let pr = progress[g];
         if pr.y == 3u {
@@ -115,10 +180,10 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
             } else {
                 count(case_slot, 1u);
             }
+            counted = true;
             for (var c = 0u; c < DIM; c++) {
                 let x = state[c * total + g];
-                moments[2u * c] = x;
-                moments[2u * c + 1u] = x * x;
+                finals[c] = x;
                 let position = (x - info.hist_lo) * info.hist_scale;
                 var k = info.hist_bins + 1u;
                 if position < 0.0 {
@@ -132,27 +197,41 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     }
     wg_steps[lid.x] = steps;
     wg_squares[lid.x] = squares;
-    wg_moments[lid.x] = moments;
     workgroupBarrier();
     for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
         if lid.x < stride {
             wg_steps[lid.x] = add64(wg_steps[lid.x], wg_steps[lid.x + stride]);
             wg_squares[lid.x] = add128(wg_squares[lid.x], wg_squares[lid.x + stride]);
-            for (var m = 0u; m < MOMENTS; m++) {
-                wg_moments[lid.x][m] = wg_moments[lid.x][m] + wg_moments[lid.x + stride][m];
+        }
+        workgroupBarrier();
+    }
+    // Moments one at a time through one shared row (little workgroup memory).
+    let base = workgroup * PARTIAL_STRIDE;
+    for (var m = 0u; m < MOMENTS; m++) {
+        var wide = vec4<u32>(0u, 0u, 0u, 0u);
+        if counted {
+            wide = fixed_point(finals[m / 2u], m % 2u == 1u);
+        }
+        wg_wide[lid.x] = wide;
+        workgroupBarrier();
+        for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+            if lid.x < stride {
+                wg_wide[lid.x] = add128(wg_wide[lid.x], wg_wide[lid.x + stride]);
+            }
+            workgroupBarrier();
+        }
+        if lid.x == 0u {
+            for (var i = 0u; i < 4u; i++) {
+                partials[base + 6u + 4u * m + i] = wg_wide[0][i];
             }
         }
         workgroupBarrier();
     }
     if lid.x == 0u {
-        let base = workgroup * PARTIAL_STRIDE;
         partials[base] = wg_steps[0].x;
         partials[base + 1u] = wg_steps[0].y;
         for (var i = 0u; i < 4u; i++) {
             partials[base + 2u + i] = wg_squares[0][i];
-        }
-        for (var m = 0u; m < 2u * DIM; m++) {
-            partials[base + 6u + m] = bitcast<u32>(wg_moments[0][m]);
         }
     }
     for (var i = lid.x; i < PRIVATE_ROW; i += WORKGROUP) {

@@ -27,6 +27,10 @@ pub enum Error {
     /// A result file cannot be used for what was asked.
     #[error("{0}")]
     Result(String),
+    /// Shard results or a checkpoint that do not fit together or with the
+    /// experiment (`kramers merge`, `--resume`): the user picked the wrong files.
+    #[error("{0}")]
+    Incompatible(String),
 }
 
 impl Error {
@@ -47,7 +51,10 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Parse { .. } | Error::InvalidField { .. } | Error::Io { action: "read", .. }
+            Error::Parse { .. }
+                | Error::InvalidField { .. }
+                | Error::Incompatible(_)
+                | Error::Io { action: "read", .. }
         )
     }
 }

@@ -38,21 +38,18 @@ enum Command {
         out: PathBuf,
     },
     /// Simulate every case of an experiment file; write result.json and cases.csv.
-    Run {
-        /// Experiment file (TOML); see README "Experiment files". Without one, the
-        /// built-in default experiment (assets/power-law-barrier.toml) runs.
-        file: Option<PathBuf>,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        /// Output directory.
-        #[arg(long, default_value = "kramers-out")]
-        out: PathBuf,
-        /// Override the file's seed (0 to 4294967295).
+    Run(RunArgs),
+    /// Combine shard results (`kramers run --shard k/n`) into the result of the whole run.
+    Merge {
+        /// The shards' result.json files, in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the merged result.json.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Also write the merged cases.csv here.
         #[arg(long)]
-        seed: Option<u64>,
-        /// Override the trajectories per case.
-        #[arg(long)]
-        trajectories: Option<u64>,
+        csv: Option<PathBuf>,
     },
     /// Theory values of every case of an experiment, without simulating: exact MFPT,
     /// low-noise formulas, stationary-law parameters (SPEC §5).
@@ -117,13 +114,8 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run {
-            file,
-            backend,
-            out,
-            seed,
-            trajectories,
-        } => run(file.as_deref(), backend, &out, seed, trajectories),
+        Command::Run(args) => run(args),
+        Command::Merge { files, output, csv } => merge_command(&files, &output, csv.as_deref()),
         Command::Devices { json } => devices(json),
         Command::Escape {
             file,
@@ -178,42 +170,177 @@ fn progress_bar(total: u64) -> ProgressBar {
 /// The built-in default experiment.
 const DEFAULT_EXPERIMENT: &str = include_str!("../assets/power-law-barrier.toml");
 
-fn run(
-    file: Option<&Path>,
-    choice: BackendChoice,
-    out: &Path,
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Experiment file (TOML); see README "Experiment files". Without one, the
+    /// built-in default experiment (assets/power-law-barrier.toml) runs.
+    file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendChoice,
+    /// Output directory [default: kramers-out].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override the file's seed (0 to 4294967295).
+    #[arg(long)]
     seed: Option<u64>,
+    /// Override the trajectories per case.
+    #[arg(long)]
     trajectories: Option<u64>,
-) -> anyhow::Result<()> {
-    let mut experiment = match file {
-        Some(path) => Experiment::from_path(path)?,
+    /// Simulate the k-th of n equal slices of every case's trajectories (k = 0..n-1);
+    /// without it, SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX /
+    /// KRAMERS_SHARD_COUNT name the shard. `kramers merge` combines the results.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// GPU adapters to split the trajectories across: `all` or indices from
+    /// `kramers devices` (e.g. 0,1).
+    #[arg(long, value_name = "all|I,J,..")]
+    devices: Option<String>,
+    /// Write a checkpoint into the output directory every SECONDS (0: never).
+    #[arg(long, value_name = "SECONDS", default_value = "60")]
+    checkpoint_every: f64,
+    /// Continue the interrupted run whose checkpoint is in DIR, and write its result there.
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    use kramers::backend::blocks::{run_in_blocks, Partial};
+    use kramers::backend::engine::{Devices, Engine};
+    use kramers::report::checkpoint;
+    use kramers::spec::shard::Shard;
+
+    let (text, origin) = match &args.file {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|source| kramers::Error::Io {
+                action: "read",
+                path: path.clone(),
+                source,
+            })?,
+            path.display().to_string(),
+        ),
         None => {
             eprintln!("no experiment file given: running the built-in default (assets/power-law-barrier.toml)");
-            Experiment::from_toml(DEFAULT_EXPERIMENT, "built-in default experiment")?
+            (
+                DEFAULT_EXPERIMENT.to_string(),
+                "built-in default experiment".to_string(),
+            )
         }
     };
-    if let Some(seed) = seed {
+    let mut experiment = Experiment::from_toml(&text, &origin)?;
+    let resumed = match &args.resume {
+        Some(dir) => Some(checkpoint::read_checkpoint(dir)?),
+        None => None,
+    };
+    let out = match (&args.resume, &args.out) {
+        (Some(dir), Some(out)) if dir != out => {
+            return Err(kramers::Error::invalid(
+                "--out",
+                out.display(),
+                "leave it out with --resume: the run continues in its own directory",
+            )
+            .into())
+        }
+        (Some(dir), _) => dir.clone(),
+        (None, out) => out.clone().unwrap_or_else(|| PathBuf::from("kramers-out")),
+    };
+    if let Some(seed) = args.seed.or(resumed.as_ref().map(|c| c.seed as u64)) {
         experiment = experiment.with_seed(seed)?;
     }
-    if let Some(n) = trajectories {
+    if let Some(n) = args
+        .trajectories
+        .or(resumed.as_ref().map(|c| c.trajectories as u64))
+    {
         experiment = experiment.with_trajectories(n)?;
     }
-    let bar = progress_bar(experiment.total_trajectories());
-    let output = backend::run(&experiment, choice, &|n| bar.inc(n), &mut |notice| {
+    let shard = match &args.shard {
+        Some(text) => Some(Shard::parse(text)?),
+        None => Shard::from_env(|name| std::env::var(name).ok())?,
+    };
+    let shard = shard.or_else(|| resumed.as_ref().and_then(|c| c.shard.clone()));
+    if let Some(shard) = &shard {
+        let range = shard.range(experiment.trajectories)?;
+        eprintln!(
+            "note: shard {}/{} (from {}): trajectories {}..{} of every case",
+            shard.index, shard.count, shard.source, range.start, range.end
+        );
+        experiment = experiment.with_range(range)?;
+    }
+    if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
+        return Err(kramers::Error::invalid(
+            "--checkpoint-every",
+            args.checkpoint_every,
+            "seconds >= 0 (0: no checkpoints)",
+        )
+        .into());
+    }
+    let every = (args.checkpoint_every > 0.0)
+        .then(|| std::time::Duration::from_secs_f64(args.checkpoint_every));
+    let devices = args.devices.as_deref().map(Devices::parse).transpose()?;
+    for warning in experiment.warnings() {
+        eprintln!("warning: {warning}");
+    }
+
+    let engine = Engine::open(args.backend, devices.as_ref(), &mut |notice| {
         eprintln!("note: {notice}")
     })?;
+    let partial = match &resumed {
+        Some(c) => {
+            let partial = c.partial(&out, &experiment, engine.backend())?;
+            eprintln!(
+                "note: resuming {}: {} of {} trajectories per case were done",
+                out.display(),
+                partial.done,
+                experiment.range.len()
+            );
+            partial
+        }
+        None => {
+            if out.join(checkpoint::CHECKPOINT_FILE).is_file() {
+                eprintln!(
+                    "note: {} holds the checkpoint of an interrupted run (--resume {} continues it); starting afresh",
+                    out.display(),
+                    out.display()
+                );
+            }
+            Partial::empty(&experiment)
+        }
+    };
+    let steps_before = partial.trajectory_steps(experiment.max_steps);
+    let bar = progress_bar(experiment.total_trajectories());
+    bar.inc(partial.done as u64 * experiment.cases.len() as u64);
+    let backend_name = engine.backend();
+    let output = run_in_blocks(
+        &engine,
+        &experiment,
+        partial,
+        every,
+        &|n| bar.inc(n),
+        &mut |done| {
+            checkpoint::write_checkpoint(&out, &experiment, backend_name, shard.as_ref(), done)
+        },
+    )?;
     bar.finish_and_clear();
 
-    let result = RunResult::new(&experiment, &output, std::env::args().collect());
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut result = RunResult::new(&experiment, &output, std::env::args().collect());
+    result.run.shard = shard.clone();
+    result.run.resumed = resumed.is_some();
+    result.run.experiment.path = origin;
+    result.run.experiment.text = text;
+    if resumed.is_some() {
+        let steps = output
+            .tallies
+            .iter()
+            .map(|t| t.trajectory_steps(experiment.max_steps))
+            .sum::<u64>()
+            - steps_before;
+        result.run.trajectory_steps_per_s = steps as f64 / output.wall_time.as_secs_f64();
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     if let (Some(format), Some(fpt)) = (experiment.observe.fpt_file, &output.first_passage) {
         let (name, bytes) = match format {
             FptFormat::Npy => (
                 "first_passage.npy",
-                npy_u32(
-                    &[experiment.cases.len(), experiment.trajectories as usize],
-                    fpt,
-                ),
+                npy_u32(&[experiment.cases.len(), experiment.range.len()], fpt),
             ),
             FptFormat::RawU32 => (
                 "first_passage.u32",
@@ -224,8 +351,72 @@ fn run(
     }
     write_atomic(&out.join("cases.csv"), result.to_csv().as_bytes())?;
     write_atomic(&out.join("result.json"), result.to_json().as_bytes())?;
+    checkpoint::remove_checkpoint(&out);
     print_summary(&result);
+    warn_diverged(&result);
     println!("wrote {}", out.join("result.json").display());
+    Ok(())
+}
+
+/// A warning for every case with diverged trajectories (they are left out of its statistics).
+fn warn_diverged(result: &RunResult) {
+    let diverged: Vec<_> = result.cases.iter().filter(|c| c.diverged > 0).collect();
+    for case in diverged.iter().take(10) {
+        eprintln!(
+            "warning: case {}: {} of {} trajectories diverged (a coordinate beyond 1e9, or NaN/Inf); \
+             they are excluded from every statistic of the case",
+            case.index, case.diverged, case.trajectories
+        );
+    }
+    if diverged.len() > 10 {
+        eprintln!(
+            "warning: {} more cases have diverged trajectories (see `diverged` in result.json)",
+            diverged.len() - 10
+        );
+    }
+}
+
+fn merge_command(files: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow::Result<()> {
+    let mut shards = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|source| kramers::Error::Io {
+            action: "read",
+            path: file.clone(),
+            source,
+        })?;
+        let result: RunResult = serde_json::from_str(&text).map_err(|e| {
+            kramers::Error::Incompatible(format!(
+                "cannot merge: {} is not a kramers result.json ({e})",
+                file.display()
+            ))
+        })?;
+        shards.push((file.display().to_string(), result));
+    }
+    let (experiment, merged) = kramers::report::merge::merge(&shards)?;
+    let mut result = RunResult::new(&experiment, &merged, std::env::args().collect());
+    result.run.experiment = shards[0].1.run.experiment.clone();
+    result.run.merged_from = shards.iter().map(|(name, _)| name.clone()).collect();
+    let steps: u64 = merged
+        .tallies
+        .iter()
+        .map(|t| t.trajectory_steps(experiment.max_steps))
+        .sum();
+    result.run.trajectory_steps_per_s = steps as f64 / merged.wall_time.as_secs_f64().max(1e-9);
+    if let Some(dir) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_atomic(output, result.to_json().as_bytes())?;
+    if let Some(csv) = csv {
+        write_atomic(csv, result.to_csv().as_bytes())?;
+    }
+    print_summary(&result);
+    warn_diverged(&result);
+    println!(
+        "merged {} shards ({} trajectories per case) into {}",
+        shards.len(),
+        result.trajectories,
+        output.display()
+    );
     Ok(())
 }
 

@@ -645,6 +645,18 @@ impl Gpu {
                 let sums = self.read_words(&partials_staging, slice_partials as usize)?;
                 for slot in 0..slice_cases as usize {
                     let row = &rows[slot * row_width..(slot + 1) * row_width];
+                    // Every trajectory must end escaped, censored or diverged; one
+                    // that did not was cut short by the device: never report it as data.
+                    let finished = row[0] as u64 + row[1] as u64 + row[2] as u64;
+                    if finished != count {
+                        return Err(Error::Gpu(format!(
+                            "{} of {count} trajectories of case {} did not finish on {} \
+                             (a software adapter's shader loop limit?); the result would be wrong",
+                            count - finished.min(count),
+                            first_case as usize + slot,
+                            self.adapter.name
+                        )));
+                    }
                     let t = &mut tallies[first_case as usize + slot];
                     add_row(t, row, dim, spec.bins, fpt_bins.bins());
                 }

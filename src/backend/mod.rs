@@ -1,10 +1,12 @@
 //! Backends run an [`Experiment`] and return one [`Tally`] per case: `cpu`
 //! (rayon, SIMD lanes) and `gpu` (wgpu compute shaders), on the same streams.
 
+pub mod blocks;
 pub mod cpu;
+pub mod engine;
 pub mod gpu;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::observables::Tally;
 use crate::spec::Experiment;
 use std::time::Duration;
@@ -55,24 +57,5 @@ pub fn run(
     progress: Progress<'_>,
     notice: &mut dyn FnMut(&str),
 ) -> Result<RunOutput> {
-    match choice {
-        BackendChoice::Cpu => Ok(cpu::run(experiment, progress)),
-        BackendChoice::Gpu => Ok(gpu::Gpu::new()?.run(experiment, progress)?.0),
-        BackendChoice::Auto => match gpu::Gpu::new() {
-            Ok(gpu) if gpu.adapter.software => {
-                notice(&format!(
-                    "no GPU found, only the software adapter {} (slower than the CPU backend): \
-                     running on the CPU backend; --backend gpu forces it",
-                    gpu.adapter.name
-                ));
-                Ok(cpu::run(experiment, progress))
-            }
-            Ok(gpu) => Ok(gpu.run(experiment, progress)?.0),
-            Err(Error::Gpu(why)) => {
-                notice(&format!("no GPU found ({why}); running on the CPU backend"));
-                Ok(cpu::run(experiment, progress))
-            }
-            Err(e) => Err(e),
-        },
-    }
+    engine::Engine::open(choice, None, notice)?.run(experiment, progress)
 }

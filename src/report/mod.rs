@@ -1,7 +1,9 @@
 //! Reports: the `result.json` / `cases.csv` of a run, written atomically.
 
 pub mod atomic;
+pub mod checkpoint;
 pub mod escape_report;
+pub mod merge;
 pub mod npy;
 pub mod plot;
 pub mod qq_plot;

@@ -6,7 +6,10 @@
 use crate::analysis::escape::{escape_stats, EscapeStats};
 use crate::analysis::references::{case_references, TheoryReferences};
 use crate::backend::RunOutput;
+use crate::error::{Error, Result};
+use crate::observables::tally::Histogram;
 use crate::observables::{FptBins, Tally};
+use crate::spec::shard::Shard;
 use crate::spec::{Experiment, ParamValue};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +20,9 @@ pub struct RunResult {
     pub backend: String,
     pub device: String,
     pub seed: u32,
+    /// `Experiment::fingerprint`: equal for results of the same experiment and seed.
+    #[serde(default)]
+    pub fingerprint: String,
     pub max_steps: u32,
     pub trajectories: u32,
     pub dim: usize,
@@ -33,6 +39,31 @@ pub struct RunInfo {
     pub threads: usize,
     pub trajectory_steps_per_s: f64,
     pub command_line: Vec<String>,
+    /// `git rev-parse HEAD` of the build, when it was built from a git checkout.
+    #[serde(default)]
+    pub git_commit: Option<String>,
+    /// Trajectories `[start, end)` of every case that this result holds.
+    #[serde(default)]
+    pub trajectory_range: [u32; 2],
+    /// The shard this run was (`--shard` or a scheduler's environment), or null.
+    #[serde(default)]
+    pub shard: Option<Shard>,
+    /// The run continued from a checkpoint.
+    #[serde(default)]
+    pub resumed: bool,
+    /// The shard results that `kramers merge` combined into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// The experiment file as given (path and text), from which `kramers merge`
+    /// rebuilds the experiment.
+    #[serde(default)]
+    pub experiment: ExperimentSource,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ExperimentSource {
+    pub path: String,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -45,6 +76,9 @@ pub struct CaseResult {
     pub fpt: FptResult,
     #[serde(rename = "final")]
     pub final_state: FinalResult,
+    /// The exact integer sums behind `fpt` and `final`, for `kramers merge`.
+    #[serde(default)]
+    pub sums: ExactSums,
     /// The analytic references that apply to this case, with z scores (SPEC §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theory: Option<TheoryReferences>,
@@ -84,6 +118,16 @@ pub struct HistogramResult {
     pub counts: Vec<u64>,
     pub below: u64,
     pub above: u64,
+}
+
+/// Sums that do not fit 64 bits, as decimal strings (JSON readers lose
+/// integers beyond 2^53): first-passage steps squared, and per coordinate the
+/// final value and its square in units of 2^-32.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ExactSums {
+    pub steps_squared_sum: String,
+    pub final_sum: Vec<String>,
+    pub final_squared_sum: Vec<String>,
 }
 
 fn param_json(value: &ParamValue) -> serde_json::Value {
@@ -140,8 +184,68 @@ impl CaseResult {
                     })
                     .collect(),
             },
+            sums: ExactSums {
+                steps_squared_sum: tally.steps_squared_sum.to_string(),
+                final_sum: tally.final_sum.iter().map(i128::to_string).collect(),
+                final_squared_sum: tally
+                    .final_squared_sum
+                    .iter()
+                    .map(i128::to_string)
+                    .collect(),
+            },
             theory: case_references(experiment, case_index, Some(tally)),
         }
+    }
+
+    /// The tally this case was reported from (exactly: counts, histograms, sums).
+    pub fn tally(&self) -> Result<Tally> {
+        let bad = |what: &str| {
+            Error::Result(format!(
+                "case {}: {what} is missing or not an integer (a result.json of kramers 0.1 with exact sums is needed)",
+                self.index
+            ))
+        };
+        let int = |text: &str, what: &str| text.parse::<i128>().map_err(|_| bad(what));
+        let dim = self.final_state.histogram.len();
+        if self.sums.final_sum.len() != dim || self.sums.final_squared_sum.len() != dim {
+            return Err(bad("sums.final_sum"));
+        }
+        let steps_squared_sum = self
+            .sums
+            .steps_squared_sum
+            .parse::<u128>()
+            .map_err(|_| bad("sums.steps_squared_sum"))?;
+        Ok(Tally {
+            trajectories: self.trajectories,
+            escaped: self.fpt.escaped,
+            censored: self.fpt.censored,
+            diverged: self.diverged,
+            steps_sum: self.fpt.steps_sum,
+            steps_squared_sum,
+            fpt_histogram: self.fpt.histogram.counts.clone(),
+            final_sum: self
+                .sums
+                .final_sum
+                .iter()
+                .map(|t| int(t, "sums.final_sum"))
+                .collect::<Result<_>>()?,
+            final_squared_sum: self
+                .sums
+                .final_squared_sum
+                .iter()
+                .map(|t| int(t, "sums.final_squared_sum"))
+                .collect::<Result<_>>()?,
+            histograms: self
+                .final_state
+                .histogram
+                .iter()
+                .map(|h| Histogram {
+                    counts: h.counts.clone(),
+                    below: h.below,
+                    above: h.above,
+                })
+                .collect(),
+        })
     }
 }
 
@@ -153,6 +257,7 @@ impl RunResult {
             backend: output.backend.clone(),
             device: output.device.clone(),
             seed: experiment.seed,
+            fingerprint: experiment.fingerprint(),
             max_steps: experiment.max_steps,
             trajectories: experiment.trajectories,
             dim: experiment.shape.dim,
@@ -169,6 +274,12 @@ impl RunResult {
                 threads: rayon::current_num_threads(),
                 trajectory_steps_per_s: output.throughput(experiment.max_steps),
                 command_line,
+                git_commit: option_env!("KRAMERS_GIT_COMMIT").map(String::from),
+                trajectory_range: [experiment.range.start, experiment.range.end],
+                shard: None,
+                resumed: false,
+                merged_from: Vec::new(),
+                experiment: ExperimentSource::default(),
             },
         }
     }

@@ -1,0 +1,154 @@
+//! `kramers merge`: shard results (`result.json` of `kramers run --shard k/n`)
+//! combined into the result of the whole run. Each shard carries its exact
+//! tallies (`cases[].sums` beside the counts and histograms) and the experiment
+//! file's text; the merge rebuilds the experiment, checks that every shard ran
+//! it (fingerprint, seed, version, backend) and that the shards' trajectory
+//! ranges tile `0..trajectories` without overlap or gap, then adds the tallies.
+
+use crate::backend::RunOutput;
+use crate::error::{Error, Result};
+use crate::observables::Tally;
+use crate::report::RunResult;
+use crate::spec::Experiment;
+use std::time::Duration;
+
+/// The experiment and the merged output of `shards` (named by their files).
+pub fn merge(shards: &[(String, RunResult)]) -> Result<(Experiment, RunOutput)> {
+    let refuse = |why: String| Error::Incompatible(format!("cannot merge: {why}"));
+    let (first_name, first) = shards
+        .first()
+        .ok_or_else(|| refuse("no result files given".into()))?;
+    if first.fingerprint.is_empty() || first.run.experiment.text.is_empty() {
+        return Err(refuse(format!(
+            "{first_name} has no experiment fingerprint or text (written by an older kramers?)"
+        )));
+    }
+    for (name, shard) in shards {
+        let differ = |what: &str, a: String, b: String| {
+            refuse(format!(
+                "{name} and {first_name} differ in {what} ({b} vs {a}): they are not shards of one run"
+            ))
+        };
+        if shard.kramers_version != first.kramers_version {
+            return Err(differ(
+                "kramers_version",
+                first.kramers_version.clone(),
+                shard.kramers_version.clone(),
+            ));
+        }
+        if shard.seed != first.seed {
+            return Err(differ(
+                "seed",
+                first.seed.to_string(),
+                shard.seed.to_string(),
+            ));
+        }
+        if shard.trajectories != first.trajectories {
+            return Err(differ(
+                "trajectories",
+                first.trajectories.to_string(),
+                shard.trajectories.to_string(),
+            ));
+        }
+        if shard.fingerprint != first.fingerprint {
+            return Err(differ(
+                "experiment (fingerprint)",
+                first.fingerprint.clone(),
+                shard.fingerprint.clone(),
+            ));
+        }
+        if shard.backend != first.backend {
+            return Err(differ(
+                "backend (CPU and GPU trajectories are not bit-identical)",
+                first.backend.clone(),
+                shard.backend.clone(),
+            ));
+        }
+        if shard.cases.len() != first.cases.len() {
+            return Err(differ(
+                "number of cases",
+                first.cases.len().to_string(),
+                shard.cases.len().to_string(),
+            ));
+        }
+    }
+
+    // The ranges must tile 0..trajectories.
+    let mut order: Vec<usize> = (0..shards.len()).collect();
+    order.sort_by_key(|&i| shards[i].1.run.trajectory_range);
+    let mut covered = 0u32;
+    let mut previous: Option<usize> = None;
+    for &i in &order {
+        let (name, shard) = &shards[i];
+        let [start, end] = shard.run.trajectory_range;
+        if start >= end {
+            return Err(refuse(format!("{name} records no trajectory range")));
+        }
+        if start < covered {
+            let other = previous.map_or("", |p| shards[p].0.as_str());
+            return Err(refuse(format!(
+                "{name} (trajectories {start}..{end}) overlaps {other} (up to {covered}): a shard given twice, or shards of different splits"
+            )));
+        }
+        if start > covered {
+            return Err(refuse(format!(
+                "gap: no file holds trajectories {covered}..{start} (a missing shard)"
+            )));
+        }
+        covered = end;
+        previous = Some(i);
+    }
+    if covered != first.trajectories {
+        return Err(refuse(format!(
+            "gap: no file holds trajectories {covered}..{} (a missing shard)",
+            first.trajectories
+        )));
+    }
+
+    let source = &first.run.experiment;
+    let experiment = Experiment::from_toml(&source.text, &source.path)?
+        .with_seed(first.seed as u64)?
+        .with_trajectories(first.trajectories as u64)?;
+    if experiment.fingerprint() != first.fingerprint {
+        return Err(refuse(format!(
+            "the experiment text recorded in {first_name} does not rebuild the experiment it ran \
+             (fingerprint {} vs {}); was a data file it reads changed?",
+            experiment.fingerprint(),
+            first.fingerprint
+        )));
+    }
+
+    let mut tallies: Vec<Tally> = Vec::new();
+    let mut devices: Vec<String> = Vec::new();
+    let mut wall = Duration::ZERO;
+    for &i in &order {
+        let (name, shard) = &shards[i];
+        let [start, end] = shard.run.trajectory_range;
+        for (c, case) in shard.cases.iter().enumerate() {
+            let tally = case.tally().map_err(|e| refuse(format!("{name}: {e}")))?;
+            if tally.trajectories != (end - start) as u64 {
+                return Err(refuse(format!(
+                    "{name}: case {c} holds {} trajectories, its range {start}..{end} has {}",
+                    tally.trajectories,
+                    end - start
+                )));
+            }
+            match tallies.get_mut(c) {
+                Some(total) => total.merge(&tally),
+                None => tallies.push(tally),
+            }
+        }
+        if !devices.contains(&shard.device) {
+            devices.push(shard.device.clone());
+        }
+        wall += Duration::from_secs_f64(shard.run.wall_time_s.max(0.0));
+    }
+    let output = RunOutput {
+        backend: first.backend.clone(),
+        device: devices.join(" + "),
+        tallies,
+        first_passage: None,
+        wall_time: wall,
+    };
+    Ok((experiment, output))
+}
