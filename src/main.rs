@@ -22,6 +22,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Redraw the plots of a saved result.json: survival curves, first-passage-time
+    /// density, stationary histogram vs density (what `kramers run` draws).
+    Plot {
+        /// A result.json written by `kramers run` or `kramers merge`.
+        file: PathBuf,
+        /// Output directory (default: the result's own directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Reproduce a figure of the paper ("Dynamic of SGD with State-Dependent Noise"):
+    /// fig10 (escape time vs barrier height, GLD vs PLD) or fig4 (success rate of
+    /// leaving a basin of the 2-D loss: SGD, GLD, PLD).
+    Reproduce {
+        #[arg(value_enum)]
+        figure: Figure,
+        /// Fewer heights / runs (seconds instead of a minute on two CPU cores).
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Output directory.
+        #[arg(long, default_value = "kramers-out")]
+        out: PathBuf,
+    },
     /// Mean escape time against barrier height for several dynamics, beside the
     /// exact and asymptotic theory: table, escape.csv, escape.json, escape.png, escape.svg.
     Escape {
@@ -123,6 +147,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             backend,
             out,
         } => escape(file.as_deref(), quick, backend, &out),
+        Command::Plot { file, out } => plot_command(&file, out.as_deref()),
+        Command::Reproduce {
+            figure,
+            quick,
+            backend,
+            out,
+        } => reproduce(figure, quick, backend, &out),
         Command::Theory { file, json } => theory_command(&file, json),
         Command::Check { quick, backend } => check_command(quick, backend),
         Command::FitTail { file, column, out } => fit_tail_command(&file, column.as_deref(), &out),
@@ -355,6 +386,49 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     print_summary(&result);
     warn_diverged(&result);
     println!("wrote {}", out.join("result.json").display());
+    // the result is safe on disk; a plot that fails is reported, not fatal
+    match kramers::report::run_plots::write_run_plots(&out, &result) {
+        Ok(paths) => print_plots(&paths),
+        Err(e) => eprintln!("warning: plots not drawn: {e}"),
+    }
+    Ok(())
+}
+
+fn print_plots(paths: &[PathBuf]) {
+    let names: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if !names.is_empty() {
+        println!("plots: {}", names.join(", "));
+    }
+}
+
+fn plot_command(file: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|source| kramers::Error::Io {
+        action: "read",
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let result: RunResult = serde_json::from_str(&text).map_err(|e| {
+        kramers::Error::invalid(
+            "FILE",
+            file.display(),
+            format!("a result.json written by `kramers run` ({e})"),
+        )
+    })?;
+    let dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let paths = kramers::report::run_plots::write_run_plots(&dir, &result)?;
+    println!("wrote into {}:", dir.display());
+    print_plots(&paths);
     Ok(())
 }
 
@@ -489,12 +563,113 @@ fn escape(
     })?;
     bar.finish_and_clear();
     let curves = escape_sweep::curves(&dynamics);
+    let growth = escape_sweep::growth_fits(&points);
     print!("{}", kramers::report::escape_report::escape_table(&points));
-    kramers::report::escape_report::write_escape(out, &device, &points, &curves)?;
+    print!("{}", kramers::report::escape_report::growth_table(&growth));
+    kramers::report::escape_report::write_escape(
+        out,
+        &Default::default(),
+        &device,
+        &points,
+        &curves,
+        &growth,
+    )?;
     println!(
         "ran on {device}; wrote {}/escape.csv, escape.json, escape.png, escape.svg",
         out.display()
     );
+    Ok(())
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Figure {
+    /// Figure 10: mean escape time vs barrier height, GLD (sigma = 4) vs PLD (lambda1 = 1, lambda2 = 4), eta = 0.1.
+    Fig10,
+    /// Figure 4: success rate of leaving the flat basin of the 2-D loss in 500 iterations.
+    Fig4,
+}
+
+/// A notice printer that says each distinct notice once, above the progress bar.
+fn notices(bar: &ProgressBar) -> impl FnMut(&str) + '_ {
+    let mut said: Vec<String> = Vec::new();
+    move |notice: &str| {
+        if !said.iter().any(|s| s == notice) {
+            bar.suspend(|| eprintln!("note: {notice}"));
+            said.push(notice.to_string());
+        }
+    }
+}
+
+fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> anyhow::Result<()> {
+    use kramers::analysis::{escape_sweep, reproduce};
+    use kramers::report::escape_report::{escape_table, growth_table, write_escape, EscapeFiles};
+    match figure {
+        Figure::Fig10 => {
+            let fig = reproduce::fig10(quick);
+            let all: Vec<&escape_sweep::Dynamic> = fig.paper.iter().chain(&fig.check).collect();
+            let total: u64 = all.iter().map(|d| d.experiment.total_trajectories()).sum();
+            let bar = progress_bar(total);
+            let mut notice = notices(&bar);
+            let (points, device) =
+                escape_sweep::run(&fig.paper, choice, &|n| bar.inc(n), &mut notice)?;
+            let (check, _) = escape_sweep::run(&fig.check, choice, &|n| bar.inc(n), &mut notice)?;
+            bar.finish_and_clear();
+            let mut curves = escape_sweep::curves(&fig.paper);
+            // the continuous-time check's exact values (no shift: bridge)
+            curves.extend(escape_sweep::curves(&fig.check).into_iter().filter(|c| c.kind == "exact"));
+            let growth = escape_sweep::growth_fits(&points);
+            println!(
+                "Figure 10: barrier potential, curvatures Ha = Hb = {c}, start at the minimum, eta = dt = {eta}; exact = quadrature at the level shifted for once-per-step monitoring",
+                c = reproduce::FIG10_CURVATURE,
+                eta = reproduce::FIG10_ETA
+            );
+            print!("{}", escape_table(&points));
+            println!("growth with the barrier height (slope ± standard error; exact values' slope in parentheses):");
+            print!("{}", growth_table(&growth));
+            println!(
+                "continuous-time check: the same SDEs at dt = {}, Brownian-bridge exit, against the exact quadrature (99% CI: |z| < 2.576):",
+                reproduce::FIG10_CHECK_DT
+            );
+            print!("{}", escape_table(&check));
+            let worst = check.iter().filter_map(|p| p.z).fold(0.0f64, |a, z| a.max(z.abs()));
+            println!(
+                "largest |z| of the check: {worst:.2} ({})",
+                if worst < 2.576 { "within the 99% CI" } else { "OUTSIDE the 99% CI" }
+            );
+            let mut all_points = points.clone();
+            all_points.extend(check);
+            write_escape(
+                out,
+                &EscapeFiles {
+                    stem: "fig10",
+                    title: "Figure 10: mean escape time, GLD vs PLD (eta = 0.1): exact (solid), asymptotes (dashed)",
+                },
+                &device,
+                &all_points,
+                &curves,
+                &growth,
+            )?;
+            println!(
+                "ran on {device}; wrote {}/fig10.csv, fig10.json, fig10.png, fig10.svg",
+                out.display()
+            );
+        }
+        Figure::Fig4 => {
+            let (_, runs) = reproduce::fig4_experiments(quick);
+            let total: u64 = runs.iter().map(|r| r.0.total_trajectories()).sum();
+            let bar = progress_bar(total);
+            let mut notice = notices(&bar);
+            let fig = reproduce::fig4(quick, choice, &|n| bar.inc(n), &mut notice)?;
+            bar.finish_and_clear();
+            print!("{}", kramers::report::fig4_report::fig4_table(&fig));
+            kramers::report::fig4_report::write_fig4(out, &fig)?;
+            println!(
+                "ran on {}; wrote {}/fig4.csv, fig4.json, fig4.png, fig4.svg",
+                fig.device,
+                out.display()
+            );
+        }
+    }
     Ok(())
 }
 

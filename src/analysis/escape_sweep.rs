@@ -53,8 +53,8 @@ pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
             20_000_000,
         ),
         (
-            "power-law-loss, Itô (D0 = 0.6, k = 0.5)",
-            "kind = \"power-law-loss\"\nd0 = 0.6\nk = 0.5\ninterpretation = \"ito\"",
+            "power-law-loss, Itô (D0 = 0.6, k = 2)",
+            "kind = \"power-law-loss\"\nd0 = 0.6\nk = 2.0\ninterpretation = \"ito\"",
             3_000_000,
         ),
         (
@@ -140,6 +140,24 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
             let (_, top) = PotentialParams::barrier_geometry(ha, hb, height, minimum);
             let t = theory::levy_exit_time(index, sigma, f64::INFINITY, top - minimum);
             Some((t, "Imkeller–Pavlyukevich"))
+        }
+        // Centred at the minimum without a linear term, D = D0 + D2 y^2 equals
+        // D0 + k L with k = 2 D2 / Ha in the well: Lemma 6's form with that k.
+        NoiseParams::PowerLaw {
+            d0,
+            rho,
+            d2,
+            center,
+        } if rho == 0.0 && center == minimum => {
+            let t = theory::power_law_loss_factorized_time(
+                ha,
+                hb,
+                height,
+                d0,
+                2.0 * d2 / ha,
+                case.interpretation.alpha(),
+            );
+            t.is_finite().then_some((t, "Lemma 6 (k = 2 D2/Ha)"))
         }
         NoiseParams::PowerLaw { .. } | NoiseParams::Sgd { .. } => None,
     }
@@ -263,4 +281,95 @@ pub fn curves(dynamics: &[Dynamic]) -> Vec<Curve> {
         }
     }
     out
+}
+
+/// How the mean escape time of one dynamic grows with the barrier height:
+/// least-squares slopes of `ln MFPT` against `dL` (exponential, Kramers) and
+/// against `ln dL` (polynomial, Lemma 6), for the Monte Carlo points and for
+/// the exact values at the same heights. The better fit (larger R^2) tells the
+/// growth law.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrowthFit {
+    pub dynamic: String,
+    pub heights: usize,
+    /// d ln MFPT / d dL, its standard error and R^2.
+    pub exponential_slope: f64,
+    pub exponential_slope_se: f64,
+    pub exponential_r2: f64,
+    /// d ln MFPT / d ln dL, its standard error and R^2.
+    pub power_slope: f64,
+    pub power_slope_se: f64,
+    pub power_r2: f64,
+    /// The same two slopes of the exact quadrature values, where every point has one.
+    pub exact_exponential_slope: Option<f64>,
+    pub exact_power_slope: Option<f64>,
+}
+
+impl GrowthFit {
+    /// `"exponential"` or `"polynomial"`: the model with the larger R^2.
+    pub fn growth(&self) -> &'static str {
+        if self.exponential_r2 >= self.power_r2 {
+            "exponential"
+        } else {
+            "polynomial"
+        }
+    }
+}
+
+/// Ordinary least squares of `y` on `x`: (slope, its standard error, R^2).
+pub fn least_squares(x: &[f64], y: &[f64]) -> (f64, f64, f64) {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|v| (v - mx).powi(2)).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let syy: f64 = y.iter().map(|v| (v - my).powi(2)).sum();
+    let slope = sxy / sxx;
+    let residual = (syy - slope * sxy).max(0.0);
+    let se = if n > 2.0 {
+        (residual / (n - 2.0) / sxx).sqrt()
+    } else {
+        f64::NAN
+    };
+    let r2 = if syy > 0.0 { 1.0 - residual / syy } else { 1.0 };
+    (slope, se, r2)
+}
+
+/// One growth fit per dynamic with at least three positive heights.
+pub fn growth_fits(points: &[EscapePoint]) -> Vec<GrowthFit> {
+    let mut names: Vec<&str> = Vec::new();
+    for p in points {
+        if !names.contains(&p.dynamic.as_str()) {
+            names.push(&p.dynamic);
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let mine: Vec<&EscapePoint> = points
+                .iter()
+                .filter(|p| p.dynamic == name && p.height > 0.0 && p.mfpt > 0.0)
+                .collect();
+            if mine.len() < 3 {
+                return None;
+            }
+            let h: Vec<f64> = mine.iter().map(|p| p.height).collect();
+            let log_h: Vec<f64> = h.iter().map(|v| v.ln()).collect();
+            let log_t: Vec<f64> = mine.iter().map(|p| p.mfpt.ln()).collect();
+            let (es, ese, er2) = least_squares(&h, &log_t);
+            let (ps, pse, pr2) = least_squares(&log_h, &log_t);
+            let exact: Option<Vec<f64>> = mine.iter().map(|p| p.exact.map(f64::ln)).collect();
+            Some(GrowthFit {
+                dynamic: name.to_string(),
+                heights: mine.len(),
+                exponential_slope: es,
+                exponential_slope_se: ese,
+                exponential_r2: er2,
+                power_slope: ps,
+                power_slope_se: pse,
+                power_r2: pr2,
+                exact_exponential_slope: exact.as_ref().map(|e| least_squares(&h, e).0),
+                exact_power_slope: exact.as_ref().map(|e| least_squares(&log_h, e).0),
+            })
+        })
+        .collect()
 }

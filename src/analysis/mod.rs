@@ -6,6 +6,7 @@ pub mod escape;
 pub mod escape_sweep;
 pub mod model1d;
 pub mod references;
+pub mod reproduce;
 pub mod stats;
 pub mod tail_fit;
 pub mod theory;

@@ -3,7 +3,7 @@
 
 use super::plot::escape_plot;
 use super::write_atomic;
-use crate::analysis::escape_sweep::{Curve, EscapePoint};
+use crate::analysis::escape_sweep::{Curve, EscapePoint, GrowthFit};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -14,6 +14,7 @@ struct EscapeJson<'a> {
     device: &'a str,
     points: &'a [EscapePoint],
     curves: &'a [Curve],
+    growth: &'a [GrowthFit],
 }
 
 fn number(v: Option<f64>) -> String {
@@ -53,12 +54,61 @@ pub fn escape_table(points: &[EscapePoint]) -> String {
     out
 }
 
+/// The growth table: fitted slopes of ln MFPT against dL and against ln dL.
+pub fn growth_table(fits: &[GrowthFit]) -> String {
+    let mut out = format!(
+        "{:<38} {:>24} {:>7} {:>24} {:>7} {:>12}\n",
+        "dynamic", "d lnT/d dL (exact)", "R^2", "d lnT/d ln dL (exact)", "R^2", "growth"
+    );
+    let exact = |v: Option<f64>| v.map(|v| format!("({v:.3})")).unwrap_or_default();
+    for f in fits {
+        out.push_str(&format!(
+            "{:<38} {:>24} {:>7.4} {:>24} {:>7.4} {:>12}\n",
+            f.dynamic,
+            format!(
+                "{:.3} ± {:.3} {}",
+                f.exponential_slope,
+                f.exponential_slope_se,
+                exact(f.exact_exponential_slope)
+            ),
+            f.exponential_r2,
+            format!(
+                "{:.3} ± {:.3} {}",
+                f.power_slope,
+                f.power_slope_se,
+                exact(f.exact_power_slope)
+            ),
+            f.power_r2,
+            f.growth()
+        ));
+    }
+    out
+}
+
+/// What one escape-plot output set is called and titled.
+pub struct EscapeFiles<'a> {
+    /// File stem: `escape` writes escape.csv, escape.json, escape.png, escape.svg.
+    pub stem: &'a str,
+    pub title: &'a str,
+}
+
+impl Default for EscapeFiles<'_> {
+    fn default() -> Self {
+        EscapeFiles {
+            stem: "escape",
+            title: "Mean escape time over a barrier: exact (solid), asymptotes (dashed)",
+        }
+    }
+}
+
 /// Write the four files into `dir` (created if needed), each atomically.
 pub fn write_escape(
     dir: &Path,
+    files: &EscapeFiles<'_>,
     device: &str,
     points: &[EscapePoint],
     curves: &[Curve],
+    growth: &[GrowthFit],
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "create",
@@ -99,7 +149,7 @@ pub fn write_escape(
         .expect("in-memory csv");
     }
     write_atomic(
-        &dir.join("escape.csv"),
+        &dir.join(format!("{}.csv", files.stem)),
         &csv.into_inner().expect("in-memory csv"),
     )?;
     let json = EscapeJson {
@@ -107,14 +157,15 @@ pub fn write_escape(
         device,
         points,
         curves,
+        growth,
     };
     let mut text = serde_json::to_string_pretty(&json).expect("serializable");
     text.push('\n');
-    write_atomic(&dir.join("escape.json"), text.as_bytes())?;
+    write_atomic(&dir.join(format!("{}.json", files.stem)), text.as_bytes())?;
     escape_plot(
-        &dir.join("escape.png"),
-        &dir.join("escape.svg"),
-        "Mean escape time over a barrier: exact (solid), asymptotes (dashed)",
+        &dir.join(format!("{}.png", files.stem)),
+        &dir.join(format!("{}.svg", files.stem)),
+        files.title,
         points,
         curves,
     )

@@ -3,11 +3,13 @@
 pub mod atomic;
 pub mod checkpoint;
 pub mod escape_report;
+pub mod fig4_report;
 pub mod merge;
 pub mod npy;
 pub mod plot;
 pub mod qq_plot;
 pub mod result;
+pub mod run_plots;
 
 pub use atomic::write_atomic;
 pub use result::{CaseResult, RunResult};
