@@ -293,3 +293,40 @@ fn paper_2d_power_law_box_agrees() {
     assert!(c.abs_diff(g) as f64 <= 0.001 * n, "escaped {c} vs {g}");
     assert!(equal as f64 >= 0.999 * n, "only {equal} identical");
 }
+
+/// llvmpipe ends shader loops after 65,535 iterations in all; a long run of
+/// few trajectories (large chunks) must still finish every trajectory and
+/// agree with the CPU (the run errors out if any trajectory is left unfinished).
+#[test]
+fn long_chunks_finish_every_trajectory() {
+    let Some(gpu) = common::gpu() else { return };
+    let text = r#"
+seed = 2
+dt = 0.01
+max_steps = 200000
+trajectories = 750
+[potential]
+kind = "quadratic"
+curvature = 1.0
+[noise]
+kind = "alpha-stable"
+index = 1.5
+sigma = 0.3
+[observe]
+histogram = { range = [-3.0, 3.0], bins = 30 }
+"#;
+    let experiment = Experiment::from_toml(text, "long").unwrap();
+    let c = cpu::run(&experiment, &|_| {});
+    let (g, stats) = gpu
+        .run(&experiment, &|_| {})
+        .expect("every trajectory finishes");
+    eprintln!("{} chunks of {} steps", stats.chunks, stats.chunk_steps);
+    assert_eq!(g.tallies[0].censored, 750);
+    let l1: u64 = c.tallies[0].histograms[0]
+        .counts
+        .iter()
+        .zip(&g.tallies[0].histograms[0].counts)
+        .map(|(a, b)| a.abs_diff(*b))
+        .sum();
+    assert!(l1 <= 2, "final histograms differ by {l1}");
+}

@@ -404,22 +404,26 @@ impl Gpu {
         let loop_cap = if self.adapter.software {
             let n = (experiment.data_set.len() / 2).max(1) as u32;
             let d = dim as u32;
-            let per_step = match shape.noise {
+            // Loop iterations per step, counted over every loop of the kernel:
+            // the limiter's count is not per loop (alpha-stable chunks of 58k
+            // steps lost trajectories, 15k did not), so every per-coordinate
+            // loop (draws, gradient, step, bounds, exit) counts too.
+            let coordinate_loops = 8 * d;
+            let data_loops = match shape.noise {
                 NoiseKind::Sgd => {
                     let batch = experiment
                         .cases
                         .iter()
                         .map(|c| c.record.noise[0] as u32)
                         .max();
-                    1 + batch.unwrap_or(1).div_ceil(2)
+                    batch.unwrap_or(1).div_ceil(2) * (1 + 2 * d)
                 }
                 // gradient, and the loss of power-law-loss, each a loop over the data per coordinate
-                NoiseKind::PowerLawLoss if shape.potential == PotentialKind::Paper2d => {
-                    1 + 2 * d * n
-                }
-                _ if shape.potential == PotentialKind::Paper2d => 1 + d * n,
-                _ => 1,
+                NoiseKind::PowerLawLoss if shape.potential == PotentialKind::Paper2d => 2 * d * n,
+                _ if shape.potential == PotentialKind::Paper2d => d * n,
+                _ => 0,
             };
+            let per_step = 2 + coordinate_loops + data_loops;
             // half the cap: the limiter also counts the loops around these
             (LLVMPIPE_LOOP_LIMIT / (2 * per_step)).max(2)
         } else {
