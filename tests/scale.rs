@@ -225,7 +225,9 @@ fn bad_flags_and_merges_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "e.toml", SHARDED);
     let small = ["--trajectories", "100"];
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (extra arguments, environment, what the error must name)
+    type BadCase<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<BadCase> = vec![
         (vec!["--shard", "4/4"], vec![], "--shard"),
         (vec!["--shard", "1"], vec![], "--shard"),
         (vec!["--shard", "0/0"], vec![], "--shard"),
