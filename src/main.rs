@@ -616,7 +616,11 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
             bar.finish_and_clear();
             let mut curves = escape_sweep::curves(&fig.paper);
             // the continuous-time check's exact values (no shift: bridge)
-            curves.extend(escape_sweep::curves(&fig.check).into_iter().filter(|c| c.kind == "exact"));
+            curves.extend(
+                escape_sweep::curves(&fig.check)
+                    .into_iter()
+                    .filter(|c| c.kind == "exact"),
+            );
             let growth = escape_sweep::growth_fits(&points);
             println!(
                 "Figure 10: barrier potential, curvatures Ha = Hb = {c}, start at the minimum, eta = dt = {eta}; exact = quadrature at the level shifted for once-per-step monitoring",
@@ -631,10 +635,17 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
                 reproduce::FIG10_CHECK_DT
             );
             print!("{}", escape_table(&check));
-            let worst = check.iter().filter_map(|p| p.z).fold(0.0f64, |a, z| a.max(z.abs()));
+            let worst = check
+                .iter()
+                .filter_map(|p| p.z)
+                .fold(0.0f64, |a, z| a.max(z.abs()));
             println!(
                 "largest |z| of the check: {worst:.2} ({})",
-                if worst < 2.576 { "within the 99% CI" } else { "OUTSIDE the 99% CI" }
+                if worst < 2.576 {
+                    "within the 99% CI"
+                } else {
+                    "OUTSIDE the 99% CI"
+                }
             );
             let mut all_points = points.clone();
             all_points.extend(check);
