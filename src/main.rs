@@ -22,6 +22,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Throughput of the fixed workloads W1–W5 (assets/bench/) at several ensemble sizes,
+    /// on the CPU backend and every GPU adapter side by side: table, bench.json, bench.png.
+    Bench {
+        /// A few sizes (a couple of minutes on two CPU cores with lavapipe).
+        #[arg(long)]
+        quick: bool,
+        /// Also write the JSON report to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Output directory of bench.json, bench.png and bench.svg.
+        #[arg(long, default_value = "kramers-out")]
+        out: PathBuf,
+    },
     /// Redraw the plots of a saved result.json: survival curves, first-passage-time
     /// density, stationary histogram vs density (what `kramers run` draws).
     Plot {
@@ -148,6 +161,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
         } => escape(file.as_deref(), quick, backend, &out),
         Command::Plot { file, out } => plot_command(&file, out.as_deref()),
+        Command::Bench { quick, json, out } => bench_command(quick, json.as_deref(), &out),
         Command::Reproduce {
             figure,
             quick,
@@ -402,6 +416,25 @@ fn print_plots(paths: &[PathBuf]) {
     if !names.is_empty() {
         println!("plots: {}", names.join(", "));
     }
+}
+
+fn bench_command(quick: bool, json: Option<&Path>, out: &Path) -> anyhow::Result<()> {
+    let report = kramers::bench::run(quick, &mut |line| eprintln!("bench: {line}"))?;
+    print!("{}", kramers::bench::table(&report));
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut text = serde_json::to_string_pretty(&report).expect("serializable");
+    text.push('\n');
+    write_atomic(&out.join("bench.json"), text.as_bytes())?;
+    if let Some(path) = json {
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        write_atomic(path, text.as_bytes())?;
+    }
+    kramers::report::bench_plot::write_bench_plot(out, &report)?;
+    println!("wrote {}/bench.json, bench.png, bench.svg", out.display());
+    Ok(())
 }
 
 fn plot_command(file: &Path, out: Option<&Path>) -> anyhow::Result<()> {

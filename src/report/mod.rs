@@ -1,6 +1,7 @@
 //! Reports: the `result.json` / `cases.csv` of a run, written atomically.
 
 pub mod atomic;
+pub mod bench_plot;
 pub mod checkpoint;
 pub mod escape_report;
 pub mod fig4_report;

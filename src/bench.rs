@@ -1,0 +1,435 @@
+//! `kramers bench`: fixed workloads W1–W5 (the experiment files in
+//! `assets/bench/`) at several ensemble sizes, on the CPU backend and on every
+//! GPU adapter found, in one run: trajectory-steps per second, time to first
+//! result (device and pipeline creation included) and peak memory.
+
+use crate::backend::gpu::{self, Gpu};
+use crate::backend::{cpu, RunOutput};
+use crate::error::Result;
+use crate::spec::Experiment;
+use serde::Serialize;
+use std::time::Instant;
+
+/// A benchmark workload: its id and experiment file (N = 2^20 as written).
+pub struct Workload {
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
+pub const WORKLOADS: [Workload; 5] = [
+    Workload {
+        id: "W1",
+        text: include_str!("../assets/bench/w1.toml"),
+    },
+    Workload {
+        id: "W2",
+        text: include_str!("../assets/bench/w2.toml"),
+    },
+    Workload {
+        id: "W3",
+        text: include_str!("../assets/bench/w3.toml"),
+    },
+    Workload {
+        id: "W4",
+        text: include_str!("../assets/bench/w4.toml"),
+    },
+    Workload {
+        id: "W5",
+        text: include_str!("../assets/bench/w5.toml"),
+    },
+];
+
+/// Ensemble sizes (log2) per workload: W1 spans 2^10 .. 2^24; the costlier
+/// 2-D workloads stop earlier. `quick` keeps a few sizes.
+pub fn sizes(id: &str, quick: bool) -> Vec<u32> {
+    match (id, quick) {
+        ("W1", true) => vec![12, 16, 20],
+        (_, true) => vec![16],
+        ("W4" | "W5", false) => vec![10, 12, 14, 16, 18],
+        (_, false) => vec![10, 12, 14, 16, 18, 20, 22, 24],
+    }
+}
+
+/// One measurement.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchRow {
+    pub workload: String,
+    pub name: String,
+    /// `"cpu"` or `"gpu"`.
+    pub backend: String,
+    pub device: String,
+    pub log2_trajectories: u32,
+    pub trajectories: u64,
+    pub trajectory_steps: u64,
+    pub wall_time_s: f64,
+    pub trajectory_steps_per_s: f64,
+    /// Peak resident memory of the process during this run (MiB), where the
+    /// kernel lets the peak be reset (Linux `clear_refs`); else the process peak.
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Cold start of a backend: from nothing to the first result of a small run.
+#[derive(Clone, Debug, Serialize)]
+pub struct FirstResult {
+    pub backend: String,
+    pub device: String,
+    /// Device (and adapter) creation.
+    pub device_s: f64,
+    /// The first run of W1 at 2^10 trajectories, pipeline creation included.
+    pub first_run_s: f64,
+}
+
+/// Early stop: W1 with `max_steps = 10^6`, where every trajectory leaves long
+/// before the limit. The work done is the sum of the escape times (about
+/// `N * exact MFPT / dt`), not `N * max_steps`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalingRow {
+    pub backend: String,
+    pub device: String,
+    pub trajectories: u64,
+    pub max_steps: u32,
+    /// `N * max_steps`: the work without early stop.
+    pub budget_steps: f64,
+    /// Steps actually simulated (sum of first-passage steps, censored at the limit).
+    pub steps: u64,
+    /// `N * exact MFPT / dt` (SPEC §5.4 quadrature, shifted level).
+    pub predicted_steps: f64,
+    pub wall_time_s: f64,
+    pub trajectory_steps_per_s: f64,
+    pub peak_rss_mib: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub kramers_version: String,
+    pub quick: bool,
+    pub threads: usize,
+    pub cpu: String,
+    pub first_result: Vec<FirstResult>,
+    pub rows: Vec<BenchRow>,
+    pub scaling: Vec<ScalingRow>,
+    /// Workloads not run, with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// Reset the kernel's record of this process's peak RSS; false where unsupported.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// This process's peak resident memory (VmHWM) in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// A backend the bench runs on.
+enum Target {
+    Cpu,
+    Gpu(Box<Gpu>),
+}
+
+impl Target {
+    fn run(&self, experiment: &Experiment) -> Result<RunOutput> {
+        match self {
+            Target::Cpu => Ok(cpu::run(experiment, &|_| {})),
+            Target::Gpu(gpu) => Ok(gpu.run(experiment, &|_| {})?.0),
+        }
+    }
+    fn backend(&self) -> &'static str {
+        match self {
+            Target::Cpu => "cpu",
+            Target::Gpu(_) => "gpu",
+        }
+    }
+    fn device(&self) -> String {
+        match self {
+            Target::Cpu => cpu::device_name(),
+            Target::Gpu(gpu) => gpu.device_name(),
+        }
+    }
+}
+
+/// Run the bench; `say` receives progress lines.
+pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
+    let mut first_result = Vec::new();
+    let mut targets = Vec::new();
+    let small = Experiment::from_toml(WORKLOADS[0].text, "assets/bench/w1.toml")?
+        .with_trajectories(1 << 10)?;
+    // CPU: no device to create; the first result is the first small run.
+    let started = Instant::now();
+    Target::Cpu.run(&small)?;
+    first_result.push(FirstResult {
+        backend: "cpu".into(),
+        device: cpu::device_name(),
+        device_s: 0.0,
+        first_run_s: started.elapsed().as_secs_f64(),
+    });
+    targets.push(Target::Cpu);
+    let found = gpu::adapters();
+    if found.is_empty() {
+        say("no GPU adapter found: CPU backend only");
+    }
+    for (index, adapter) in found.iter().enumerate() {
+        let started = Instant::now();
+        match Gpu::with_adapter(index) {
+            Ok(device) => {
+                let device_s = started.elapsed().as_secs_f64();
+                let target = Target::Gpu(Box::new(device));
+                let started = Instant::now();
+                target.run(&small)?;
+                first_result.push(FirstResult {
+                    backend: "gpu".into(),
+                    device: target.device(),
+                    device_s,
+                    first_run_s: started.elapsed().as_secs_f64(),
+                });
+                targets.push(target);
+            }
+            Err(e) => say(&format!("adapter {index} ({}) skipped: {e}", adapter.name)),
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for workload in &WORKLOADS {
+        let origin = format!("assets/bench/{}.toml", workload.id.to_lowercase());
+        let base = match Experiment::from_toml(workload.text, &origin) {
+            Ok(e) => e,
+            Err(e) => {
+                skipped.push(format!("{}: {e}", workload.id));
+                say(&format!("{} skipped: {e}", workload.id));
+                continue;
+            }
+        };
+        for log2 in sizes(workload.id, quick) {
+            let experiment = base.clone().with_trajectories(1 << log2)?;
+            for target in &targets {
+                say(&format!(
+                    "{} ({}) 2^{log2} on {}",
+                    workload.id,
+                    base.name,
+                    target.device()
+                ));
+                let resettable = reset_peak();
+                let output = target.run(&experiment)?;
+                let steps: u64 = output
+                    .tallies
+                    .iter()
+                    .map(|t| t.trajectory_steps(experiment.max_steps))
+                    .sum();
+                let wall = output.wall_time.as_secs_f64();
+                rows.push(BenchRow {
+                    workload: workload.id.to_string(),
+                    name: base.name.clone(),
+                    backend: target.backend().to_string(),
+                    device: target.device(),
+                    log2_trajectories: log2,
+                    trajectories: 1 << log2,
+                    trajectory_steps: steps,
+                    wall_time_s: wall,
+                    trajectory_steps_per_s: steps as f64 / wall.max(1e-9),
+                    peak_rss_mib: if resettable { peak_rss_mib() } else { None },
+                });
+            }
+        }
+    }
+    let mut scaling = Vec::new();
+    let long = WORKLOADS[0]
+        .text
+        .replace("max_steps = 1000", "max_steps = 1000000");
+    let base = Experiment::from_toml(&long, "W1, max_steps = 10^6")?;
+    let mfpt = crate::analysis::model1d::exact_mfpt(&base.cases[0].model).unwrap_or(f64::NAN);
+    let dt = base.cases[0].model.dt;
+    let scaling_sizes: &[u32] = if quick {
+        &[12, 14, 16]
+    } else {
+        &[12, 14, 16, 18, 20]
+    };
+    for &log2 in scaling_sizes {
+        let experiment = base.clone().with_trajectories(1 << log2)?;
+        for target in &targets {
+            say(&format!(
+                "early stop: W1, max_steps 10^6, 2^{log2} on {}",
+                target.device()
+            ));
+            let resettable = reset_peak();
+            let output = target.run(&experiment)?;
+            let steps = output.tallies[0].trajectory_steps(experiment.max_steps);
+            let wall = output.wall_time.as_secs_f64();
+            scaling.push(ScalingRow {
+                backend: target.backend().to_string(),
+                device: target.device(),
+                trajectories: 1 << log2,
+                max_steps: experiment.max_steps,
+                budget_steps: (1u64 << log2) as f64 * experiment.max_steps as f64,
+                steps,
+                predicted_steps: (1u64 << log2) as f64 * mfpt / dt,
+                wall_time_s: wall,
+                trajectory_steps_per_s: steps as f64 / wall.max(1e-9),
+                peak_rss_mib: if resettable { peak_rss_mib() } else { None },
+            });
+        }
+    }
+    Ok(BenchReport {
+        kramers_version: env!("CARGO_PKG_VERSION").to_string(),
+        quick,
+        threads: rayon::current_num_threads(),
+        cpu: cpu::device_name(),
+        first_result,
+        rows,
+        scaling,
+        skipped,
+    })
+}
+
+/// The table `kramers bench` prints: one row per workload and size, backends
+/// side by side, and the GPU/CPU ratio of each GPU.
+pub fn table(report: &BenchReport) -> String {
+    let mut devices: Vec<String> = Vec::new();
+    for row in &report.rows {
+        if !devices.contains(&row.device) {
+            devices.push(row.device.clone());
+        }
+    }
+    let mut out =
+        String::from("time to first result (device creation + first run of W1 at 2^10):\n");
+    for f in &report.first_result {
+        out.push_str(&format!(
+            "  {:<4} {:<44} device {:>7.3} s, first run {:>7.3} s\n",
+            f.backend, f.device, f.device_s, f.first_run_s
+        ));
+    }
+    out.push_str(&format!(
+        "trajectory-steps per second ({} threads); peak RSS of the process in MiB\n",
+        report.threads
+    ));
+    out.push_str(&format!("{:<4} {:>4}", "", "N"));
+    for (i, d) in devices.iter().enumerate() {
+        out.push_str(&format!(" {:>22}", format!("[{i}] steps/s, MiB")));
+        if i > 0 {
+            out.push_str(&format!(" {:>9}", format!("[{i}]/[0]")));
+        }
+        let _ = d;
+    }
+    out.push('\n');
+    let mut keys: Vec<(String, u32)> = Vec::new();
+    for row in &report.rows {
+        let key = (row.workload.clone(), row.log2_trajectories);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    for (workload, log2) in keys {
+        out.push_str(&format!("{workload:<4} {:>4}", format!("2^{log2}")));
+        let find = |d: &str| {
+            report
+                .rows
+                .iter()
+                .find(|r| r.workload == workload && r.log2_trajectories == log2 && r.device == d)
+        };
+        let base = find(&devices[0]).map(|r| r.trajectory_steps_per_s);
+        for (i, d) in devices.iter().enumerate() {
+            match find(d) {
+                Some(r) => {
+                    let mem = r
+                        .peak_rss_mib
+                        .map(|m| format!("{m:.0}"))
+                        .unwrap_or("-".into());
+                    out.push_str(&format!(
+                        " {:>22}",
+                        format!("{:.3e}, {mem}", r.trajectory_steps_per_s)
+                    ));
+                    if i > 0 {
+                        let ratio = base.map(|b| r.trajectory_steps_per_s / b);
+                        out.push_str(&format!(
+                            " {:>9}",
+                            ratio.map(|x| format!("{x:.2}")).unwrap_or("-".into())
+                        ));
+                    }
+                }
+                None => out.push_str(&format!(" {:>22}", "-")),
+            }
+        }
+        out.push('\n');
+    }
+    for (i, d) in devices.iter().enumerate() {
+        out.push_str(&format!("[{i}] {d}\n"));
+    }
+    if !report.scaling.is_empty() {
+        out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");
+        out.push_str(&format!(
+            "{:<5} {:>6} {:>12} {:>12} {:>12} {:>9} {:>12} {:>6}\n",
+            "", "N", "N*max_steps", "steps done", "N*MFPT/dt", "wall s", "steps/s", "MiB"
+        ));
+        for r in &report.scaling {
+            out.push_str(&format!(
+                "{:<5} {:>6} {:>12.3e} {:>12.3e} {:>12.3e} {:>9.3} {:>12.3e} {:>6}\n",
+                r.backend,
+                format!("2^{}", r.trajectories.trailing_zeros()),
+                r.budget_steps,
+                r.steps as f64,
+                r.predicted_steps,
+                r.wall_time_s,
+                r.trajectory_steps_per_s,
+                r.peak_rss_mib
+                    .map(|m| format!("{m:.0}"))
+                    .unwrap_or("-".into())
+            ));
+        }
+    }
+    for s in &report.skipped {
+        out.push_str(&format!("skipped {s}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_file_is_a_valid_experiment_with_n_2_to_20() {
+        for w in &WORKLOADS {
+            let e = Experiment::from_toml(w.text, w.id).unwrap_or_else(|e| panic!("{}: {e}", w.id));
+            assert_eq!(e.trajectories, 1 << 20, "{}", w.id);
+            assert_eq!(e.max_steps, 1000, "{}", w.id);
+        }
+        assert_eq!(sizes("W1", false).first(), Some(&10));
+        assert_eq!(sizes("W1", false).last(), Some(&24));
+    }
+
+    #[test]
+    fn table_puts_backends_side_by_side_with_their_ratio() {
+        let row = |backend: &str, device: &str, rate: f64| BenchRow {
+            workload: "W1".into(),
+            name: "W1".into(),
+            backend: backend.into(),
+            device: device.into(),
+            log2_trajectories: 20,
+            trajectories: 1 << 20,
+            trajectory_steps: 1,
+            wall_time_s: 1.0,
+            trajectory_steps_per_s: rate,
+            peak_rss_mib: Some(90.0),
+        };
+        let report = BenchReport {
+            kramers_version: String::new(),
+            quick: true,
+            threads: 2,
+            cpu: "cpu".into(),
+            first_result: Vec::new(),
+            rows: vec![row("cpu", "A", 1.0e9), row("gpu", "B", 2.5e8)],
+            scaling: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let text = table(&report);
+        let line = text.lines().find(|l| l.starts_with("W1")).unwrap();
+        assert!(
+            line.contains("1.000e9") && line.contains("2.500e8") && line.contains("0.25"),
+            "{line}"
+        );
+    }
+}
