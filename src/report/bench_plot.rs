@@ -1,8 +1,8 @@
 //! `bench.png` / `bench.svg`: throughput against ensemble size, log-log, one
-//! line per workload and backend (colour: workload; solid: CPU, dashed: GPU).
+//! line per workload and backend (colour: workload; solid line and filled
+//! marker: CPU backend; dashed line and hollow marker: GPU adapter).
 
-use super::plot::{image_png, plot_error, register_font, PALETTE};
-use super::write_atomic;
+use super::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
 use crate::bench::BenchReport;
 use crate::error::Result;
 use plotters::coord::Shift;
@@ -97,36 +97,22 @@ where
                         PathElement::new(vec![(x, y), (x + 8, y)], color.stroke_width(2))
                     });
             }
+            // filled markers: CPU backend; hollow: GPU adapters
+            let style = if first.backend == "cpu" {
+                color.filled()
+            } else {
+                color.stroke_width(2)
+            };
             chart
-                .draw_series(data.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                .draw_series(data.iter().map(|&p| Circle::new(p, 5, style)))
                 .map_err(plot_error)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(plot_error)?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(plot_error)
 }
 
 /// Write `bench.png` and `bench.svg` into `dir`, each atomically.
 pub fn write_bench_plot(dir: &Path, report: &BenchReport) -> Result<()> {
-    register_font();
-    let size = (1100, 750);
-    let mut svg = String::new();
-    draw(
-        SVGBackend::with_string(&mut svg, size).into_drawing_area(),
-        report,
-    )?;
-    write_atomic(&dir.join("bench.svg"), svg.as_bytes())?;
-    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
-        report,
-    )?;
-    write_atomic(&dir.join("bench.png"), &image_png(&pixels, size)?)
+    png_and_svg!(&dir.join("bench"), (1100, 750), draw, report)
 }

@@ -1,7 +1,7 @@
 //! The outputs of `kramers reproduce fig4`: the table, `fig4.csv`,
 //! `fig4.json`, `fig4.png` and `fig4.svg` (success rate against lambda1).
 
-use super::plot::{image_png, plot_error, register_font, PALETTE};
+use super::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
 use super::write_atomic;
 use crate::analysis::reproduce::Fig4;
 use crate::error::{Error, Result};
@@ -176,14 +176,7 @@ where
             .label(format!("GLD on {name} (lambda1 = 0)"))
             .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(plot_error)?;
     Ok(())
 }
@@ -231,18 +224,5 @@ pub fn write_fig4(dir: &Path, fig: &Fig4) -> Result<()> {
     json.push('\n');
     write_atomic(&dir.join("fig4.json"), json.as_bytes())?;
 
-    register_font();
-    let size = (1100, 750);
-    let mut svg = String::new();
-    draw(
-        SVGBackend::with_string(&mut svg, size).into_drawing_area(),
-        fig,
-    )?;
-    write_atomic(&dir.join("fig4.svg"), svg.as_bytes())?;
-    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
-        fig,
-    )?;
-    write_atomic(&dir.join("fig4.png"), &image_png(&pixels, size)?)
+    png_and_svg!(&dir.join("fig4"), (1100, 750), draw, fig)
 }

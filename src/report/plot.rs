@@ -3,7 +3,6 @@
 //! low-noise asymptotes dashed, in the Okabe–Ito colour-blind-safe palette.
 //! PNG and SVG, written atomically.
 
-use super::write_atomic;
 use crate::analysis::escape_sweep::{Curve, EscapePoint};
 use crate::error::{Error, Result};
 use plotters::prelude::*;
@@ -33,6 +32,46 @@ pub fn register_font() {
 pub(crate) fn plot_error(e: impl std::fmt::Display) -> Error {
     Error::Result(format!("drawing the plot: {e}"))
 }
+
+/// Every plot's legend: a framed, half-transparent box at `position`.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)
+}
+
+/// Draw one picture with `$draw(root, args..)` into `$stem.svg` and `$stem.png`
+/// (size `$size`), each written atomically; evaluates to `Result<()>`.
+macro_rules! png_and_svg {
+    ($stem:expr, $size:expr, $draw:ident $(, $arg:expr)*) => {{
+        let stem: &std::path::Path = $stem;
+        let size: (u32, u32) = $size;
+        (|| -> $crate::error::Result<()> {
+            $crate::report::plot::register_font();
+            let mut svg = String::new();
+            $draw(SVGBackend::with_string(&mut svg, size).into_drawing_area() $(, $arg)*)?;
+            $crate::report::write_atomic(&stem.with_extension("svg"), svg.as_bytes())?;
+            let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
+            $draw(BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area() $(, $arg)*)?;
+            $crate::report::write_atomic(
+                &stem.with_extension("png"),
+                &$crate::report::plot::image_png(&pixels, size)?,
+            )
+        })()
+    }};
+}
+pub(crate) use png_and_svg;
 
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
@@ -129,19 +168,12 @@ where
             .label(format!("{dynamic}: Monte Carlo, 95% CI"))
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(plot_error)?;
     Ok(())
 }
 
-/// Write the escape-rate plot as PNG and SVG.
+/// Write the escape-rate plot as PNG and SVG (`png` and `svg` share a stem).
 pub fn escape_plot(
     png: &Path,
     svg: &Path,
@@ -149,25 +181,8 @@ pub fn escape_plot(
     points: &[EscapePoint],
     curves: &[Curve],
 ) -> Result<()> {
-    register_font();
-    let size = (1100, 750);
-    let mut svg_text = String::new();
-    draw(
-        SVGBackend::with_string(&mut svg_text, size).into_drawing_area(),
-        title,
-        points,
-        curves,
-    )?;
-    write_atomic(svg, svg_text.as_bytes())?;
-    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
-        title,
-        points,
-        curves,
-    )?;
-    let image = image_png(&pixels, size)?;
-    write_atomic(png, &image)
+    debug_assert_eq!(png.with_extension("svg"), svg);
+    png_and_svg!(png, (1100, 750), draw, title, points, curves)
 }
 
 /// Encode an RGB buffer as PNG bytes.

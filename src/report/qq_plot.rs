@@ -59,14 +59,7 @@ pub fn qq_plot_png(path: &Path, title: &str, x_label: &str, points: &[(f64, f64)
             .map_err(plot_error)?
             .label("sample")
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(plot_error)?;
+        super::plot::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(plot_error)?;
     }
     write_atomic(path, &super::plot::image_png(&pixels, size)?)

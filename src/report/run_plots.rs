@@ -3,9 +3,8 @@
 //! first-passage-time density (log-log), and the final-state histogram beside
 //! the analytic stationary density (linear and log y, so tails show).
 
-use super::plot::{image_png, plot_error, register_font, PALETTE};
+use super::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
 use super::result::{CaseResult, RunResult};
-use super::write_atomic;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -97,39 +96,6 @@ fn stationary_density(case: &CaseResult) -> Option<(String, Density)> {
     }
 }
 
-/// Draw one picture into `stem.png` and `stem.svg`, each atomically.
-macro_rules! both_formats {
-    ($stem:expr, $draw:ident, $($arg:expr),*) => {{
-        let stem: &Path = $stem;
-        let mut svg = String::new();
-        $draw(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(), $($arg),*)?;
-        write_atomic(&stem.with_extension("svg"), svg.as_bytes())?;
-        let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
-        $draw(BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(), $($arg),*)?;
-        write_atomic(&stem.with_extension("png"), &image_png(&pixels, SIZE)?)?;
-        vec![stem.with_extension("png"), stem.with_extension("svg")]
-    }};
-}
-
-fn legend<'a, DB: DrawingBackend + 'a, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    position: SeriesLabelPosition,
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-    X: Ranged,
-    Y: Ranged,
-{
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)
-}
-
 fn positive_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values
         .filter(|v| v.is_finite() && *v > 0.0)
@@ -215,7 +181,7 @@ where
             ))
             .legend(|(x, y)| Circle::new((x, y), 0, WHITE));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(plot_error)
 }
 
@@ -267,7 +233,7 @@ where
             .draw_series(density.iter().map(|&p| Circle::new(p, 3, c.filled())))
             .map_err(plot_error)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(plot_error)
 }
 
@@ -350,7 +316,7 @@ where
                         });
                 }
             }
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }};
     }
     if log_y {
@@ -398,23 +364,22 @@ pub fn write_run_plots(dir: &Path, result: &RunResult) -> Result<Vec<PathBuf>> {
             "a result with at least one case",
         ));
     }
-    register_font();
     let mut written = Vec::new();
-    let escaped = result.cases.iter().any(|c| c.fpt.escaped > 0);
-    if escaped {
-        written.extend(both_formats!(&dir.join("survival"), draw_survival, result));
-        written.extend(both_formats!(&dir.join("fpt-histogram"), draw_fpt, result));
+    let mut done =
+        |name: &str| written.extend(["png", "svg"].map(|e| dir.join(name).with_extension(e)));
+    if result.cases.iter().any(|c| c.fpt.escaped > 0) {
+        png_and_svg!(&dir.join("survival"), SIZE, draw_survival, result)?;
+        done("survival");
+        png_and_svg!(&dir.join("fpt-histogram"), SIZE, draw_fpt, result)?;
+        done("fpt-histogram");
     }
     let stationary = result
         .cases
         .iter()
         .all(|c| c.fpt.escaped == 0 && !c.final_state.histogram.is_empty());
     if stationary {
-        written.extend(both_formats!(
-            &dir.join("stationary"),
-            draw_stationary,
-            result
-        ));
+        png_and_svg!(&dir.join("stationary"), SIZE, draw_stationary, result)?;
+        done("stationary");
     }
     Ok(written)
 }
