@@ -39,6 +39,9 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     var outcome = 0u;
     let until = min(slice.until, p.max_steps);
     var draws: array<array<f32, DIM>, 2>;
+    // 1-D Gaussian noise: the step pair's two normals in registers (a
+    // dynamically indexed array is memory on some drivers, e.g. llvmpipe)
+    var pair_draws = vec2<f32>(0.0, 0.0);
     var gradient: array<f32, DIM>;
     while steps < until && outcome == 0u {
         let pair = steps / 2u;
@@ -55,8 +58,12 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                 let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
                 let j0 = 2u * i;
                 let j1 = 2u * i + 1u;
-                draws[j0 / DIM][j0 % DIM] = z.x;
-                draws[j1 / DIM][j1 % DIM] = z.y;
+                if DIM == 1u {
+                    pair_draws = z;
+                } else {
+                    draws[j0 / DIM][j0 % DIM] = z.x;
+                    draws[j1 / DIM][j1 % DIM] = z.y;
+                }
             }
         }
         for (var s = 0u; s < 2u; s++) {
@@ -105,7 +112,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                 }
             }
             for (var c = 0u; c < DIM; c++) {
-                x[c] = noise_step(p, x[c], gradient[c], loss, p.dt, p.alpha, draws[s][c]);
+                x[c] = noise_step(p, x[c], gradient[c], loss, p.dt, p.alpha, select(draws[s][c], select(pair_draws.y, pair_draws.x, s == 0u), DIM == 1u && NOISE != 3u));
             }
             var crossed = false;
             if BRIDGE == 1u {
