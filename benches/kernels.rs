@@ -1,5 +1,7 @@
 //! Throughput benches: the CPU kernel and the GPU kernel on workload W1
-//! (assets/bench/w1.toml, fewer trajectories), and the random number generator.
+//! (assets/bench/w1.toml, fewer trajectories), one GPU chunk (W1 stopped at
+//! 100 steps: a run's fixed cost plus one dispatch), and the random number
+//! generator. Without a GPU adapter the GPU benches are skipped with a notice.
 //! `cargo bench --bench kernels`; throughput is reported in trajectory-steps.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -40,6 +42,27 @@ fn kernels(c: &mut Criterion) {
             });
         }
         Err(e) => eprintln!("no GPU bench: {e}"),
+    }
+    group.finish();
+
+    // One chunk: W1 stopped at 100 steps (the smallest chunk), so a run is one
+    // `simulate` dispatch plus what every run costs (pipelines, init, tally,
+    // read-back).
+    let one_chunk = Experiment::from_toml(&W1.replace("max_steps = 1000", "max_steps = 100"), "w1")
+        .unwrap()
+        .with_trajectories(TRAJECTORIES)
+        .unwrap();
+    let mut group = c.benchmark_group("W1, one GPU chunk of 100 steps, 2^16 trajectories");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(trajectory_steps(&one_chunk)));
+    match Gpu::new() {
+        Ok(gpu) => {
+            let name = format!("gpu: {}", gpu.adapter.name);
+            group.bench_function(name, |b| {
+                b.iter(|| black_box(gpu.run(&one_chunk, &|_| {}).unwrap()))
+            });
+        }
+        Err(e) => eprintln!("no GPU chunk bench: {e}"),
     }
     group.finish();
 

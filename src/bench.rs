@@ -5,7 +5,7 @@
 
 use crate::backend::gpu::{self, Gpu};
 use crate::backend::{cpu, RunOutput};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::spec::Experiment;
 use serde::Serialize;
 use std::time::Instant;
@@ -50,6 +50,64 @@ pub fn sizes(id: &str, quick: bool) -> Vec<u32> {
     }
 }
 
+/// Largest ensemble size (log2) that `--sizes` accepts.
+pub const MAX_LOG2: u32 = 30;
+
+/// Which backends `kramers bench` measures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchBackends {
+    /// The CPU backend and every GPU adapter found, software adapters included.
+    #[default]
+    All,
+    /// The CPU backend only.
+    Cpu,
+    /// Every GPU adapter found (an error when there is none).
+    Gpu,
+}
+
+/// What `kramers bench` runs.
+#[derive(Clone, Debug, Default)]
+pub struct BenchOptions {
+    /// A few sizes per workload (`sizes(id, true)`) instead of the full span.
+    pub quick: bool,
+    pub backends: BenchBackends,
+    /// Workload ids (`W1` .. `W5`, any case); empty: all of them.
+    pub workloads: Vec<String>,
+    /// Ensemble sizes as log2 N for every chosen workload; empty: `sizes(id, quick)`.
+    pub sizes: Vec<u32>,
+}
+
+impl BenchOptions {
+    /// Refuse unknown workloads and sizes before anything runs (bad input, exit 2).
+    pub fn check(&self) -> Result<()> {
+        for id in &self.workloads {
+            if !WORKLOADS.iter().any(|w| w.id.eq_ignore_ascii_case(id)) {
+                return Err(Error::invalid("--workloads", id, "W1, W2, W3, W4 or W5"));
+            }
+        }
+        if let Some(&log2) = self.sizes.iter().find(|&&s| s > MAX_LOG2) {
+            return Err(Error::invalid(
+                "--sizes",
+                log2,
+                format!("log2 of the ensemble size, from 0 to {MAX_LOG2}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn chosen(&self, id: &str) -> bool {
+        self.workloads.is_empty() || self.workloads.iter().any(|w| w.eq_ignore_ascii_case(id))
+    }
+
+    fn sizes_of(&self, id: &str) -> Vec<u32> {
+        if self.sizes.is_empty() {
+            sizes(id, self.quick)
+        } else {
+            self.sizes.clone()
+        }
+    }
+}
+
 /// One measurement.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchRow {
@@ -64,8 +122,12 @@ pub struct BenchRow {
     pub wall_time_s: f64,
     pub trajectory_steps_per_s: f64,
     /// Peak resident memory of the process during this run (MiB), where the
-    /// kernel lets the peak be reset (Linux `clear_refs`); else the process peak.
+    /// kernel lets the peak be reset (Linux `clear_refs`; `peak_rss_reset`);
+    /// else the peak of the process so far.
     pub peak_rss_mib: Option<f64>,
+    /// What this run added at its peak to the resident memory of its start
+    /// (MiB): the run's own memory. Only where the peak can be reset.
+    pub run_rss_mib: Option<f64>,
 }
 
 /// Cold start of a backend: from nothing to the first result of a small run.
@@ -96,7 +158,9 @@ pub struct ScalingRow {
     pub predicted_steps: f64,
     pub wall_time_s: f64,
     pub trajectory_steps_per_s: f64,
+    /// As in [`BenchRow`].
     pub peak_rss_mib: Option<f64>,
+    pub run_rss_mib: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -105,6 +169,9 @@ pub struct BenchReport {
     pub quick: bool,
     pub threads: usize,
     pub cpu: String,
+    /// Whether the peak resident memory was reset before each run (else the
+    /// `peak_rss_mib` figures are the process's peak so far).
+    pub peak_rss_reset: bool,
     pub first_result: Vec<FirstResult>,
     pub rows: Vec<BenchRow>,
     pub scaling: Vec<ScalingRow>,
@@ -117,12 +184,40 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// This process's peak resident memory (VmHWM) in MiB.
-fn peak_rss_mib() -> Option<f64> {
+/// A field of /proc/self/status in MiB (`VmHWM`: peak resident memory, `VmRSS`: now).
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// The memory of one run: started before it, read after it.
+struct MemoryProbe {
+    /// Resident memory at the start, when the peak could be reset.
+    before_mib: Option<f64>,
+}
+
+impl MemoryProbe {
+    fn start() -> MemoryProbe {
+        MemoryProbe {
+            before_mib: if reset_peak() {
+                status_mib("VmRSS:")
+            } else {
+                None
+            },
+        }
+    }
+
+    /// (peak resident memory, what the run added to the resident memory of its start).
+    fn finish(self) -> (Option<f64>, Option<f64>) {
+        let peak = status_mib("VmHWM:");
+        let added = match (peak, self.before_mib) {
+            (Some(peak), Some(before)) => Some((peak - before).max(0.0)),
+            _ => None,
+        };
+        (peak, added)
+    }
 }
 
 /// A backend the bench runs on.
@@ -152,49 +247,80 @@ impl Target {
     }
 }
 
-/// Run the bench; `say` receives progress lines.
-pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
-    let mut first_result = Vec::new();
+/// Open the targets the options ask for, timing each one's first result.
+fn open_targets(
+    options: &BenchOptions,
+    small: &Experiment,
+    say: &mut dyn FnMut(&str),
+) -> Result<(Vec<Target>, Vec<FirstResult>)> {
     let mut targets = Vec::new();
-    let small = Experiment::from_toml(WORKLOADS[0].text, "assets/bench/w1.toml")?
-        .with_trajectories(1 << 10)?;
-    // CPU: no device to create; the first result is the first small run.
-    let started = Instant::now();
-    Target::Cpu.run(&small)?;
-    first_result.push(FirstResult {
-        backend: "cpu".into(),
-        device: cpu::device_name(),
-        device_s: 0.0,
-        first_run_s: started.elapsed().as_secs_f64(),
-    });
-    targets.push(Target::Cpu);
+    let mut first_result = Vec::new();
+    if options.backends != BenchBackends::Gpu {
+        // CPU: no device to create; the first result is the first small run.
+        let started = Instant::now();
+        Target::Cpu.run(small)?;
+        first_result.push(FirstResult {
+            backend: "cpu".into(),
+            device: cpu::device_name(),
+            device_s: 0.0,
+            first_run_s: started.elapsed().as_secs_f64(),
+        });
+        targets.push(Target::Cpu);
+    }
+    if options.backends == BenchBackends::Cpu {
+        return Ok((targets, first_result));
+    }
     let found = gpu::adapters();
     if found.is_empty() {
+        if options.backends == BenchBackends::Gpu {
+            return Err(Error::Gpu(
+                "`kramers bench --backend gpu`: no Vulkan, Metal or DX12 adapter found".into(),
+            ));
+        }
         say("no GPU adapter found: CPU backend only");
     }
     for (index, adapter) in found.iter().enumerate() {
         let started = Instant::now();
-        match Gpu::with_adapter(index) {
-            Ok(device) => {
-                let device_s = started.elapsed().as_secs_f64();
-                let target = Target::Gpu(Box::new(device));
-                let started = Instant::now();
-                target.run(&small)?;
-                first_result.push(FirstResult {
-                    backend: "gpu".into(),
-                    device: target.device(),
-                    device_s,
-                    first_run_s: started.elapsed().as_secs_f64(),
-                });
-                targets.push(target);
+        let device = match Gpu::with_adapter(index) {
+            Ok(device) => device,
+            Err(e) => {
+                say(&format!("adapter {index} ({}) skipped: {e}", adapter.name));
+                continue;
             }
-            Err(e) => say(&format!("adapter {index} ({}) skipped: {e}", adapter.name)),
+        };
+        let device_s = started.elapsed().as_secs_f64();
+        let target = Target::Gpu(Box::new(device));
+        let started = Instant::now();
+        if let Err(e) = target.run(small) {
+            say(&format!("adapter {index} ({}) skipped: {e}", adapter.name));
+            continue;
         }
+        first_result.push(FirstResult {
+            backend: "gpu".into(),
+            device: target.device(),
+            device_s,
+            first_run_s: started.elapsed().as_secs_f64(),
+        });
+        targets.push(target);
     }
+    if targets.is_empty() {
+        return Err(Error::Gpu("no GPU adapter could run the bench".into()));
+    }
+    Ok((targets, first_result))
+}
+
+/// Run the bench; `say` receives progress lines. A workload whose file does not
+/// load, or whose run fails on one backend, is skipped with a notice (and listed
+/// in `skipped`); the others still run.
+pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
+    options.check()?;
+    let small = Experiment::from_toml(WORKLOADS[0].text, "assets/bench/w1.toml")?
+        .with_trajectories(1 << 10)?;
+    let (targets, first_result) = open_targets(options, &small, say)?;
 
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
-    for workload in &WORKLOADS {
+    for workload in WORKLOADS.iter().filter(|w| options.chosen(w.id)) {
         let origin = format!("assets/bench/{}.toml", workload.id.to_lowercase());
         let base = match Experiment::from_toml(workload.text, &origin) {
             Ok(e) => e,
@@ -204,7 +330,7 @@ pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
                 continue;
             }
         };
-        for log2 in sizes(workload.id, quick) {
+        for log2 in options.sizes_of(workload.id) {
             let experiment = base.clone().with_trajectories(1 << log2)?;
             for target in &targets {
                 say(&format!(
@@ -213,14 +339,22 @@ pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
                     base.name,
                     target.device()
                 ));
-                let resettable = reset_peak();
-                let output = target.run(&experiment)?;
+                let probe = MemoryProbe::start();
+                let output = match target.run(&experiment) {
+                    Ok(output) => output,
+                    Err(e) => {
+                        let line = format!("{} 2^{log2} on {}: {e}", workload.id, target.device());
+                        say(&format!("skipped {line}"));
+                        skipped.push(line);
+                        continue;
+                    }
+                };
+                let (peak_rss_mib, run_rss_mib) = probe.finish();
                 let steps: u64 = output
                     .tallies
                     .iter()
                     .map(|t| t.trajectory_steps(experiment.max_steps))
                     .sum();
-                let wall = output.wall_time.as_secs_f64();
                 rows.push(BenchRow {
                     workload: workload.id.to_string(),
                     name: base.name.clone(),
@@ -229,13 +363,44 @@ pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
                     log2_trajectories: log2,
                     trajectories: 1 << log2,
                     trajectory_steps: steps,
-                    wall_time_s: wall,
-                    trajectory_steps_per_s: steps as f64 / wall.max(1e-9),
-                    peak_rss_mib: if resettable { peak_rss_mib() } else { None },
+                    wall_time_s: output.wall_time.as_secs_f64(),
+                    trajectory_steps_per_s: output.throughput(experiment.max_steps),
+                    peak_rss_mib,
+                    run_rss_mib,
                 });
             }
         }
     }
+    let scaling = if options.chosen("W1") {
+        let sizes = match (options.sizes.is_empty(), options.quick) {
+            (false, _) => options.sizes.clone(),
+            (true, true) => vec![12, 14, 16],
+            (true, false) => vec![12, 14, 16, 18, 20],
+        };
+        early_stop(&sizes, &targets, say)?
+    } else {
+        Vec::new()
+    };
+    Ok(BenchReport {
+        kramers_version: env!("CARGO_PKG_VERSION").to_string(),
+        quick: options.quick,
+        threads: rayon::current_num_threads(),
+        cpu: cpu::device_name(),
+        peak_rss_reset: reset_peak(),
+        first_result,
+        rows,
+        scaling,
+        skipped,
+    })
+}
+
+/// W1 with `max_steps = 10^6` at the sizes given (log2 N) on every target: steps done against
+/// `N * max_steps` and `N * exact MFPT / dt`, wall time and peak RSS.
+fn early_stop(
+    sizes: &[u32],
+    targets: &[Target],
+    say: &mut dyn FnMut(&str),
+) -> Result<Vec<ScalingRow>> {
     let mut scaling = Vec::new();
     let long = WORKLOADS[0]
         .text
@@ -243,20 +408,16 @@ pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
     let base = Experiment::from_toml(&long, "W1, max_steps = 10^6")?;
     let mfpt = crate::analysis::model1d::exact_mfpt(&base.cases[0].model).unwrap_or(f64::NAN);
     let dt = base.cases[0].model.dt;
-    let scaling_sizes: &[u32] = if quick {
-        &[12, 14, 16]
-    } else {
-        &[12, 14, 16, 18, 20]
-    };
-    for &log2 in scaling_sizes {
+    for &log2 in sizes {
         let experiment = base.clone().with_trajectories(1 << log2)?;
-        for target in &targets {
+        for target in targets {
             say(&format!(
                 "early stop: W1, max_steps 10^6, 2^{log2} on {}",
                 target.device()
             ));
-            let resettable = reset_peak();
+            let probe = MemoryProbe::start();
             let output = target.run(&experiment)?;
+            let (peak_rss_mib, run_rss_mib) = probe.finish();
             let steps = output.tallies[0].trajectory_steps(experiment.max_steps);
             let wall = output.wall_time.as_secs_f64();
             scaling.push(ScalingRow {
@@ -269,20 +430,12 @@ pub fn run(quick: bool, say: &mut dyn FnMut(&str)) -> Result<BenchReport> {
                 predicted_steps: (1u64 << log2) as f64 * mfpt / dt,
                 wall_time_s: wall,
                 trajectory_steps_per_s: steps as f64 / wall.max(1e-9),
-                peak_rss_mib: if resettable { peak_rss_mib() } else { None },
+                peak_rss_mib,
+                run_rss_mib,
             });
         }
     }
-    Ok(BenchReport {
-        kramers_version: env!("CARGO_PKG_VERSION").to_string(),
-        quick,
-        threads: rayon::current_num_threads(),
-        cpu: cpu::device_name(),
-        first_result,
-        rows,
-        scaling,
-        skipped,
-    })
+    Ok(scaling)
 }
 
 /// The table `kramers bench` prints: one row per workload and size, backends
@@ -303,16 +456,20 @@ pub fn table(report: &BenchReport) -> String {
         ));
     }
     out.push_str(&format!(
-        "trajectory-steps per second ({} threads); peak RSS of the process in MiB\n",
-        report.threads
+        "trajectory-steps per second ({} threads); {}\n",
+        report.threads,
+        if report.peak_rss_reset {
+            "peak RSS of the process during the run in MiB (reset before each run), +what the run added"
+        } else {
+            "peak RSS of the process so far in MiB (this system cannot reset it)"
+        }
     ));
     out.push_str(&format!("{:<4} {:>4}", "", "N"));
-    for (i, d) in devices.iter().enumerate() {
-        out.push_str(&format!(" {:>22}", format!("[{i}] steps/s, MiB")));
+    for i in 0..devices.len() {
+        out.push_str(&format!(" {:>22}", format!("[{i}] steps/s  MiB")));
         if i > 0 {
-            out.push_str(&format!(" {:>9}", format!("[{i}]/[0]")));
+            out.push_str(&format!(" {:>8}", format!("[{i}]/[0]")));
         }
-        let _ = d;
     }
     out.push('\n');
     let mut keys: Vec<(String, u32)> = Vec::new();
@@ -334,18 +491,18 @@ pub fn table(report: &BenchReport) -> String {
         for (i, d) in devices.iter().enumerate() {
             match find(d) {
                 Some(r) => {
-                    let mem = r
-                        .peak_rss_mib
-                        .map(|m| format!("{m:.0}"))
-                        .unwrap_or("-".into());
                     out.push_str(&format!(
                         " {:>22}",
-                        format!("{:.3e}, {mem}", r.trajectory_steps_per_s)
+                        format!(
+                            "{:.3e} {:>8}",
+                            r.trajectory_steps_per_s,
+                            memory(r.peak_rss_mib, r.run_rss_mib)
+                        )
                     ));
                     if i > 0 {
                         let ratio = base.map(|b| r.trajectory_steps_per_s / b);
                         out.push_str(&format!(
-                            " {:>9}",
+                            " {:>8}",
                             ratio.map(|x| format!("{x:.2}")).unwrap_or("-".into())
                         ));
                     }
@@ -361,12 +518,12 @@ pub fn table(report: &BenchReport) -> String {
     if !report.scaling.is_empty() {
         out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");
         out.push_str(&format!(
-            "{:<5} {:>6} {:>12} {:>12} {:>12} {:>9} {:>12} {:>6}\n",
+            "{:<5} {:>6} {:>12} {:>12} {:>12} {:>9} {:>12} {:>9}\n",
             "", "N", "N*max_steps", "steps done", "N*MFPT/dt", "wall s", "steps/s", "MiB"
         ));
         for r in &report.scaling {
             out.push_str(&format!(
-                "{:<5} {:>6} {:>12.3e} {:>12.3e} {:>12.3e} {:>9.3} {:>12.3e} {:>6}\n",
+                "{:<5} {:>6} {:>12.3e} {:>12.3e} {:>12.3e} {:>9.3} {:>12.3e} {:>9}\n",
                 r.backend,
                 format!("2^{}", r.trajectories.trailing_zeros()),
                 r.budget_steps,
@@ -374,9 +531,7 @@ pub fn table(report: &BenchReport) -> String {
                 r.predicted_steps,
                 r.wall_time_s,
                 r.trajectory_steps_per_s,
-                r.peak_rss_mib
-                    .map(|m| format!("{m:.0}"))
-                    .unwrap_or("-".into())
+                memory(r.peak_rss_mib, r.run_rss_mib)
             ));
         }
     }
@@ -384,6 +539,15 @@ pub fn table(report: &BenchReport) -> String {
         out.push_str(&format!("skipped {s}\n"));
     }
     out
+}
+
+/// `peak +added` in MiB, `-` where unknown.
+fn memory(peak: Option<f64>, added: Option<f64>) -> String {
+    match (peak, added) {
+        (Some(peak), Some(added)) => format!("{peak:.0} +{added:.0}"),
+        (Some(peak), None) => format!("{peak:.0}"),
+        _ => "-".into(),
+    }
 }
 
 #[cfg(test)]
@@ -414,12 +578,14 @@ mod tests {
             wall_time_s: 1.0,
             trajectory_steps_per_s: rate,
             peak_rss_mib: Some(90.0),
+            run_rss_mib: Some(1.0),
         };
         let report = BenchReport {
             kramers_version: String::new(),
             quick: true,
             threads: 2,
             cpu: "cpu".into(),
+            peak_rss_reset: true,
             first_result: Vec::new(),
             rows: vec![row("cpu", "A", 1.0e9), row("gpu", "B", 2.5e8)],
             scaling: Vec::new(),
@@ -431,5 +597,39 @@ mod tests {
             line.contains("1.000e9") && line.contains("2.500e8") && line.contains("0.25"),
             "{line}"
         );
+        assert!(
+            line.contains("90 +1"),
+            "peak and the run's own memory: {line}"
+        );
+    }
+
+    #[test]
+    fn options_pick_workloads_and_sizes_and_refuse_unknown_ones() {
+        let options = BenchOptions {
+            workloads: vec!["w3".into(), "W1".into()],
+            sizes: vec![10, 30],
+            ..BenchOptions::default()
+        };
+        options.check().unwrap();
+        assert!(options.chosen("W1") && options.chosen("W3") && !options.chosen("W2"));
+        assert_eq!(options.sizes_of("W4"), vec![10, 30]);
+        let all = BenchOptions {
+            quick: true,
+            ..BenchOptions::default()
+        };
+        assert!(WORKLOADS.iter().all(|w| all.chosen(w.id)));
+        assert_eq!(all.sizes_of("W1"), sizes("W1", true));
+        for bad in [
+            BenchOptions {
+                workloads: vec!["W6".into()],
+                ..BenchOptions::default()
+            },
+            BenchOptions {
+                sizes: vec![31],
+                ..BenchOptions::default()
+            },
+        ] {
+            assert!(bad.check().unwrap_err().is_bad_input());
+        }
     }
 }

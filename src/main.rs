@@ -34,6 +34,16 @@ enum Command {
         /// Output directory of bench.json, bench.png and bench.svg.
         #[arg(long, default_value = "kramers-out")]
         out: PathBuf,
+        /// Backends to measure: the CPU backend and every adapter (all), or one kind.
+        #[arg(long, value_enum, default_value = "all")]
+        backend: kramers::bench::BenchBackends,
+        /// Only these workloads, e.g. `--workloads W1,W3` (default: W1 to W5).
+        #[arg(long, value_delimiter = ',')]
+        workloads: Vec<String>,
+        /// Ensemble sizes as log2 N for every workload, e.g. `--sizes 16,20`
+        /// (default: 2^10 to 2^24, or a few with --quick).
+        #[arg(long, value_delimiter = ',')]
+        sizes: Vec<u32>,
     },
     /// Redraw the plots of a saved result.json: survival curves, first-passage-time
     /// density, stationary histogram vs density (what `kramers run` draws).
@@ -161,7 +171,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
         } => escape(file.as_deref(), quick, backend, &out),
         Command::Plot { file, out } => plot_command(&file, out.as_deref()),
-        Command::Bench { quick, json, out } => bench_command(quick, json.as_deref(), &out),
+        Command::Bench {
+            quick,
+            json,
+            out,
+            backend,
+            workloads,
+            sizes,
+        } => {
+            let options = kramers::bench::BenchOptions {
+                quick,
+                backends: backend,
+                workloads,
+                sizes,
+            };
+            bench_command(&options, json.as_deref(), &out)
+        }
         Command::Reproduce {
             figure,
             quick,
@@ -418,18 +443,25 @@ fn print_plots(paths: &[PathBuf]) {
     }
 }
 
-fn bench_command(quick: bool, json: Option<&Path>, out: &Path) -> anyhow::Result<()> {
-    let report = kramers::bench::run(quick, &mut |line| eprintln!("bench: {line}"))?;
+fn bench_command(
+    options: &kramers::bench::BenchOptions,
+    json: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    // Refuse bad options and unwritable places before minutes of measuring.
+    options.check()?;
+    let json_dir = json
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty());
+    for dir in std::iter::once(out).chain(json_dir) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let report = kramers::bench::run(options, &mut |line| eprintln!("bench: {line}"))?;
     print!("{}", kramers::bench::table(&report));
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut text = serde_json::to_string_pretty(&report).expect("serializable");
     text.push('\n');
     write_atomic(&out.join("bench.json"), text.as_bytes())?;
     if let Some(path) = json {
-        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
         write_atomic(path, text.as_bytes())?;
     }
     kramers::report::bench_plot::write_bench_plot(out, &report)?;
