@@ -323,10 +323,15 @@ impl Gpu {
         })
     }
 
-    /// Workgroup grid covering `workgroups` groups (2-D beyond the per-dimension limit).
+    /// Workgroup grid covering `workgroups` groups: one row up to the
+    /// per-dimension limit, beyond it rows of equal length, so that fewer than
+    /// `rows` groups are padding. (A full 2^22 slice as 65,535 x 2 groups, half
+    /// of them padding, ran at half speed on llvmpipe's two threads, as if each
+    /// thread got a contiguous half of the groups.)
     fn grid(&self, workgroups: u32) -> (u32, u32) {
-        let x = workgroups.clamp(1, self.limits.max_compute_workgroups_per_dimension);
-        (x, workgroups.div_ceil(x))
+        let workgroups = workgroups.max(1);
+        let rows = workgroups.div_ceil(self.limits.max_compute_workgroups_per_dimension);
+        (workgroups.div_ceil(rows), rows)
     }
 
     /// Run trajectories `experiment.range` of every case.
@@ -509,7 +514,9 @@ impl Gpu {
             counts_words * 4,
             U::MAP_READ | U::COPY_DST,
         );
-        let partial_words = max_workgroups * partial_stride as u64;
+        // The grid's padding groups (fewer than its rows) write partials too.
+        let padding = self.grid(max_workgroups as u32).1 as u64;
+        let partial_words = (max_workgroups + padding) * partial_stride as u64;
         let partials = self.buffer("partials", partial_words * 4, U::STORAGE | U::COPY_SRC);
         let partials_staging = self.buffer(
             "partials staging",
