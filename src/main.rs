@@ -619,13 +619,8 @@ fn escape(
         .map(|d| d.experiment.total_trajectories())
         .sum();
     let bar = progress_bar(total);
-    let mut said: Vec<String> = Vec::new();
-    let (points, device) = escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut |notice| {
-        if !said.iter().any(|s| s == notice) {
-            bar.suspend(|| eprintln!("note: {notice}"));
-            said.push(notice.to_string());
-        }
-    })?;
+    let (points, device) =
+        escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut notices(&bar))?;
     bar.finish_and_clear();
     let curves = escape_sweep::curves(&dynamics);
     let growth = escape_sweep::growth_fits(&points);
@@ -856,13 +851,8 @@ fn theory_command(file: &Path, json: bool) -> anyhow::Result<()> {
 fn check_command(quick: bool, choice: BackendChoice) -> anyhow::Result<()> {
     use kramers::analysis::check::{run_checks, runner, Statistic};
     let started = std::time::Instant::now();
-    let mut said: Vec<String> = Vec::new();
-    let mut notice = |n: &str| {
-        if !said.iter().any(|s| s == n) {
-            eprintln!("note: {n}");
-            said.push(n.to_string());
-        }
-    };
+    let no_bar = ProgressBar::hidden();
+    let mut notice = notices(&no_bar);
     let mut run = runner(choice, &mut notice);
     let rows = run_checks(quick, &mut run)?;
     println!(

@@ -7,7 +7,7 @@ use super::escape_sweep::Dynamic;
 use super::model1d;
 use crate::backend::{self, BackendChoice, Progress};
 use crate::error::Result;
-use crate::spec::{Experiment, ParamValue};
+use crate::spec::{paper_data_set, Experiment};
 use serde::Serialize;
 use statrs::distribution::{Beta, ContinuousCDF};
 
@@ -118,6 +118,7 @@ pub const FIG4_LAMBDA1: [f64; 8] = [16.0, 20.0, 24.0, 28.0, 32.0, 36.0, 40.0, 44
 pub const FIG4_SCALES: [f64; 2] = [15.0, 13.5];
 pub const FIG4_SEED: u32 = 4;
 pub const FIG4_DATA_SIZE: usize = 100;
+pub const FIG4_DATA_VARIANCE: f64 = 0.01;
 
 /// `d/dy |y-1|^2.5 |y+1|^3` (SPEC §3), f64.
 fn term_gradient(y: f64) -> f64 {
@@ -196,13 +197,14 @@ pub fn fig4_setup(data: &[f32]) -> Fig4Setup {
 fn fig4_text(setup: &Fig4Setup, trajectories: u32, scale: &str, noise: &str) -> String {
     format!(
         "name = \"fig4\"\nseed = {seed}\ndim = 2\ndt = {eta:?}\nmax_steps = {iterations}\ntrajectories = {trajectories}\n\
-         start_point = {start}\n[potential]\nkind = \"paper-2d\"\ndata_size = {n}\ndata_variance = 0.01\nscale = {scale}\n\
+         start_point = {start}\n[potential]\nkind = \"paper-2d\"\ndata_size = {n}\ndata_variance = {variance:?}\nscale = {scale}\n\
          [noise]\n{noise}\n[exit]\nkind = \"box\"\nlower = [-inf, -inf]\nupper = {upper}\n",
         seed = setup.seed,
         eta = setup.eta,
         iterations = setup.iterations,
         start = list(&setup.minimum),
         n = setup.data_size,
+        variance = FIG4_DATA_VARIANCE,
         upper = list(&setup.ridge),
     )
 }
@@ -277,26 +279,9 @@ pub type Fig4Label = (f64, &'static str, Option<f64>, Option<f64>);
 /// (one batch), then per loss GLD (lambda1 = 0) and PLD (one batch each).
 pub fn fig4_experiments(quick: bool) -> (Fig4Setup, Vec<(Experiment, Vec<Fig4Label>)>) {
     let trajectories = if quick { 2000 } else { 100_000 };
-    let probe = Experiment::from_toml(
-        &fig4_text(
-            &Fig4Setup {
-                seed: FIG4_SEED,
-                data_size: FIG4_DATA_SIZE,
-                batch: FIG4_BATCH,
-                eta: FIG4_ETA,
-                iterations: FIG4_ITERATIONS,
-                minimum: [-1.0, -1.0],
-                ridge: [0.09, 0.09],
-                scales: Vec::new(),
-            },
-            1,
-            "15.0",
-            "kind = \"sgd\"\nbatch = 1",
-        ),
-        "fig4",
-    )
-    .expect("valid built-in experiment");
-    let setup = fig4_setup(&probe.data_set);
+    // the data set every Figure 4 experiment draws from its seed
+    let data = paper_data_set(FIG4_SEED, FIG4_DATA_SIZE, FIG4_DATA_VARIANCE);
+    let setup = fig4_setup(&data);
     let mut runs = Vec::new();
     let sgd = Experiment::from_toml(
         &fig4_text(
@@ -409,14 +394,6 @@ pub fn fig4(
     })
 }
 
-/// A case's value of a parameter (by dotted name).
-pub fn param(params: &[(String, ParamValue)], name: &str) -> Option<f64> {
-    params.iter().find_map(|(k, v)| match v {
-        ParamValue::Number(x) if k == name => Some(*x),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,7 +416,10 @@ mod tests {
 
     #[test]
     fn fig4_setup_finds_the_flat_minimum_and_the_ridge() {
-        let (setup, _) = fig4_experiments(true);
+        let (setup, runs) = fig4_experiments(true);
+        // every experiment draws the data set the setup was computed from
+        let data = paper_data_set(FIG4_SEED, FIG4_DATA_SIZE, FIG4_DATA_VARIANCE);
+        assert!(runs.iter().all(|(e, _)| e.data_set == data));
         for c in 0..2 {
             assert!((setup.minimum[c] + 1.0).abs() < 0.05, "{:?}", setup.minimum);
             // the ridge of |w-1|^2.5 |w+1|^3 without data noise is at 1/11
