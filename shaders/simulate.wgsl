@@ -1,5 +1,11 @@
-// Euler–Maruyama for one trajectory per invocation, `slice.until` steps at most
-// per dispatch; CPU twin: src/kernel/simulate.rs. Draw layout: src/rng/stream.rs.
+// Euler–Maruyama, one lane per invocation. A lane steps one trajectory of its
+// case at a time and, when that one ends, takes the case's next unstarted one,
+// so that a SIMD group (llvmpipe's 8-wide vectors, a GPU's warps) stays busy
+// until its case runs out of trajectories, instead of idling until its slowest
+// member escapes. At most `slice.budget` steps per lane and dispatch; the host
+// dispatches until no lane holds a running trajectory. Which lane steps which
+// trajectory changes nothing: every draw is a function of (trajectory, step).
+// CPU twin: src/kernel/simulate.rs. Draw layout: src/rng/stream.rs.
 #import params
 #import fastmath
 #import threefry
@@ -10,145 +16,188 @@
 
 @group(0) @binding(0) var<storage, read> cases: array<CaseParams>;
 @group(0) @binding(1) var<uniform> slice: SliceInfo;
+// Per trajectory slot g (case slot c = g / per_case, trajectory first_trajectory + g % per_case):
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 // (steps, outcome): outcome 0 running, 1 censored, 2 escaped, 3 diverged, 4 padding
 @group(0) @binding(3) var<storage, read_write> progress: array<vec2<u32>>;
-@group(0) @binding(4) var<storage, read_write> active_count: atomic<u32>;
+// [0]: lanes still running after this dispatch; [1 + c]: the next unstarted trajectory of case slot c
+@group(0) @binding(4) var<storage, read_write> counters: array<atomic<u32>>;
 @group(0) @binding(5) var<storage, read> data_set: array<f32>;
+// The trajectory slot each lane is stepping, or NO_SLOT
+@group(0) @binding(6) var<storage, read_write> lanes: array<u32>;
+
+const NO_SLOT: u32 = 0xffffffffu;
+// Step pairs between two looks at the queue (keep in sync with BLOCK_PAIRS in src/backend/gpu.rs).
+const BLOCK_PAIRS: u32 = 16u;
 
 @compute @workgroup_size(WORKGROUP)
 fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
             @builtin(num_workgroups) nwg: vec3<u32>) {
-    let g = (wid.y * nwg.x + wid.x) * WORKGROUP + lid.x;
+    let lane = (wid.y * nwg.x + wid.x) * WORKGROUP + lid.x;
+    if lane >= slice.lanes_per_case * slice.cases {
+        return;
+    }
+    var g = lanes[lane];
+    if g == NO_SLOT {
+        return;
+    }
     let total = slice.per_case * slice.cases;
-    if g >= total {
-        return;
-    }
-    var pr = progress[g];
-    if pr.y != 0u {
-        return;
-    }
-    let p = cases[slice.first_case + g / slice.per_case];
-    let trajectory = slice.first_trajectory + g % slice.per_case;
+    let case_slot = lane / slice.lanes_per_case;
+    let p = cases[slice.first_case + case_slot];
     let key = vec2<u32>(slice.seed, p.case_index);
+    var trajectory = slice.first_trajectory + g % slice.per_case;
     var x: array<f32, DIM>;
     for (var c = 0u; c < DIM; c++) {
         x[c] = state[c * total + g];
     }
-    var steps = pr.x;
+    var steps = progress[g].x;
+    var spent = 0u;
     var outcome = 0u;
-    let until = min(slice.until, p.max_steps);
-    var draws: array<array<f32, DIM>, 2>;
-    // 1-D Gaussian noise: the step pair's two normals in registers (a
-    // dynamically indexed array is memory on some drivers, e.g. llvmpipe)
-    var pair_draws = vec2<f32>(0.0, 0.0);
-    var gradient: array<f32, DIM>;
-    while steps < until && outcome == 0u {
-        let pair = steps / 2u;
-        if NOISE == 3u {
-            let law = stable_law(p);
-            for (var s = 0u; s < 2u; s++) {
-                for (var c = 0u; c < DIM; c++) {
-                    let w = threefry2x32_20(vec2<u32>(trajectory, (2u * pair + s) * DIM + c), key);
-                    draws[s][c] = stable(w, law);
-                }
+    // Software-pipelined: the next pair's draws are made while this pair steps,
+    // two independent dependency chains for the CPU (llvmpipe) or GPU to overlap.
+    var current = draw_pair(p, trajectory, key, steps / 2u);
+    while spent < slice.budget && g != NO_SLOT {
+        // A block of pairs without looking at the queue: llvmpipe runs every
+        // branch for all lanes of a vector, so the refill below costs the same
+        // whether one lane needs it or none, and is paid once per block.
+        for (var i = 0u; i < BLOCK_PAIRS; i++) {
+            let next = draw_pair(p, trajectory, key, steps / 2u + 1u);
+            if outcome == 0u {
+                outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x);
             }
-        } else if NOISE != 4u {
-            for (var i = 0u; i < DIM; i++) {
-                let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
-                let j0 = 2u * i;
-                let j1 = 2u * i + 1u;
-                if DIM == 1u {
-                    pair_draws = z;
-                } else {
-                    draws[j0 / DIM][j0 % DIM] = z.x;
-                    draws[j1 / DIM][j1 % DIM] = z.y;
-                }
+            if outcome == 0u && steps < p.max_steps {
+                outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y);
             }
+            if outcome == 0u && steps >= p.max_steps {
+                outcome = 1u;
+            }
+            current = next;
         }
-        for (var s = 0u; s < 2u; s++) {
-            if steps >= p.max_steps {
-                break;
+        spent += 2u * BLOCK_PAIRS;
+        if outcome != 0u {
+            // Record the ended trajectory; take the case's next one.
+            for (var c = 0u; c < DIM; c++) {
+                state[c * total + g] = x[c];
             }
-            if NOISE == 4u {
-                // SGD: minibatch member b of this step is word b & 1 of block
-                // steps * ceil(B/2) + b/2, modulo the data size (src/rng/stream.rs).
-                let batch = u32(slot(p.noise, 0u));
-                let n = slice.data_size;
-                var sum: array<f32, DIM>;
-                for (var b = 0u; b < batch; b += 2u) {
-                    let w = threefry2x32_20(vec2<u32>(trajectory, steps * ((batch + 1u) / 2u) + b / 2u), key);
-                    for (var c = 0u; c < DIM; c++) {
-                        sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.x % n]);
-                    }
-                    if b + 1u < batch {
-                        for (var c = 0u; c < DIM; c++) {
-                            sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.y % n]);
-                        }
-                    }
-                }
+            progress[g] = vec2<u32>(steps, outcome);
+            let k = atomicAdd(&counters[1u + case_slot], 1u);
+            if k < slice.count {
+                g = case_slot * slice.per_case + k;
+                trajectory = slice.first_trajectory + k;
                 for (var c = 0u; c < DIM; c++) {
-                    gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
+                    x[c] = slot(p.start, c);
                 }
+                steps = 0u;
+                outcome = 0u;
+                current = draw_pair(p, trajectory, key, 0u);
             } else {
-                for (var c = 0u; c < DIM; c++) {
-                    gradient[c] = potential_gradient(p, c, x[c]);
-                }
-            }
-            var loss = 0.0;
-            if NOISE == 2u {
-                for (var c = 0u; c < DIM; c++) {
-                    loss += potential_value(p, c, x[c]);
-                }
-            }
-            // Bridge: projection on the exit normal and its variance before the step.
-            var before = 0.0;
-            var spread = 0.0;
-            if BRIDGE == 1u {
-                for (var c = 0u; c < DIM; c++) {
-                    let n = slot(p.exit_vector, c);
-                    before += n * x[c];
-                    spread += n * n * noise_variance(p, x[c], loss);
-                }
-            }
-            for (var c = 0u; c < DIM; c++) {
-                x[c] = noise_step(p, x[c], gradient[c], loss, p.dt, p.alpha, select(draws[s][c], select(pair_draws.y, pair_draws.x, s == 0u), DIM == 1u && NOISE != 3u));
-            }
-            var crossed = false;
-            if BRIDGE == 1u {
-                var after = 0.0;
-                for (var c = 0u; c < DIM; c++) {
-                    after += slot(p.exit_vector, c) * x[c];
-                }
-                let w = threefry2x32_20(vec2<u32>(trajectory, steps), vec2<u32>(slice.seed, p.case_index | (1u << 30u)));
-                let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
-                crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
-            }
-            steps += 1u;
-            var bounded = true;
-            for (var c = 0u; c < DIM; c++) {
-                // On the bits, so that NaN and Inf (exponent all ones) count as
-                // unbounded even where the compiler assumes finite floats.
-                bounded = bounded && ((bitcast<u32>(x[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
-            }
-            if !bounded {
-                outcome = 3u;
-                break;
-            }
-            if exit_contains(p, x) || crossed {
-                outcome = 2u;
-                break;
+                g = NO_SLOT;
             }
         }
     }
-    if outcome == 0u && steps >= p.max_steps {
-        outcome = 1u;
+    lanes[lane] = g;
+    if g != NO_SLOT {
+        for (var c = 0u; c < DIM; c++) {
+            state[c * total + g] = x[c];
+        }
+        progress[g] = vec2<u32>(steps, 0u);
+        atomicAdd(&counters[0], 1u);
+    }
+}
+
+// One Euler–Maruyama step of one trajectory; the outcome after it (0 running, 2 escaped, 3 diverged).
+fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function, u32>, trajectory: u32,
+           key: vec2<u32>, draws: array<f32, DIM>, draw_1d: f32) -> u32 {
+    var gradient: array<f32, DIM>;
+    if NOISE == 4u {
+        let batch = u32(slot(p.noise, 0u));
+        let n = slice.data_size;
+        var sum: array<f32, DIM>;
+        for (var b = 0u; b < batch; b += 2u) {
+            let w = threefry2x32_20(vec2<u32>(trajectory, *steps * ((batch + 1u) / 2u) + b / 2u), key);
+            for (var c = 0u; c < DIM; c++) {
+                sum[c] += paper_term_gradient((*x)[c] - data_set[c * n + w.x % n]);
+            }
+            if b + 1u < batch {
+                for (var c = 0u; c < DIM; c++) {
+                    sum[c] += paper_term_gradient((*x)[c] - data_set[c * n + w.y % n]);
+                }
+            }
+        }
+        for (var c = 0u; c < DIM; c++) {
+            gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
+        }
+    } else {
+        for (var c = 0u; c < DIM; c++) {
+            gradient[c] = potential_gradient(p, c, (*x)[c]);
+        }
+    }
+    var loss = 0.0;
+    if NOISE == 2u {
+        for (var c = 0u; c < DIM; c++) {
+            loss += potential_value(p, c, (*x)[c]);
+        }
+    }
+    var before = 0.0;
+    var spread = 0.0;
+    if BRIDGE == 1u {
+        for (var c = 0u; c < DIM; c++) {
+            let n = slot(p.exit_vector, c);
+            before += n * (*x)[c];
+            spread += n * n * noise_variance(p, (*x)[c], loss);
+        }
     }
     for (var c = 0u; c < DIM; c++) {
-        state[c * total + g] = x[c];
+        (*x)[c] = noise_step(p, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u && NOISE != 3u));
     }
-    progress[g] = vec2<u32>(steps, outcome);
-    if outcome == 0u {
-        atomicAdd(&active_count, 1u);
+    var crossed = false;
+    if BRIDGE == 1u {
+        var after = 0.0;
+        for (var c = 0u; c < DIM; c++) {
+            after += slot(p.exit_vector, c) * (*x)[c];
+        }
+        let w = threefry2x32_20(vec2<u32>(trajectory, *steps), vec2<u32>(slice.seed, p.case_index | (1u << 30u)));
+        let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
+        crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
     }
+    *steps += 1u;
+    var bounded = true;
+    for (var c = 0u; c < DIM; c++) {
+        bounded = bounded && ((bitcast<u32>((*x)[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
+    }
+    return select(select(0u, 2u, exit_contains(p, *x) || crossed), 3u, !bounded);
+}
+
+struct PairDraws {
+    draws: array<array<f32, DIM>, 2>,
+    // 1-D Gaussian noise: the pair's two normals (a dynamically indexed array
+    // is memory on some drivers, e.g. llvmpipe)
+    one_d: vec2<f32>,
+}
+
+// The draws of step pair `pair` (steps 2 pair and 2 pair + 1); none for SGD.
+fn draw_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairDraws {
+    var out: PairDraws;
+    if NOISE == 3u {
+        let law = stable_law(p);
+        for (var s = 0u; s < 2u; s++) {
+            for (var c = 0u; c < DIM; c++) {
+                let w = threefry2x32_20(vec2<u32>(trajectory, (2u * pair + s) * DIM + c), key);
+                out.draws[s][c] = stable(w, law);
+            }
+        }
+    } else if NOISE != 4u {
+        for (var i = 0u; i < DIM; i++) {
+            let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
+            let j0 = 2u * i;
+            let j1 = 2u * i + 1u;
+            if DIM == 1u {
+                out.one_d = z;
+            } else {
+                out.draws[j0 / DIM][j0 % DIM] = z.x;
+                out.draws[j1 / DIM][j1 % DIM] = z.y;
+            }
+        }
+    }
+    return out;
 }

@@ -149,14 +149,25 @@ fn fpt_bin(n: u32) -> u32 {
     return lo;
 }
 
+// Trajectory slots per workgroup: TALLY_LOOPS per invocation, summed in
+// registers, so that the workgroup reductions below (a barrier each) are paid
+// once per TALLY_LOOPS x WORKGROUP trajectories. Keep in sync with
+// TALLY_SPAN in src/backend/gpu.rs.
+const TALLY_LOOPS: u32 = 16u;
+const TALLY_SPAN: u32 = TALLY_LOOPS * WORKGROUP;
+
 @compute @workgroup_size(WORKGROUP)
 fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
          @builtin(num_workgroups) nwg: vec3<u32>) {
     let workgroup = wid.y * nwg.x + wid.x;
-    let g = workgroup * WORKGROUP + lid.x;
     let total = slice.per_case * slice.cases;
-    // per_case is a multiple of WORKGROUP: one case per workgroup
-    let case_slot = (workgroup * WORKGROUP) / slice.per_case;
+    // Workgroup w takes slots part * TALLY_SPAN .. of case slot w / groups_per_case.
+    let groups_per_case = (slice.per_case + TALLY_SPAN - 1u) / TALLY_SPAN;
+    let case_slot = workgroup / groups_per_case;
+    let part = workgroup % groups_per_case;
+    if case_slot >= slice.cases {
+        return; // the grid's padding
+    }
     for (var i = lid.x; i < PRIVATE_ROW; i += WORKGROUP) {
         atomicStore(&private_row[i], 0u);
     }
@@ -164,9 +175,10 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
 
     var steps = vec2<u32>(0u, 0u);
     var squares = vec4<u32>(0u, 0u, 0u, 0u);
-    var finals: array<f32, DIM>;
-    var counted = false;
-    if g < total {
+    var moments: array<vec4<u32>, MOMENTS>;
+    let end = min((part + 1u) * TALLY_SPAN, slice.per_case);
+    for (var at = part * TALLY_SPAN + lid.x; at < end; at += WORKGROUP) {
+        let g = case_slot * slice.per_case + at;
         let pr = progress[g];
         if pr.y == 3u {
             count(case_slot, 2u);
@@ -174,16 +186,16 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
             if pr.y == 2u {
                 count(case_slot, 0u);
                 count(case_slot, FPT_OFFSET + fpt_bin(pr.x));
-                steps = vec2<u32>(pr.x, 0u);
+                steps = add64(steps, vec2<u32>(pr.x, 0u));
                 let sq = mul32(pr.x, pr.x);
-                squares = vec4<u32>(sq.x, sq.y, 0u, 0u);
+                squares = add128(squares, vec4<u32>(sq.x, sq.y, 0u, 0u));
             } else {
                 count(case_slot, 1u);
             }
-            counted = true;
             for (var c = 0u; c < DIM; c++) {
                 let x = state[c * total + g];
-                finals[c] = x;
+                moments[2u * c] = add128(moments[2u * c], fixed_point(x, false));
+                moments[2u * c + 1u] = add128(moments[2u * c + 1u], fixed_point(x, true));
                 let position = (x - info.hist_lo) * info.hist_scale;
                 var k = info.hist_bins + 1u;
                 if position < 0.0 {
@@ -208,11 +220,7 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     // Moments one at a time through one shared row (little workgroup memory).
     let base = workgroup * PARTIAL_STRIDE;
     for (var m = 0u; m < MOMENTS; m++) {
-        var wide = vec4<u32>(0u, 0u, 0u, 0u);
-        if counted {
-            wide = fixed_point(finals[m / 2u], m % 2u == 1u);
-        }
-        wg_wide[lid.x] = wide;
+        wg_wide[lid.x] = moments[m];
         workgroupBarrier();
         for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
             if lid.x < stride {

@@ -16,14 +16,20 @@ fn slot(v: array<vec4<f32>, 2>, i: u32) -> f32 {
 }
 
 // One slice of a run: trajectories `first .. first + count` of every case,
-// case c's invocations at `c * per_case ..`. Keep in sync with `SliceInfo` in src/backend/gpu.rs.
+// case slot c's trajectories in slots `c * per_case ..`, stepped by lanes
+// `c * lanes_per_case ..`. Keep in sync with `SliceInfo` in src/backend/gpu.rs.
 struct SliceInfo {
     first_trajectory: u32,
     per_case: u32,
     count: u32,
     cases: u32,
-    until: u32,
+    // most steps per lane in one simulate dispatch (even)
+    budget: u32,
     seed: u32,
     data_size: u32,
     first_case: u32,
+    lanes_per_case: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }

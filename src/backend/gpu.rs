@@ -2,9 +2,13 @@
 //!
 //! What runs: per slice of trajectories (every case, or a range of cases, and a
 //! range of trajectory indices), `init` puts them at their start, `simulate` is
-//! dispatched in chunks of steps until the atomic count of running
-//! trajectories read back after each chunk is zero, then `tally` reduces the
-//! slice on the GPU to per-case counts, histograms and per-workgroup sums.
+//! dispatched until the atomic count of running lanes read back after each
+//! dispatch is zero, then `tally` reduces the slice on the GPU to per-case
+//! counts, histograms and per-workgroup sums. `simulate` runs fewer lanes than
+//! trajectories: a lane steps one trajectory at a time, at most a budget of
+//! steps per dispatch, and takes its case's next unstarted trajectory when one
+//! ends, as the CPU backend's lanes do; SIMD groups and warps then stay busy
+//! instead of waiting for their slowest member.
 //! Read-back grows with cases x bins + workgroups, not with trajectories.
 
 use super::{Progress, RunOutput};
@@ -13,6 +17,7 @@ use crate::kernel::preprocess::{assemble, Variant, MAX_PRIVATE_ROW, WORKGROUP};
 use crate::observables::{FptBins, Tally};
 use crate::spec::{CaseParams, ExitKind, Experiment, NoiseKind, PotentialKind};
 use bytemuck::{Pod, Zeroable};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -29,6 +34,11 @@ const MAX_CHUNK: u32 = 100_000;
 /// Iterations after which llvmpipe ends any one shader loop (`LP_MAX_TGSI_LOOP_ITERATIONS`);
 /// a step pair is one iteration of the stepping loop, so `MAX_CHUNK / 2` stays below it.
 const LLVMPIPE_LOOP_LIMIT: u32 = 65_535;
+/// Trajectory slots per `tally` workgroup (keep in sync with shaders/tally.wgsl).
+const TALLY_SPAN: u64 = 16 * WORKGROUP as u64;
+/// Step pairs a lane runs between two looks at its case's queue (keep in sync
+/// with shaders/simulate.wgsl); budgets are multiples of twice this.
+const BLOCK_PAIRS: u32 = 16;
 /// Most invocations in one slice.
 const MAX_SLICE: u64 = 1 << 22;
 /// Words per case in the count row before the value histograms (keep in sync with tally.wgsl).
@@ -43,10 +53,36 @@ struct SliceInfo {
     per_case: u32,
     count: u32,
     cases: u32,
-    until: u32,
+    /// Most steps per lane in one `simulate` dispatch (even).
+    budget: u32,
     seed: u32,
     data_size: u32,
     first_case: u32,
+    lanes_per_case: u32,
+    pad: [u32; 3],
+}
+
+/// (trajectories per lane, least lanes per slice) of the lanes that step a slice.
+fn lane_shape(software: bool) -> (u64, u64) {
+    // A CPU's SIMD groups are few (8 lanes wide on llvmpipe): many trajectories
+    // per lane, so that the tail where lanes run out of work stays short. A GPU
+    // needs about 2^18 lanes in flight to fill it.
+    if software {
+        (16, 1 << 11)
+    } else {
+        (4, 1 << 18)
+    }
+}
+
+/// Lanes per case slot for `count` trajectories of each of `cases` cases: each
+/// lane steps one at a time and takes its case's next unstarted one when it ends.
+fn lanes_per_case(count: u64, cases: u64, software: bool) -> u64 {
+    let (share, least) = lane_shape(software);
+    count
+        .div_ceil(share)
+        .max(least.div_ceil(cases))
+        .min(count)
+        .max(1)
 }
 
 /// Keep in sync with `TallyInfo` in shaders/tally.wgsl.
@@ -123,13 +159,17 @@ pub struct GpuStats {
     pub chunk_steps: u32,
 }
 
-/// A device, its queue and an error sink, built once and reused.
+/// A device, its queue and an error sink, built once and reused, with the
+/// pipelines built so far (a run of a variant seen before skips shader
+/// translation and compilation: tens of milliseconds on lavapipe).
 pub struct Gpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
     pub adapter: AdapterSummary,
     limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
+    layouts: Mutex<HashMap<&'static str, wgpu::BindGroupLayout>>,
+    pipelines: Mutex<HashMap<(&'static str, Variant), wgpu::ComputePipeline>>,
 }
 
 impl Gpu {
@@ -187,6 +227,8 @@ impl Gpu {
             adapter: summary(&adapter),
             limits,
             errors,
+            layouts: Mutex::new(HashMap::new()),
+            pipelines: Mutex::new(HashMap::new()),
         })
     }
 
@@ -253,10 +295,14 @@ impl Gpu {
 
     fn pipeline(
         &self,
-        entry: &str,
+        entry: &'static str,
         variant: &Variant,
         layout: &wgpu::BindGroupLayout,
     ) -> Result<wgpu::ComputePipeline> {
+        let key = (entry, *variant);
+        if let Some(pipeline) = self.pipelines.lock().expect("pipeline cache").get(&key) {
+            return Ok(pipeline.clone());
+        }
         let source = assemble(entry, variant);
         let module = self
             .device
@@ -282,10 +328,23 @@ impl Gpu {
                 cache: None,
             });
         self.check()?;
+        self.pipelines
+            .lock()
+            .expect("pipeline cache")
+            .insert(key, pipeline.clone());
         Ok(pipeline)
     }
 
-    fn layout(&self, entries: &[(wgpu::BufferBindingType, bool)]) -> wgpu::BindGroupLayout {
+    /// The bind group layout of kernel `entry` (one per kernel, made once).
+    fn layout(
+        &self,
+        entry: &'static str,
+        entries: &[(wgpu::BufferBindingType, bool)],
+    ) -> wgpu::BindGroupLayout {
+        let mut cache = self.layouts.lock().expect("layout cache");
+        if let Some(layout) = cache.get(entry) {
+            return layout.clone();
+        }
         let entries: Vec<wgpu::BindGroupLayoutEntry> = entries
             .iter()
             .enumerate()
@@ -300,11 +359,14 @@ impl Gpu {
                 count: None,
             })
             .collect();
-        self.device
+        let layout = self
+            .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: None,
+                label: Some(entry),
                 entries: &entries,
-            })
+            });
+        cache.insert(entry, layout.clone());
+        layout
     }
 
     fn bind(&self, layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
@@ -375,29 +437,39 @@ impl Gpu {
 
         use wgpu::BufferBindingType as B;
         let storage = |read_only| B::Storage { read_only };
-        let init_layout = self.layout(&[
-            (storage(true), true),
-            (B::Uniform, true),
-            (storage(false), true),
-            (storage(false), true),
-        ]);
-        let simulate_layout = self.layout(&[
-            (storage(true), true),
-            (B::Uniform, true),
-            (storage(false), true),
-            (storage(false), true),
-            (storage(false), true),
-            (storage(true), true),
-        ]);
-        let tally_layout = self.layout(&[
-            (B::Uniform, true),
-            (B::Uniform, true),
-            (storage(true), true),
-            (storage(true), true),
-            (storage(true), true),
-            (storage(false), true),
-            (storage(false), true),
-        ]);
+        let init_layout = self.layout(
+            "init",
+            &[
+                (storage(true), true),
+                (B::Uniform, true),
+                (storage(false), true),
+                (storage(false), true),
+            ],
+        );
+        let simulate_layout = self.layout(
+            "simulate",
+            &[
+                (storage(true), true),
+                (B::Uniform, true),
+                (storage(false), true),
+                (storage(false), true),
+                (storage(false), true),
+                (storage(true), true),
+                (storage(false), true),
+            ],
+        );
+        let tally_layout = self.layout(
+            "tally",
+            &[
+                (B::Uniform, true),
+                (B::Uniform, true),
+                (storage(true), true),
+                (storage(true), true),
+                (storage(true), true),
+                (storage(false), true),
+                (storage(false), true),
+            ],
+        );
         let init = self.pipeline("init", &variant, &init_layout)?;
         let simulate = self.pipeline("simulate", &variant, &simulate_layout)?;
         let tally = self.pipeline("tally", &variant, &tally_layout)?;
@@ -452,7 +524,6 @@ impl Gpu {
         };
         let per_case = trajectories_per_slice.next_multiple_of(wg);
         let max_total = per_case * cases_per_slice;
-        let max_workgroups = max_total / wg;
         let partial_stride = 6 + 8 * dim;
 
         use wgpu::BufferUsages as U;
@@ -472,7 +543,11 @@ impl Gpu {
         let data_buffer = self.buffer("data set", data.len() as u64 * 4, U::STORAGE | U::COPY_DST);
         self.queue
             .write_buffer(&data_buffer, 0, bytemuck::cast_slice(&data));
-        let slice_buffer = self.buffer("slice", 32, U::UNIFORM | U::COPY_DST);
+        let slice_buffer = self.buffer(
+            "slice",
+            std::mem::size_of::<SliceInfo>() as u64,
+            U::UNIFORM | U::COPY_DST,
+        );
         let tally_info_buffer = self.buffer("tally info", 16, U::UNIFORM | U::COPY_DST);
         self.queue.write_buffer(
             &tally_info_buffer,
@@ -501,7 +576,16 @@ impl Gpu {
         let progress_staging = first_passage
             .as_ref()
             .map(|_| self.buffer("progress staging", max_total * 8, U::MAP_READ | U::COPY_DST));
-        let active = self.buffer("active", 4, U::STORAGE | U::COPY_SRC | U::COPY_DST);
+        // [running lanes, next unstarted trajectory of each case slot]
+        let counters = self.buffer(
+            "counters",
+            4 * (1 + cases_per_slice),
+            U::STORAGE | U::COPY_SRC | U::COPY_DST,
+        );
+        let (share, least) = lane_shape(self.adapter.software);
+        let max_lanes =
+            (trajectories_per_slice.div_ceil(share) * cases_per_slice).max(least + cases_per_slice);
+        let lanes = self.buffer("lanes", max_lanes * 4, U::STORAGE | U::COPY_DST);
         let active_staging = self.buffer("active staging", 4, U::MAP_READ | U::COPY_DST);
         let counts_words = cases_per_slice * row_width as u64;
         let counts = self.buffer(
@@ -514,9 +598,7 @@ impl Gpu {
             counts_words * 4,
             U::MAP_READ | U::COPY_DST,
         );
-        // The grid's padding groups (fewer than its rows) write partials too.
-        let padding = self.grid(max_workgroups as u32).1 as u64;
-        let partial_words = (max_workgroups + padding) * partial_stride as u64;
+        let partial_words = per_case.div_ceil(TALLY_SPAN) * cases_per_slice * partial_stride as u64;
         let partials = self.buffer("partials", partial_words * 4, U::STORAGE | U::COPY_SRC);
         let partials_staging = self.buffer(
             "partials staging",
@@ -536,8 +618,9 @@ impl Gpu {
                 &slice_buffer,
                 &state,
                 &progress_buffer,
-                &active,
+                &counters,
                 &data_buffer,
+                &lanes,
             ],
         );
         let tally_group = self.bind(
@@ -565,15 +648,19 @@ impl Gpu {
                 let total = per_case * slice_cases;
                 let workgroups = (total / wg) as u32;
                 let (gx, gy) = self.grid(workgroups);
+                let lanes_per_case = lanes_per_case(count, slice_cases, self.adapter.software);
+                let lanes_total = lanes_per_case * slice_cases;
                 let mut info = SliceInfo {
                     first_trajectory: first_trajectory as u32,
                     per_case: per_case as u32,
                     count: count as u32,
                     cases: slice_cases as u32,
-                    until: 0,
+                    budget: 0,
                     seed: experiment.seed,
                     data_size: (experiment.data_set.len() / 2) as u32,
                     first_case: first_case as u32,
+                    lanes_per_case: lanes_per_case as u32,
+                    pad: [0; 3],
                 };
                 self.queue
                     .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
@@ -586,45 +673,71 @@ impl Gpu {
                 }
                 self.queue.submit([encoder.finish()]);
 
-                let chunk = ((STEPS_PER_DISPATCH / total).clamp(MIN_CHUNK as u64, MAX_CHUNK as u64)
-                    as u32)
-                    .min(loop_cap)
-                    .max(2)
-                    & !1;
-                stats.chunk_steps = chunk;
-                let mut done = 0u32;
-                while done < experiment.max_steps {
-                    info.until = done.saturating_add(chunk).min(experiment.max_steps);
-                    self.queue
-                        .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
+                // Lane l of case slot c starts at trajectory l % lanes_per_case;
+                // the case's next unstarted one is lanes_per_case.
+                let mut next = vec![lanes_per_case as u32; 1 + slice_cases as usize];
+                next[0] = 0;
+                self.queue
+                    .write_buffer(&counters, 0, bytemuck::cast_slice(&next));
+                let slots: Vec<u32> = (0..lanes_total)
+                    .map(|l| (l / lanes_per_case * per_case + l % lanes_per_case) as u32)
+                    .collect();
+                self.queue
+                    .write_buffer(&lanes, 0, bytemuck::cast_slice(&slots));
+
+                let steps = ((STEPS_PER_DISPATCH / lanes_total)
+                    .clamp(MIN_CHUNK as u64, MAX_CHUNK as u64) as u32)
+                    .min(loop_cap);
+                let budget = (steps / (2 * BLOCK_PAIRS)).max(1) * (2 * BLOCK_PAIRS);
+                info.budget = budget;
+                stats.chunk_steps = budget;
+                self.queue
+                    .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
+                let (lx, ly) = self.grid(lanes_total.div_ceil(wg) as u32);
+                // Every dispatch but the last ends with some lane that spent its whole
+                // budget, and a slice holds at most total x max_steps steps.
+                let most_dispatches =
+                    (total * experiment.max_steps as u64).div_ceil(budget as u64) + 1;
+                let mut dispatches = 0u64;
+                loop {
                     let mut encoder = self.device.create_command_encoder(&Default::default());
-                    encoder.clear_buffer(&active, 0, None);
+                    encoder.clear_buffer(&counters, 0, Some(4));
                     {
                         let mut pass = encoder.begin_compute_pass(&Default::default());
                         pass.set_pipeline(&simulate);
                         pass.set_bind_group(0, &simulate_group, &[]);
-                        pass.dispatch_workgroups(gx, gy, 1);
+                        pass.dispatch_workgroups(lx, ly, 1);
                     }
-                    encoder.copy_buffer_to_buffer(&active, 0, &active_staging, 0, 4);
+                    encoder.copy_buffer_to_buffer(&counters, 0, &active_staging, 0, 4);
                     self.queue.submit([encoder.finish()]);
                     stats.chunks += 1;
-                    done = info.until;
+                    dispatches += 1;
                     if self.read_words(&active_staging, 1)?[0] == 0 {
                         break;
                     }
+                    if dispatches >= most_dispatches {
+                        return Err(Error::Gpu(format!(
+                            "trajectories of slice {first_trajectory}.. still running after \
+                             {dispatches} dispatches on {}; the result would be wrong",
+                            self.adapter.name
+                        )));
+                    }
                 }
 
+                let groups_per_case = per_case.div_ceil(TALLY_SPAN);
+                let tally_groups = slice_cases * groups_per_case;
+                let (tx, ty) = self.grid(tally_groups as u32);
                 let mut encoder = self.device.create_command_encoder(&Default::default());
                 encoder.clear_buffer(&counts, 0, None);
                 {
                     let mut pass = encoder.begin_compute_pass(&Default::default());
                     pass.set_pipeline(&tally);
                     pass.set_bind_group(0, &tally_group, &[]);
-                    pass.dispatch_workgroups(gx, gy, 1);
+                    pass.dispatch_workgroups(tx, ty, 1);
                 }
                 let row_words = slice_cases * row_width as u64;
                 encoder.copy_buffer_to_buffer(&counts, 0, &counts_staging, 0, row_words * 4);
-                let slice_partials = workgroups as u64 * partial_stride as u64;
+                let slice_partials = tally_groups * partial_stride as u64;
                 encoder.copy_buffer_to_buffer(
                     &partials,
                     0,
@@ -671,7 +784,7 @@ impl Gpu {
                     let t = &mut tallies[first_case as usize + slot];
                     add_row(t, row, dim, spec.bins, fpt_bins.bins());
                 }
-                let groups_per_case = (per_case / wg) as usize;
+                let groups_per_case = groups_per_case as usize;
                 for (w, sum) in sums.chunks(partial_stride).enumerate() {
                     let t = &mut tallies[first_case as usize + w / groups_per_case];
                     add_partial(t, sum, dim);
@@ -727,10 +840,13 @@ impl Gpu {
             private_row: HIST_OFFSET as u32,
             bridge: 0,
         };
-        let layout = self.layout(&[
-            (B::Storage { read_only: true }, true),
-            (B::Storage { read_only: false }, true),
-        ]);
+        let layout = self.layout(
+            "samplers_kat",
+            &[
+                (B::Storage { read_only: true }, true),
+                (B::Storage { read_only: false }, true),
+            ],
+        );
         let pipeline = self.pipeline("samplers_kat", &variant, &layout)?;
         let input = self.buffer(
             "kat inputs",
