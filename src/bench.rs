@@ -330,6 +330,19 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                 continue;
             }
         };
+        // An untimed warm-up run per GPU: the timed runs below reuse its
+        // pipelines, so throughput leaves out shader compilation (which the
+        // time to first result shows).
+        let warm_up = base.clone().with_trajectories(64)?;
+        for target in targets.iter().filter(|t| matches!(t, Target::Gpu(_))) {
+            if let Err(e) = target.run(&warm_up) {
+                say(&format!(
+                    "{} warm-up on {}: {e}",
+                    workload.id,
+                    target.device()
+                ));
+            }
+        }
         for log2 in options.sizes_of(workload.id) {
             let experiment = base.clone().with_trajectories(1 << log2)?;
             for target in &targets {

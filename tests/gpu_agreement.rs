@@ -182,7 +182,8 @@ fpt_file = "npy"
 }
 
 /// Early stop: every trajectory leaves within ~100 steps although
-/// `max_steps = 10^7`; the run dispatches only the chunks those steps need.
+/// `max_steps = 10^7`; the run uses fewer lanes than trajectories (each lane
+/// refills) and dispatches only the chunks its lanes' trajectories need.
 #[test]
 fn early_stop_follows_escape_times() {
     let Some(gpu) = common::gpu() else { return };
@@ -211,10 +212,18 @@ threshold = 2.0
     assert_eq!(tally.escaped, 1_048_576, "every trajectory leaves");
     let last_bin = tally.fpt_histogram.iter().rposition(|&c| c > 0).unwrap();
     let max_fpt = kramers::observables::FptBins::new(experiment.max_steps).edges[last_bin + 1];
-    let needed = max_fpt.div_ceil(stats.chunk_steps as u64);
+    // Lanes take the next trajectory when one ends: a lane's work is at most
+    // its share of trajectories times the latest exit, whatever max_steps is.
+    assert!(
+        stats.lanes <= 1_048_576 / 4,
+        "{} lanes for 2^20 trajectories: no refill",
+        stats.lanes
+    );
+    let per_lane = 1_048_576u64.div_ceil(stats.lanes);
+    let needed = (per_lane * max_fpt).div_ceil(stats.chunk_steps as u64);
     eprintln!(
-        "{} chunks of {} steps; latest exit before step {max_fpt}",
-        stats.chunks, stats.chunk_steps
+        "{} chunks of {} steps over {} lanes; latest exit before step {max_fpt}",
+        stats.chunks, stats.chunk_steps, stats.lanes
     );
     assert!(max_fpt < 1000);
     assert!(

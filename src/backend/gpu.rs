@@ -155,8 +155,11 @@ pub struct GpuStats {
     pub slices: u64,
     /// `simulate` dispatches, over all slices.
     pub chunks: u64,
-    /// Steps per chunk of the last slice.
+    /// Steps per chunk of the last slice: each lane's budget per dispatch.
     pub chunk_steps: u32,
+    /// Lanes stepping the last slice (fewer than its trajectories: each lane
+    /// takes its case's next trajectory when one ends).
+    pub lanes: u64,
 }
 
 /// A device, its queue and an error sink, built once and reused, with the
@@ -691,6 +694,7 @@ impl Gpu {
                 let budget = (steps / (2 * BLOCK_PAIRS)).max(1) * (2 * BLOCK_PAIRS);
                 info.budget = budget;
                 stats.chunk_steps = budget;
+                stats.lanes = lanes_total;
                 self.queue
                     .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
                 let (lx, ly) = self.grid(lanes_total.div_ceil(wg) as u32);
