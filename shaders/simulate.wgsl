@@ -22,7 +22,20 @@
 @group(0) @binding(3) var<storage, read_write> progress: array<vec2<u32>>;
 // [0]: lanes still running after this dispatch; [1 + c]: the next unstarted trajectory of case slot c
 @group(0) @binding(4) var<storage, read_write> counters: array<atomic<u32>>;
+// The data points of paper-2d and sgd, coordinate-major (c * data_size + i):
+// SGD's minibatch gathers them at random indices from the storage buffer; the
+// full gradient of paper-2d reads them at the same index in every lane from a
+// uniform view of the same buffer (llvmpipe loads a storage buffer lane by lane
+// with a bounds check each; a GPU's constant cache serves a uniform index at
+// once). MAX_DATA_SIZE points x 2 coordinates = DATA_VECTORS x 4 (src/spec).
 @group(0) @binding(5) var<storage, read> data_set: array<f32>;
+@group(0) @binding(7) var<uniform> data_points: array<vec4<f32>, DATA_VECTORS>;
+
+const DATA_VECTORS: u32 = 2048u;
+
+fn datum(k: u32) -> f32 {
+    return data_points[k / 4u][k % 4u];
+}
 // The trajectory slot each lane is stepping, or NO_SLOT
 @group(0) @binding(6) var<storage, read_write> lanes: array<u32>;
 

@@ -36,6 +36,9 @@ const MAX_CHUNK: u32 = 100_000;
 const LLVMPIPE_LOOP_LIMIT: u32 = 65_535;
 /// Trajectory slots per `tally` workgroup (keep in sync with shaders/tally.wgsl).
 const TALLY_SPAN: u64 = 16 * WORKGROUP as u64;
+/// Data values (coordinate-major) the kernel's uniform buffer holds: the
+/// largest data set (`MAX_DATA_SIZE` points of 2 coordinates).
+const DATA_WORDS: usize = 2 * crate::spec::MAX_DATA_SIZE as usize;
 /// Step pairs a lane runs between two looks at its case's queue (keep in sync
 /// with shaders/simulate.wgsl); budgets are multiples of twice this.
 const BLOCK_PAIRS: u32 = 16;
@@ -459,6 +462,7 @@ impl Gpu {
                 (storage(false), true),
                 (storage(true), true),
                 (storage(false), true),
+                (B::Uniform, true),
             ],
         );
         let tally_layout = self.layout(
@@ -538,18 +542,26 @@ impl Gpu {
         );
         self.queue
             .write_buffer(&cases_buffer, 0, bytemuck::cast_slice(&case_records));
-        let data: Vec<f32> = if experiment.data_set.is_empty() {
-            vec![0.0]
-        } else {
-            experiment.data_set.clone()
-        };
-        let data_buffer = self.buffer("data set", data.len() as u64 * 4, U::STORAGE | U::COPY_DST);
+        // DATA_WORDS, zero-padded, bound as storage and as uniform (shaders/simulate.wgsl).
+        if experiment.data_set.len() > DATA_WORDS {
+            return Err(Error::Gpu(format!(
+                "{} data values; the GPU kernel holds at most {DATA_WORDS}",
+                experiment.data_set.len()
+            )));
+        }
+        let mut data = experiment.data_set.clone();
+        data.resize(DATA_WORDS, 0.0);
+        let data_buffer = self.buffer(
+            "data set",
+            DATA_WORDS as u64 * 4,
+            U::UNIFORM | U::STORAGE | U::COPY_DST,
+        );
         self.queue
             .write_buffer(&data_buffer, 0, bytemuck::cast_slice(&data));
         let slice_buffer = self.buffer(
             "slice",
             std::mem::size_of::<SliceInfo>() as u64,
-            U::UNIFORM | U::COPY_DST,
+            U::UNIFORM | U::STORAGE | U::COPY_DST,
         );
         let tally_info_buffer = self.buffer("tally info", 16, U::UNIFORM | U::COPY_DST);
         self.queue.write_buffer(
@@ -624,6 +636,7 @@ impl Gpu {
                 &counters,
                 &data_buffer,
                 &lanes,
+                &data_buffer,
             ],
         );
         let tally_group = self.bind(
