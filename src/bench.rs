@@ -8,7 +8,12 @@ use crate::backend::{cpu, RunOutput};
 use crate::error::{Error, Result};
 use crate::spec::Experiment;
 use serde::Serialize;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A measurement repeats its run until this much time has passed...
+const REPEAT_FOR: Duration = Duration::from_millis(500);
+/// ...or it has run this often.
+const MAX_REPEATS: usize = 5;
 
 /// A benchmark workload: its id and experiment file (N = 2^20 as written).
 pub struct Workload {
@@ -128,6 +133,8 @@ pub struct BenchRow {
     /// What this run added at its peak to the resident memory of its start
     /// (MiB): the run's own memory. Only where the peak can be reset.
     pub run_rss_mib: Option<f64>,
+    /// Runs made; the row is the one of median wall time.
+    pub repeats: usize,
 }
 
 /// Cold start of a backend: from nothing to the first result of a small run.
@@ -353,16 +360,33 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                     target.device()
                 ));
                 let probe = MemoryProbe::start();
-                let output = match target.run(&experiment) {
-                    Ok(output) => output,
-                    Err(e) => {
-                        let line = format!("{} 2^{log2} on {}: {e}", workload.id, target.device());
-                        say(&format!("skipped {line}"));
-                        skipped.push(line);
-                        continue;
+                // Short runs are noisy (a 2^16 run of W1 is 0.1 s): repeat one
+                // until REPEAT_FOR has passed (at most MAX_REPEATS) and keep
+                // the run of median wall time.
+                let mut runs = Vec::new();
+                let started = Instant::now();
+                let mut failed = None;
+                while runs.len() < MAX_REPEATS
+                    && (runs.is_empty() || started.elapsed() < REPEAT_FOR)
+                {
+                    match target.run(&experiment) {
+                        Ok(output) => runs.push(output),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
                     }
-                };
+                }
+                if let Some(e) = failed {
+                    let line = format!("{} 2^{log2} on {}: {e}", workload.id, target.device());
+                    say(&format!("skipped {line}"));
+                    skipped.push(line);
+                    continue;
+                }
                 let (peak_rss_mib, run_rss_mib) = probe.finish();
+                let repeats = runs.len();
+                runs.sort_by_key(|r| r.wall_time);
+                let output = runs.swap_remove(repeats / 2);
                 let steps: u64 = output
                     .tallies
                     .iter()
@@ -380,6 +404,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                     trajectory_steps_per_s: output.throughput(experiment.max_steps),
                     peak_rss_mib,
                     run_rss_mib,
+                    repeats,
                 });
             }
         }
@@ -592,6 +617,7 @@ mod tests {
             trajectory_steps_per_s: rate,
             peak_rss_mib: Some(90.0),
             run_rss_mib: Some(1.0),
+            repeats: 1,
         };
         let report = BenchReport {
             kramers_version: String::new(),
