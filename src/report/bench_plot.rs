@@ -38,8 +38,12 @@ where
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(
-            (n0 / 1.5..n1 * 1.5).log_scale(),
-            (t0 / 2.0..t1 * 2.0).log_scale(),
+            (n0 / 1.5..n1 * 1.5)
+                .log_scale()
+                .with_key_points(powers_of_two(n0, n1)),
+            (t0 / 2.0..t1 * 2.0)
+                .log_scale()
+                .with_key_points(one_two_five(t0 / 2.0, t1 * 2.0)),
         )
         .map_err(plot_error)?;
     chart
@@ -110,6 +114,23 @@ where
     }
     draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(plot_error)
+}
+
+/// Tick marks at the ensemble sizes: powers of two from `lo` to `hi`, every
+/// second one when there are more than nine.
+fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log2().round() as i32, hi.log2().round() as i32);
+    let step = if b - a > 8 { 2 } else { 1 };
+    (a..=b).step_by(step).map(|k| 2f64.powi(k)).collect()
+}
+
+/// Tick marks at 1, 2 and 5 times the powers of ten between `lo` and `hi`.
+fn one_two_five(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (a..=b)
+        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+        .filter(|v| (lo..=hi).contains(v))
+        .collect()
 }
 
 /// Write `bench.png` and `bench.svg` into `dir`, each atomically.
