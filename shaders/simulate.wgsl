@@ -22,6 +22,8 @@
 @group(0) @binding(3) var<storage, read_write> progress: array<vec2<u32>>;
 // [0]: lanes still running after this dispatch; [1 + c]: the next unstarted trajectory of case slot c
 @group(0) @binding(4) var<storage, read_write> counters: array<atomic<u32>>;
+// The trajectory slot each lane is stepping, or NO_SLOT
+@group(0) @binding(6) var<storage, read_write> lanes: array<u32>;
 // The data points of paper-2d and sgd, coordinate-major (c * data_size + i):
 // SGD's minibatch gathers them at random indices from the storage buffer; the
 // full gradient of paper-2d reads them at the same index in every lane from a
@@ -36,8 +38,6 @@ const DATA_VECTORS: u32 = 2048u;
 fn datum(k: u32) -> f32 {
     return data_points[k / 4u][k % 4u];
 }
-// The trajectory slot each lane is stepping, or NO_SLOT
-@group(0) @binding(6) var<storage, read_write> lanes: array<u32>;
 
 const NO_SLOT: u32 = 0xffffffffu;
 // Step pairs between two looks at the queue (keep in sync with BLOCK_PAIRS in src/backend/gpu.rs).
@@ -89,10 +89,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         spent += 2u * BLOCK_PAIRS;
         if outcome != 0u {
             // Record the ended trajectory; take the case's next one.
-            for (var c = 0u; c < DIM; c++) {
-                state[c * total + g] = x[c];
-            }
-            progress[g] = vec2<u32>(steps, outcome);
+            save(g, total, x, steps, outcome);
             let k = atomicAdd(&counters[1u + case_slot], 1u);
             if k < slice.count {
                 g = case_slot * slice.per_case + k;
@@ -110,12 +107,17 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
     lanes[lane] = g;
     if g != NO_SLOT {
-        for (var c = 0u; c < DIM; c++) {
-            state[c * total + g] = x[c];
-        }
-        progress[g] = vec2<u32>(steps, 0u);
+        save(g, total, x, steps, 0u);
         atomicAdd(&counters[0], 1u);
     }
+}
+
+// Trajectory slot g's state, steps and outcome (0 while it runs).
+fn save(g: u32, total: u32, x: array<f32, DIM>, steps: u32, outcome: u32) {
+    for (var c = 0u; c < DIM; c++) {
+        state[c * total + g] = x[c];
+    }
+    progress[g] = vec2<u32>(steps, outcome);
 }
 
 // One Euler–Maruyama step of one trajectory; the outcome after it (0 running, 2 escaped, 3 diverged).

@@ -13,6 +13,34 @@ fn paper_term_value(y: f32) -> f32 {
     return p * p * sqrt(abs(p)) * q * q * abs(q);
 }
 
+// One data point's term of paper-2d at y = x - datum: the loss, or its derivative.
+fn paper_term(y: f32, value: bool) -> f32 {
+    if value {
+        return paper_term_value(y);
+    }
+    return paper_term_gradient(y);
+}
+
+// scale x the mean of the terms over coordinate c's data points. Four points
+// per iteration (a quarter of the loop bookkeeping, 30% faster on llvmpipe),
+// added in order as on the CPU.
+fn paper_mean(p: CaseParams, c: u32, x: f32, value: bool) -> f32 {
+    let n = slice.data_size;
+    var sum = 0.0;
+    var i = 0u;
+    for (; i + 3u < n; i += 4u) {
+        let a = paper_term(x - datum(c * n + i), value);
+        let b = paper_term(x - datum(c * n + i + 1u), value);
+        let d = paper_term(x - datum(c * n + i + 2u), value);
+        let e = paper_term(x - datum(c * n + i + 3u), value);
+        sum = (((sum + a) + b) + d) + e;
+    }
+    for (; i < n; i++) {
+        sum += paper_term(x - datum(c * n + i), value);
+    }
+    return slot(p.potential, 0u) * sum / f32(n);
+}
+
 fn potential_gradient(p: CaseParams, c: u32, x: f32) -> f32 {
     if POTENTIAL == 0u {
         return slot(p.potential, 0u) * (x - slot(p.potential, 1u));
@@ -23,22 +51,7 @@ fn potential_gradient(p: CaseParams, c: u32, x: f32) -> f32 {
         let cap = slot(p.potential, 1u) * (slot(p.potential, 5u) - x);
         return select(cap, well, x <= slot(p.potential, 4u));
     } else {
-        let n = slice.data_size;
-        var sum = 0.0;
-        // Four points per iteration (a quarter of the loop bookkeeping, 30%
-        // faster on llvmpipe), added in order as on the CPU.
-        var i = 0u;
-        for (; i + 3u < n; i += 4u) {
-            let a = paper_term_gradient(x - datum(c * n + i));
-            let b = paper_term_gradient(x - datum(c * n + i + 1u));
-            let d = paper_term_gradient(x - datum(c * n + i + 2u));
-            let e = paper_term_gradient(x - datum(c * n + i + 3u));
-            sum = (((sum + a) + b) + d) + e;
-        }
-        for (; i < n; i++) {
-            sum += paper_term_gradient(x - datum(c * n + i));
-        }
-        return slot(p.potential, 0u) * sum / f32(n);
+        return paper_mean(p, c, x, false);
     }
 }
 
@@ -56,21 +69,6 @@ fn potential_value(p: CaseParams, c: u32, x: f32) -> f32 {
         let cap = slot(p.potential, 2u) - 0.5 * slot(p.potential, 1u) * b * b;
         return select(cap, well, x <= slot(p.potential, 4u));
     } else {
-        let n = slice.data_size;
-        var sum = 0.0;
-        // Four points per iteration (a quarter of the loop bookkeeping, 30%
-        // faster on llvmpipe), added in order as on the CPU.
-        var i = 0u;
-        for (; i + 3u < n; i += 4u) {
-            let a = paper_term_value(x - datum(c * n + i));
-            let b = paper_term_value(x - datum(c * n + i + 1u));
-            let d = paper_term_value(x - datum(c * n + i + 2u));
-            let e = paper_term_value(x - datum(c * n + i + 3u));
-            sum = (((sum + a) + b) + d) + e;
-        }
-        for (; i < n; i++) {
-            sum += paper_term_value(x - datum(c * n + i));
-        }
-        return slot(p.potential, 0u) * sum / f32(n);
+        return paper_mean(p, c, x, true);
     }
 }

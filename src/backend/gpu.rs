@@ -561,7 +561,7 @@ impl Gpu {
         let slice_buffer = self.buffer(
             "slice",
             std::mem::size_of::<SliceInfo>() as u64,
-            U::UNIFORM | U::STORAGE | U::COPY_DST,
+            U::UNIFORM | U::COPY_DST,
         );
         let tally_info_buffer = self.buffer("tally info", 16, U::UNIFORM | U::COPY_DST);
         self.queue.write_buffer(
@@ -666,12 +666,16 @@ impl Gpu {
                 let (gx, gy) = self.grid(workgroups);
                 let lanes_per_case = lanes_per_case(count, slice_cases, self.adapter.software);
                 let lanes_total = lanes_per_case * slice_cases;
-                let mut info = SliceInfo {
+                let steps = ((STEPS_PER_DISPATCH / lanes_total)
+                    .clamp(MIN_CHUNK as u64, MAX_CHUNK as u64) as u32)
+                    .min(loop_cap);
+                let budget = (steps / (2 * BLOCK_PAIRS)).max(1) * (2 * BLOCK_PAIRS);
+                let info = SliceInfo {
                     first_trajectory: first_trajectory as u32,
                     per_case: per_case as u32,
                     count: count as u32,
                     cases: slice_cases as u32,
-                    budget: 0,
+                    budget,
                     seed: experiment.seed,
                     data_size: (experiment.data_set.len() / 2) as u32,
                     first_case: first_case as u32,
@@ -701,15 +705,8 @@ impl Gpu {
                 self.queue
                     .write_buffer(&lanes, 0, bytemuck::cast_slice(&slots));
 
-                let steps = ((STEPS_PER_DISPATCH / lanes_total)
-                    .clamp(MIN_CHUNK as u64, MAX_CHUNK as u64) as u32)
-                    .min(loop_cap);
-                let budget = (steps / (2 * BLOCK_PAIRS)).max(1) * (2 * BLOCK_PAIRS);
-                info.budget = budget;
                 stats.chunk_steps = budget;
                 stats.lanes = lanes_total;
-                self.queue
-                    .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
                 let (lx, ly) = self.grid(lanes_total.div_ceil(wg) as u32);
                 // Every dispatch but the last ends with some lane that spent its whole
                 // budget, and a slice holds at most total x max_steps steps.
