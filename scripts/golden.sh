@@ -25,6 +25,8 @@ status=0
 for file in assets/*.toml assets/bench/*.toml; do
     name=$(basename "$file" .toml)
     [ "${file#assets/bench/}" != "$file" ] && name="bench-$name"
+    # check: only the experiments the golden build knew
+    [ "$mode" = check ] && [ ! -f "$golden/cpu/$name.json" ] && continue
     for backend in cpu gpu; do
         args=(run "$file" --backend "$backend" --out "$work/$backend-$name" --checkpoint-every 0)
         [ "$n" != file ] && args+=(--trajectories "$n")

@@ -18,13 +18,14 @@ export CI=true
 start=$(date +%s)
 elapsed() { echo $(($(date +%s) - start)); }
 
-# TESTS="--test gpu_samplers" runs fewer (a dry run of this script on lavapipe).
-read -ra tests <<<"${TESTS:---test gpu_agreement --test gpu_samplers --test bridge --test sgd --test gpu_scale}"
+# The modules of the integration-test crate to run; TESTS="gpu_samplers::"
+# runs fewer (a dry run of this script on lavapipe).
+read -ra tests <<<"${TESTS:-gpu_agreement:: gpu_samplers:: bridge:: sgd:: gpu_scale::}"
 
 build() {
     timeout 330 cargo build --release --locked "${offline[@]}" --bin kramers >"$OUT/build.log" 2>&1 &&
         timeout $((330 - $(elapsed) > 10 ? 330 - $(elapsed) : 10)) \
-            cargo test --release --locked "${offline[@]}" --no-run "${tests[@]}" >>"$OUT/build.log" 2>&1
+            cargo test --release --locked "${offline[@]}" --no-run --test integration >>"$OUT/build.log" 2>&1
 }
 # Offline first (no internet needed when the crates are in ~/.cargo); online
 # only when a crate is missing from the cache.
@@ -65,7 +66,7 @@ hardware || echo "WARNING: no hardware GPU adapter found: the GPU tests will fai
 
 echo "== GPU tests (GPU = CPU on the same streams, samplers, bridge, sgd, 10^8 trajectories)"
 status=0
-timeout 150 cargo test --release --locked "${offline[@]}" "${tests[@]}" >"$OUT/gpu-tests.log" 2>&1 || status=$?
+timeout 150 cargo test --release --locked "${offline[@]}" --test integration -- "${tests[@]}" >"$OUT/gpu-tests.log" 2>&1 || status=$?
 grep -E "^test .* FAILED$|^test result" "$OUT/gpu-tests.log" || tail -5 "$OUT/gpu-tests.log"
 
 echo "== kramers bench --quick ($(elapsed) s so far)"

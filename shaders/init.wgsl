@@ -18,6 +18,6 @@ fn init(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var c = 0u; c < DIM; c++) {
         state[c * total + g] = slot(p.start, c);
     }
-    // outcome 4: padding beyond the slice's trajectories, never simulated or counted
-    progress[g] = vec2<u32>(0u, select(0u, 4u, g % slice.per_case >= slice.count));
+    // padding beyond the slice's trajectories is never simulated or counted
+    progress[g] = vec2<u32>(0u, select(OUTCOME_RUNNING, OUTCOME_PADDING, g % slice.per_case >= slice.count));
 }

@@ -18,7 +18,7 @@
 @group(0) @binding(1) var<uniform> slice: SliceInfo;
 // Per trajectory slot g (case slot c = g / per_case, trajectory first_trajectory + g % per_case):
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
-// (steps, outcome): outcome 0 running, 1 censored, 2 escaped, 3 diverged, 4 padding
+// (steps, outcome): an OUTCOME_* code (the prelude, from src/kernel/codes.rs)
 @group(0) @binding(3) var<storage, read_write> progress: array<vec2<u32>>;
 // [0]: lanes still running after this dispatch; [1 + c]: the next unstarted trajectory of case slot c
 @group(0) @binding(4) var<storage, read_write> counters: array<atomic<u32>>;
@@ -65,7 +65,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
     var steps = progress[g].x;
     var spent = 0u;
-    var outcome = 0u;
+    var outcome = OUTCOME_RUNNING;
     // Software-pipelined: the next pair's draws are made while this pair steps,
     // two independent dependency chains for the CPU (llvmpipe) or GPU to overlap.
     var current = draw_pair(p, trajectory, key, steps / 2u);
@@ -75,19 +75,19 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         // whether one lane needs it or none, and is paid once per block.
         for (var i = 0u; i < BLOCK_PAIRS; i++) {
             let next = draw_pair(p, trajectory, key, steps / 2u + 1u);
-            if outcome == 0u {
+            if outcome == OUTCOME_RUNNING {
                 outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x);
             }
-            if outcome == 0u && steps < p.max_steps {
+            if outcome == OUTCOME_RUNNING && steps < p.max_steps {
                 outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y);
             }
-            if outcome == 0u && steps >= p.max_steps {
-                outcome = 1u;
+            if outcome == OUTCOME_RUNNING && steps >= p.max_steps {
+                outcome = OUTCOME_CENSORED;
             }
             current = next;
         }
         spent += 2u * BLOCK_PAIRS;
-        if outcome != 0u {
+        if outcome != OUTCOME_RUNNING {
             // Record the ended trajectory; take the case's next one.
             save(g, total, x, steps, outcome);
             let k = atomicAdd(&counters[1u + case_slot], 1u);
@@ -98,7 +98,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                     x[c] = slot(p.start, c);
                 }
                 steps = 0u;
-                outcome = 0u;
+                outcome = OUTCOME_RUNNING;
                 current = draw_pair(p, trajectory, key, 0u);
             } else {
                 g = NO_SLOT;
@@ -107,12 +107,12 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
     lanes[lane] = g;
     if g != NO_SLOT {
-        save(g, total, x, steps, 0u);
+        save(g, total, x, steps, OUTCOME_RUNNING);
         atomicAdd(&counters[0], 1u);
     }
 }
 
-// Trajectory slot g's state, steps and outcome (0 while it runs).
+// Trajectory slot g's state, steps and outcome (OUTCOME_RUNNING while it runs).
 fn save(g: u32, total: u32, x: array<f32, DIM>, steps: u32, outcome: u32) {
     for (var c = 0u; c < DIM; c++) {
         state[c * total + g] = x[c];
@@ -120,11 +120,11 @@ fn save(g: u32, total: u32, x: array<f32, DIM>, steps: u32, outcome: u32) {
     progress[g] = vec2<u32>(steps, outcome);
 }
 
-// One Euler–Maruyama step of one trajectory; the outcome after it (0 running, 2 escaped, 3 diverged).
+// One Euler–Maruyama step of one trajectory; the outcome after it (running, escaped or diverged).
 fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function, u32>, trajectory: u32,
            key: vec2<u32>, draws: array<f32, DIM>, draw_1d: f32) -> u32 {
     var gradient: array<f32, DIM>;
-    if NOISE == 4u {
+    if NOISE_MINIBATCH {
         let batch = u32(slot(p.noise, 0u));
         let n = slice.data_size;
         var sum: array<f32, DIM>;
@@ -148,7 +148,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         }
     }
     var loss = 0.0;
-    if NOISE == 2u {
+    if NOISE_USES_LOSS {
         for (var c = 0u; c < DIM; c++) {
             loss += potential_value(p, c, (*x)[c]);
         }
@@ -163,7 +163,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         }
     }
     for (var c = 0u; c < DIM; c++) {
-        (*x)[c] = noise_step(p, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u && NOISE != 3u));
+        (*x)[c] = noise_step(p, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u && !NOISE_STABLE));
     }
     var crossed = false;
     if BRIDGE == 1u {
@@ -171,7 +171,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         for (var c = 0u; c < DIM; c++) {
             after += slot(p.exit_vector, c) * (*x)[c];
         }
-        let w = threefry2x32_20(vec2<u32>(trajectory, *steps), vec2<u32>(slice.seed, p.case_index | (1u << 30u)));
+        let w = threefry2x32_20(vec2<u32>(trajectory, *steps), vec2<u32>(slice.seed, p.case_index | STREAM_BRIDGE));
         let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
         crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
     }
@@ -180,7 +180,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
     for (var c = 0u; c < DIM; c++) {
         bounded = bounded && ((bitcast<u32>((*x)[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
     }
-    return select(select(0u, 2u, exit_contains(p, *x) || crossed), 3u, !bounded);
+    return select(select(OUTCOME_RUNNING, OUTCOME_ESCAPED, exit_contains(p, *x) || crossed), OUTCOME_DIVERGED, !bounded);
 }
 
 struct PairDraws {
@@ -193,7 +193,7 @@ struct PairDraws {
 // The draws of step pair `pair` (steps 2 pair and 2 pair + 1); none for SGD.
 fn draw_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairDraws {
     var out: PairDraws;
-    if NOISE == 3u {
+    if NOISE_STABLE {
         let law = stable_law(p);
         for (var s = 0u; s < 2u; s++) {
             for (var c = 0u; c < DIM; c++) {
@@ -201,7 +201,7 @@ fn draw_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairD
                 out.draws[s][c] = stable(w, law);
             }
         }
-    } else if NOISE != 4u {
+    } else if !NOISE_MINIBATCH {
         for (var i = 0u; i < DIM; i++) {
             let z = box_muller(threefry2x32_20(vec2<u32>(trajectory, pair * DIM + i), key));
             let j0 = 2u * i;

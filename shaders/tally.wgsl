@@ -180,10 +180,10 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     for (var at = part * TALLY_SPAN + lid.x; at < end; at += WORKGROUP) {
         let g = case_slot * slice.per_case + at;
         let pr = progress[g];
-        if pr.y == 3u {
+        if pr.y == OUTCOME_DIVERGED {
             count(case_slot, 2u);
-        } else if pr.y == 1u || pr.y == 2u {
-            if pr.y == 2u {
+        } else if pr.y == OUTCOME_CENSORED || pr.y == OUTCOME_ESCAPED {
+            if pr.y == OUTCOME_ESCAPED {
                 count(case_slot, 0u);
                 count(case_slot, FPT_OFFSET + fpt_bin(pr.x));
                 steps = add64(steps, vec2<u32>(pr.x, 0u));

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod bench;
 pub mod error;
 pub mod kernel;
+pub mod model;
 pub mod observables;
 pub mod report;
 pub mod rng;

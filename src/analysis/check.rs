@@ -6,7 +6,9 @@
 
 use super::references::case_references;
 use super::stats::kolmogorov_survival;
-use super::theory::{self, Model1d, Noise1d, Potential1d, PowerLawStationary};
+use super::theory::{
+    self, AlphaStable, Barrier, Langevin, Model1d, PowerLawLoss, PowerLawStationary, Quadratic,
+};
 use crate::backend::{self, BackendChoice, RunOutput};
 use crate::error::Result;
 use crate::observables::{FptBins, Tally};
@@ -290,8 +292,8 @@ histogram = {{ range = [-6.0, 6.0], bins = 120 }}
     let mut rows = Vec::new();
     for (case, tally) in e.cases.iter().zip(&out.tallies) {
         let (
-            NoiseParams::AlphaStable { index, sigma, .. },
-            PotentialParams::Quadratic { curvature, .. },
+            NoiseParams::AlphaStable(AlphaStable { index, sigma, .. }),
+            PotentialParams::Quadratic(Quadratic { curvature, .. }),
         ) = (case.model.noise, case.model.potential)
         else {
             continue;
@@ -387,7 +389,7 @@ fn exact_mfpt(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
         for (i, tally) in out.tallies.iter().enumerate() {
             let m = &e.cases[i].model;
             let label = match m.noise {
-                NoiseParams::Langevin { d0 } => format!("langevin D0 = {d0}"),
+                NoiseParams::Langevin(Langevin { d0 }) => format!("langevin D0 = {d0}"),
                 n => format!("{} {}", n.kind().name(), m.interpretation.name()),
             };
             rows.push(mfpt_row(
@@ -541,18 +543,18 @@ fn tolerance_row(name: &str, value: f64, theory: f64, tolerance: f64, note: &str
 
 /// Pure theory: the quadrature against its low-noise limits (deterministic).
 pub fn low_noise_limits() -> Vec<CheckRow> {
-    let barrier = Potential1d::Barrier {
+    let barrier = PotentialParams::Barrier(Barrier {
         curvature_min: 1.0,
         curvature_top: 2.0,
         height: 1.0,
         minimum: 0.0,
-    };
+    });
     let top = barrier.top().expect("barrier top");
     let mut rows = Vec::new();
     let d0 = 0.1;
     let model = Model1d {
         potential: barrier,
-        noise: Noise1d::Langevin { d0 },
+        noise: NoiseParams::Langevin(Langevin { d0 }),
         alpha: 0.0,
     };
     let ratio = theory::exact_mfpt(&model, 0.0, top).unwrap_or(f64::NAN)
@@ -568,7 +570,7 @@ pub fn low_noise_limits() -> Vec<CheckRow> {
         let (d0, k) = (1e-2, 0.5);
         let model = Model1d {
             potential: barrier,
-            noise: Noise1d::PowerLawLoss { d0, k },
+            noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }),
             alpha,
         };
         let ratio = theory::exact_mfpt(&model, 0.0, top).unwrap_or(f64::NAN)

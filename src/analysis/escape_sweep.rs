@@ -7,6 +7,9 @@ use super::escape::escape_stats;
 use super::{model1d, theory};
 use crate::backend::{self, BackendChoice, Progress};
 use crate::error::{Error, Result};
+use crate::model::exit::HalfSpace;
+use crate::model::noise::{AlphaStable, Langevin, PowerLaw, PowerLawLoss, Sgd};
+use crate::model::potential::Barrier;
 use crate::spec::{Experiment, NoiseParams, ParamValue, PotentialParams};
 use serde::Serialize;
 
@@ -112,20 +115,20 @@ fn height_of(params: &[(String, ParamValue)]) -> f64 {
 
 /// The low-noise asymptote of a case's mean time to reach the top, where one applies.
 pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
-    let PotentialParams::Barrier {
+    let PotentialParams::Barrier(barrier) = case.potential else {
+        return None;
+    };
+    let Barrier {
         curvature_min: ha,
         curvature_top: hb,
         height,
         minimum,
-    } = case.potential
-    else {
-        return None;
-    };
+    } = barrier;
     match case.noise {
-        NoiseParams::Langevin { d0 } => {
+        NoiseParams::Langevin(Langevin { d0 }) => {
             Some((theory::kramers_top_time(ha, hb, height, d0), "Kramers"))
         }
-        NoiseParams::PowerLawLoss { d0, k } => {
+        NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }) => {
             let t = theory::power_law_loss_factorized_time(
                 ha,
                 hb,
@@ -136,19 +139,19 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
             );
             t.is_finite().then_some((t, "Lemma 6 (factorized)"))
         }
-        NoiseParams::AlphaStable { index, sigma, .. } => {
-            let (_, top) = PotentialParams::barrier_geometry(ha, hb, height, minimum);
+        NoiseParams::AlphaStable(AlphaStable { index, sigma, .. }) => {
+            let (_, top) = barrier.geometry();
             let t = theory::levy_exit_time(index, sigma, f64::INFINITY, top - minimum);
             Some((t, "Imkeller–Pavlyukevich"))
         }
         // Centred at the minimum without a linear term, D = D0 + D2 y^2 equals
         // D0 + k L with k = 2 D2 / Ha in the well: Lemma 6's form with that k.
-        NoiseParams::PowerLaw {
+        NoiseParams::PowerLaw(PowerLaw {
             d0,
             rho,
             d2,
             center,
-        } if rho == 0.0 && center == minimum => {
+        }) if rho == 0.0 && center == minimum => {
             let t = theory::power_law_loss_factorized_time(
                 ha,
                 hb,
@@ -159,7 +162,7 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
             );
             t.is_finite().then_some((t, "Lemma 6 (k = 2 D2/Ha)"))
         }
-        NoiseParams::PowerLaw { .. } | NoiseParams::Sgd { .. } => None,
+        NoiseParams::PowerLaw(PowerLaw { .. }) | NoiseParams::Sgd(Sgd { .. }) => None,
     }
 }
 
@@ -241,27 +244,16 @@ pub fn curves(dynamics: &[Dynamic]) -> Vec<Curve> {
         for i in 0..=60 {
             let height = lo + (hi - lo) * i as f64 / 60.0;
             let mut model = cases[0].model.clone();
-            let PotentialParams::Barrier {
-                curvature_min,
-                curvature_top,
-                minimum,
-                ..
-            } = model.potential
-            else {
+            let PotentialParams::Barrier(barrier) = model.potential else {
                 break;
             };
-            model.potential = PotentialParams::Barrier {
-                curvature_min,
-                curvature_top,
-                height,
-                minimum,
-            };
-            let (_, top) =
-                PotentialParams::barrier_geometry(curvature_min, curvature_top, height, minimum);
-            model.exit = crate::spec::ExitParams::HalfSpace {
+            let barrier = Barrier { height, ..barrier };
+            model.potential = PotentialParams::Barrier(barrier);
+            let (_, top) = barrier.geometry();
+            model.exit = crate::spec::ExitParams::HalfSpace(HalfSpace {
                 normal: vec![1.0],
                 threshold: top,
-            };
+            });
             if let Some(t) = model1d::exact_mfpt(&model) {
                 exact.push((height, t));
             }

@@ -5,6 +5,9 @@
 
 use super::model1d::one_dimensional;
 use super::theory::{self, PowerLawStationary};
+use crate::model::exit::{Ball, HalfSpace};
+use crate::model::noise::{AlphaStable, Langevin, PowerLaw, PowerLawLoss};
+use crate::model::potential::{Barrier, Quadratic};
 use crate::observables::Tally;
 use crate::spec::{CaseModel, ExitParams, Experiment, NoiseParams, PotentialParams};
 use serde::{Deserialize, Serialize};
@@ -144,27 +147,10 @@ pub fn case_references(
     (refs != TheoryReferences::default()).then_some(refs)
 }
 
-/// `(Ha, Hb, dL, minimum)` of a potential with a barrier top (barrier, double-well).
-fn barrier_shape(potential: &PotentialParams) -> Option<(f64, f64, f64, f64)> {
-    match *potential {
-        PotentialParams::Barrier {
-            curvature_min,
-            curvature_top,
-            height,
-            minimum,
-        } => Some((curvature_min, curvature_top, height, minimum)),
-        PotentialParams::DoubleWell { height, half_width } => {
-            let a2 = half_width * half_width;
-            Some((8.0 * height / a2, 4.0 * height / a2, height, -half_width))
-        }
-        _ => None,
-    }
-}
-
 /// Whether the case exits through the barrier top (a half-space at the top).
 fn exits_at_top(case: &CaseModel) -> bool {
     match (&case.exit, case.potential.top()) {
-        (ExitParams::HalfSpace { normal, threshold }, Some(top)) => {
+        (ExitParams::HalfSpace(HalfSpace { normal, threshold }), Some(top)) => {
             normal[0] > 0.0 && (threshold / normal[0] - top).abs() <= 1e-9 * (1.0 + top.abs())
         }
         _ => false,
@@ -172,10 +158,10 @@ fn exits_at_top(case: &CaseModel) -> bool {
 }
 
 fn kramers(case: &CaseModel) -> Option<KramersReference> {
-    let NoiseParams::Langevin { d0 } = case.noise else {
+    let NoiseParams::Langevin(Langevin { d0 }) = case.noise else {
         return None;
     };
-    let (ha, hb, height, _) = barrier_shape(&case.potential)?;
+    let (ha, hb, height) = case.potential.barrier_shape()?;
     if !exits_at_top(case) {
         return None;
     }
@@ -186,15 +172,15 @@ fn kramers(case: &CaseModel) -> Option<KramersReference> {
 }
 
 fn lemma6(case: &CaseModel) -> Option<Lemma6Reference> {
-    let NoiseParams::PowerLawLoss { d0, k } = case.noise else {
+    let NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }) = case.noise else {
         return None;
     };
-    let PotentialParams::Barrier {
+    let PotentialParams::Barrier(Barrier {
         curvature_min: ha,
         curvature_top: hb,
         height,
         ..
-    } = case.potential
+    }) = case.potential
     else {
         return None;
     };
@@ -216,15 +202,15 @@ fn lemma6(case: &CaseModel) -> Option<Lemma6Reference> {
 }
 
 fn levy_exit(case: &CaseModel) -> Option<LevyExitReference> {
-    let NoiseParams::AlphaStable { index, sigma, .. } = case.noise else {
+    let NoiseParams::AlphaStable(AlphaStable { index, sigma, .. }) = case.noise else {
         return None;
     };
     let minimum = case.potential.minimum();
     let (r_minus, r_plus) = match &case.exit {
-        ExitParams::Ball { center, radius } => {
+        ExitParams::Ball(Ball { center, radius }) => {
             (minimum - (center[0] - radius), center[0] + radius - minimum)
         }
-        ExitParams::HalfSpace { normal, threshold } if normal[0] > 0.0 => {
+        ExitParams::HalfSpace(HalfSpace { normal, threshold }) if normal[0] > 0.0 => {
             (f64::INFINITY, threshold / normal[0] - minimum)
         }
         _ => return None,
@@ -244,7 +230,7 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
     if case.exit != ExitParams::None {
         return None;
     }
-    let PotentialParams::Quadratic { curvature, center } = case.potential else {
+    let PotentialParams::Quadratic(Quadratic { curvature, center }) = case.potential else {
         return None;
     };
     let empty = StationaryReference {
@@ -259,7 +245,7 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
         stable_index: None,
     };
     match case.noise {
-        NoiseParams::Langevin { d0 } => {
+        NoiseParams::Langevin(Langevin { d0 }) => {
             let em = theory::ou_em_variance(curvature, d0, case.dt);
             Some(StationaryReference {
                 law: "normal".into(),
@@ -268,12 +254,12 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
                 ..empty
             })
         }
-        NoiseParams::PowerLaw {
+        NoiseParams::PowerLaw(PowerLaw {
             d0,
             rho,
             d2,
             center: noise_center,
-        } if rho == 0.0 && noise_center == center && case.start.len() == 1 => {
+        }) if rho == 0.0 && noise_center == center && case.start.len() == 1 => {
             let alpha = case.interpretation.alpha();
             let law = PowerLawStationary::new(curvature, d0, d2, alpha, center)?;
             Some(StationaryReference {
@@ -288,11 +274,11 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
                 ..empty
             })
         }
-        NoiseParams::AlphaStable {
+        NoiseParams::AlphaStable(AlphaStable {
             index,
             sigma,
             beta: 0.0,
-        } => Some(StationaryReference {
+        }) => Some(StationaryReference {
             law: "alpha-stable".into(),
             scale: Some(theory::stable_ou_scale(sigma, index, curvature)),
             stable_index: Some(index),

@@ -8,6 +8,10 @@ use statrs::function::gamma::gamma;
 use std::f64::consts::{LN_2, PI};
 use std::sync::OnceLock;
 
+pub use crate::model::noise::{AlphaStable, Langevin, PowerLaw, PowerLawLoss};
+pub use crate::model::potential::{Barrier, DoubleWell, Quadratic};
+pub use crate::model::{NoiseParams, PotentialParams};
+
 /// Broadie–Glasserman–Kou constant `-zeta(1/2)/sqrt(2 pi)` of the discrete-monitoring shift.
 pub const BGK_SHIFT: f64 = 0.5826;
 
@@ -15,186 +19,12 @@ pub const BGK_SHIFT: f64 = 0.5826;
 // Model types
 // ---------------------------------------------------------------------------------------------
 
-/// 1-D potential `L(x)` (SPEC §3).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Potential1d {
-    /// `L = 1/2 curvature (x - center)^2`.
-    Quadratic { curvature: f64, center: f64 },
-    /// `L = height ((x/half_width)^2 - 1)^2`; minima at `+-half_width`, top at 0.
-    DoubleWell { height: f64, half_width: f64 },
-    /// Piecewise quadratic: minimum at `minimum` (curvature `curvature_min`), top of height
-    /// `height` (curvature `-curvature_top`) at `b > minimum`, value and slope continuous at the
-    /// kink `c`.
-    Barrier {
-        curvature_min: f64,
-        curvature_top: f64,
-        height: f64,
-        minimum: f64,
-    },
-}
-
-/// Kink `c` and top `b` of the barrier potential (SPEC §3).
-fn barrier_points(ha: f64, hb: f64, height: f64, minimum: f64) -> (f64, f64) {
-    let u = (2.0 * height * hb / (ha * (ha + hb))).sqrt();
-    let c = minimum + u;
-    let v = ha * u / hb;
-    (c, c + v)
-}
-
-impl Potential1d {
-    /// `L(x)`.
-    pub fn value(&self, x: f64) -> f64 {
-        match *self {
-            Potential1d::Quadratic { curvature, center } => 0.5 * curvature * (x - center).powi(2),
-            Potential1d::DoubleWell { height, half_width } => {
-                let r = x / half_width;
-                height * (r * r - 1.0).powi(2)
-            }
-            Potential1d::Barrier {
-                curvature_min,
-                curvature_top,
-                height,
-                minimum,
-            } => {
-                let (c, b) = barrier_points(curvature_min, curvature_top, height, minimum);
-                if x <= c {
-                    0.5 * curvature_min * (x - minimum).powi(2)
-                } else {
-                    height - 0.5 * curvature_top * (x - b).powi(2)
-                }
-            }
-        }
-    }
-
-    /// `L'(x)`.
-    pub fn gradient(&self, x: f64) -> f64 {
-        match *self {
-            Potential1d::Quadratic { curvature, center } => curvature * (x - center),
-            Potential1d::DoubleWell { height, half_width } => {
-                let a2 = half_width * half_width;
-                4.0 * height * x * (x * x / a2 - 1.0) / a2
-            }
-            Potential1d::Barrier {
-                curvature_min,
-                curvature_top,
-                height,
-                minimum,
-            } => {
-                let (c, b) = barrier_points(curvature_min, curvature_top, height, minimum);
-                if x <= c {
-                    curvature_min * (x - minimum)
-                } else {
-                    -curvature_top * (x - b)
-                }
-            }
-        }
-    }
-
-    /// The reference minimum: the center, the left well `-half_width`, or `minimum`.
-    pub fn minimum(&self) -> f64 {
-        match *self {
-            Potential1d::Quadratic { center, .. } => center,
-            Potential1d::DoubleWell { half_width, .. } => -half_width.abs(),
-            Potential1d::Barrier { minimum, .. } => minimum,
-        }
-    }
-
-    /// The barrier top to the right of [`Self::minimum`], if any (double-well: 0).
-    pub fn top(&self) -> Option<f64> {
-        match *self {
-            Potential1d::Quadratic { .. } => None,
-            Potential1d::DoubleWell { .. } => Some(0.0),
-            Potential1d::Barrier {
-                curvature_min,
-                curvature_top,
-                height,
-                minimum,
-            } => Some(barrier_points(curvature_min, curvature_top, height, minimum).1),
-        }
-    }
-
-    /// `L_min`, the value at [`Self::minimum`] (0 for all three shapes).
-    pub fn min_value(&self) -> f64 {
-        self.value(self.minimum())
-    }
-
-    /// The point where `L''` jumps (barrier only).
-    pub fn kink(&self) -> Option<f64> {
-        match *self {
-            Potential1d::Barrier {
-                curvature_min,
-                curvature_top,
-                height,
-                minimum,
-            } => Some(barrier_points(curvature_min, curvature_top, height, minimum).0),
-            _ => None,
-        }
-    }
-
-    /// `L''` at [`Self::minimum`].
-    pub fn curvature_at_minimum(&self) -> f64 {
-        match *self {
-            Potential1d::Quadratic { curvature, .. } => curvature,
-            Potential1d::DoubleWell { height, half_width } => 8.0 * height / half_width.powi(2),
-            Potential1d::Barrier { curvature_min, .. } => curvature_min,
-        }
-    }
-}
-
-/// Noise variance law `D(x)` (SPEC §2).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Noise1d {
-    /// `D = d0`.
-    Langevin { d0: f64 },
-    /// `D = d0 + 2 rho (x - center) + d2 (x - center)^2` (positive iff `rho^2 < d0 d2`).
-    PowerLaw {
-        d0: f64,
-        rho: f64,
-        d2: f64,
-        center: f64,
-    },
-    /// `D = d0 + k (L(x) - L_min)`.
-    PowerLawLoss { d0: f64, k: f64 },
-}
-
-impl Noise1d {
-    /// `D(x)` for the given potential (only `PowerLawLoss` reads it).
-    pub fn variance(&self, x: f64, potential: &Potential1d) -> f64 {
-        match *self {
-            Noise1d::Langevin { d0 } => d0,
-            Noise1d::PowerLaw {
-                d0,
-                rho,
-                d2,
-                center,
-            } => {
-                let y = x - center;
-                d0 + 2.0 * rho * y + d2 * y * y
-            }
-            Noise1d::PowerLawLoss { d0, k } => {
-                d0 + k * (potential.value(x) - potential.min_value())
-            }
-        }
-    }
-
-    /// `D'(x)`.
-    pub fn variance_derivative(&self, x: f64, potential: &Potential1d) -> f64 {
-        match *self {
-            Noise1d::Langevin { .. } => 0.0,
-            Noise1d::PowerLaw {
-                rho, d2, center, ..
-            } => 2.0 * rho + 2.0 * d2 * (x - center),
-            Noise1d::PowerLawLoss { k, .. } => k * potential.gradient(x),
-        }
-    }
-}
-
 /// A 1-D model: potential, noise law and interpretation `alpha` (0 Itô, 1/2 Stratonovich,
 /// 1 anti-Itô).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Model1d {
-    pub potential: Potential1d,
-    pub noise: Noise1d,
+    pub potential: PotentialParams,
+    pub noise: NoiseParams,
     pub alpha: f64,
 }
 
@@ -215,9 +45,7 @@ impl Model1d {
         let mut v = vec![self.potential.minimum()];
         v.extend(self.potential.kink());
         v.extend(self.potential.top());
-        if let Noise1d::PowerLaw { center, .. } = self.noise {
-            v.push(center);
-        }
+        v.extend(self.noise.breakpoint());
         v
     }
 
@@ -485,13 +313,14 @@ pub fn power_law_loss_factorized_time(
     if !(ha > 0.0 && hb > 0.0 && height > 0.0 && d0 > 0.0 && k > 0.0 && q > -0.5) {
         return f64::NAN;
     }
-    let pot = Potential1d::Barrier {
+    let barrier = Barrier {
         curvature_min: ha,
         curvature_top: hb,
         height,
         minimum: 0.0,
     };
-    let (c, b) = barrier_points(ha, hb, height, 0.0);
+    let pot = PotentialParams::Barrier(barrier);
+    let (c, b) = barrier.geometry();
     let rule = rule();
     let mut terms = Vec::new();
     for (lo, hi) in [(0.0, c), (c, b)] {
@@ -1065,84 +894,84 @@ mod tests {
         (-y[6], -(y[4] + c1 * y[5]))
     }
 
-    fn barrier(ha: f64, hb: f64, height: f64, minimum: f64) -> Potential1d {
-        Potential1d::Barrier {
+    fn barrier(ha: f64, hb: f64, height: f64, minimum: f64) -> PotentialParams {
+        PotentialParams::Barrier(Barrier {
             curvature_min: ha,
             curvature_top: hb,
             height,
             minimum,
-        }
+        })
     }
 
     /// (potential, x0, b) cases: barrier to its top and beyond, double-well left well to the top
     /// and past it, quadratic with `b` above the center.
-    fn potential_cases() -> Vec<(Potential1d, f64, f64)> {
+    fn potential_cases() -> Vec<(PotentialParams, f64, f64)> {
         let bar = barrier(1.0, 2.0, 1.0, 0.0);
         let top = bar.top().unwrap();
         vec![
             (bar, 0.0, top),
             (bar, -0.5, top + 0.3),
             (
-                Potential1d::DoubleWell {
+                PotentialParams::DoubleWell(DoubleWell {
                     height: 1.0,
                     half_width: 1.0,
-                },
+                }),
                 -1.0,
                 0.0,
             ),
             (
-                Potential1d::DoubleWell {
+                PotentialParams::DoubleWell(DoubleWell {
                     height: 0.8,
                     half_width: 1.2,
-                },
+                }),
                 -1.2,
                 0.4,
             ),
             (
-                Potential1d::Quadratic {
+                PotentialParams::Quadratic(Quadratic {
                     curvature: 1.0,
                     center: 0.3,
-                },
+                }),
                 0.3,
                 1.8,
             ),
             // level below the minimum, start in the left tail
             (
-                Potential1d::Quadratic {
+                PotentialParams::Quadratic(Quadratic {
                     curvature: 1.0,
                     center: 0.3,
-                },
+                }),
                 -2.0,
                 -0.5,
             ),
             // start in the right well, both wells reachable
             (
-                Potential1d::DoubleWell {
+                PotentialParams::DoubleWell(DoubleWell {
                     height: 0.8,
                     half_width: 1.0,
-                },
+                }),
                 1.0,
                 1.4,
             ),
         ]
     }
 
-    fn noise_cases(center: f64) -> Vec<Noise1d> {
+    fn noise_cases(center: f64) -> Vec<NoiseParams> {
         vec![
-            Noise1d::Langevin { d0: 0.4 },
-            Noise1d::PowerLaw {
+            NoiseParams::Langevin(Langevin { d0: 0.4 }),
+            NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.4,
                 rho: 0.0,
                 d2: 0.2,
                 center,
-            },
-            Noise1d::PowerLaw {
+            }),
+            NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.4,
                 rho: 0.15,
                 d2: 0.2,
                 center,
-            },
-            Noise1d::PowerLawLoss { d0: 0.4, k: 0.4 },
+            }),
+            NoiseParams::PowerLawLoss(PowerLawLoss { d0: 0.4, k: 0.4 }),
         ]
     }
 
@@ -1217,7 +1046,7 @@ mod tests {
         let ratio = |r: f64| {
             let model = Model1d {
                 potential: pot,
-                noise: Noise1d::Langevin { d0: height / r },
+                noise: NoiseParams::Langevin(Langevin { d0: height / r }),
                 alpha: 0.0,
             };
             exact_mfpt(&model, 0.0, top).unwrap()
@@ -1238,7 +1067,7 @@ mod tests {
         }
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::Langevin { d0: height / 100.0 },
+            noise: NoiseParams::Langevin(Langevin { d0: height / 100.0 }),
             alpha: 0.0,
         };
         let t = exact_mfpt(&model, 0.0, top).unwrap();
@@ -1247,7 +1076,7 @@ mod tests {
         // dL/D0 = 400: exp(800) overflows f64; the log form still works.
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::Langevin { d0: height / 400.0 },
+            noise: NoiseParams::Langevin(Langevin { d0: height / 400.0 }),
             alpha: 0.0,
         };
         assert_eq!(exact_mfpt(&model, 0.0, top), None);
@@ -1264,7 +1093,7 @@ mod tests {
         let exact = |d0: f64, kappa: f64, alpha: f64| {
             let model = Model1d {
                 potential: pot,
-                noise: Noise1d::PowerLawLoss { d0, k: 2.0 / kappa },
+                noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k: 2.0 / kappa }),
                 alpha,
             };
             exact_mfpt(&model, 0.0, top).unwrap()
@@ -1318,23 +1147,23 @@ mod tests {
         let noises = |s: f64| {
             let center = a * s;
             [
-                Noise1d::Langevin { d0: 0.3 * s * s },
-                Noise1d::PowerLaw {
+                NoiseParams::Langevin(Langevin { d0: 0.3 * s * s }),
+                NoiseParams::PowerLaw(PowerLaw {
                     d0: 0.3 * s * s,
                     rho: 0.0,
                     d2: 0.25,
                     center,
-                },
-                Noise1d::PowerLaw {
+                }),
+                NoiseParams::PowerLaw(PowerLaw {
                     d0: 0.3 * s * s,
                     rho: 0.1 * s,
                     d2: 0.25,
                     center,
-                },
-                Noise1d::PowerLawLoss {
+                }),
+                NoiseParams::PowerLawLoss(PowerLawLoss {
                     d0: 0.3 * s * s,
                     k: 0.5,
-                },
+                }),
             ]
         };
         for (i, (n1, n2)) in noises(1.0).into_iter().zip(noises(lambda)).enumerate() {
@@ -1365,7 +1194,7 @@ mod tests {
         // and it is not a tautology: scaling D0 alone changes T
         let m = |d0: f64| Model1d {
             potential: barrier(ha, hb, height, a),
-            noise: Noise1d::Langevin { d0 },
+            noise: NoiseParams::Langevin(Langevin { d0 }),
             alpha: 0.0,
         };
         let b = m(0.3).potential.top().unwrap();
@@ -1383,7 +1212,7 @@ mod tests {
         let pot = barrier(1.0, 1.0, 1.0, 0.0);
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::Langevin { d0: 0.1 },
+            noise: NoiseParams::Langevin(Langevin { d0: 0.1 }),
             alpha: 0.0,
         };
         let b = pot.top().unwrap();
@@ -1400,31 +1229,31 @@ mod tests {
 
     #[test]
     fn invalid_models_give_none() {
-        let pot = Potential1d::Quadratic {
+        let pot = PotentialParams::Quadratic(Quadratic {
             curvature: 1.0,
             center: 0.0,
-        };
+        });
         // D <= 0 somewhere (rho^2 > d0 d2)
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::PowerLaw {
+            noise: NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.1,
                 rho: 0.5,
                 d2: 0.2,
                 center: 0.0,
-            },
+            }),
             alpha: 0.0,
         };
         assert_eq!(exact_mfpt(&model, 0.0, 1.0), None);
         // density not integrable at -inf: kappa = 0.25, alpha = 1 -> |x|^-0.5
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::PowerLaw {
+            noise: NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.1,
                 rho: 0.0,
                 d2: 4.0,
                 center: 0.0,
-            },
+            }),
             alpha: 1.0,
         };
         assert_eq!(exact_mfpt(&model, 0.0, 1.0), None);
@@ -1437,7 +1266,7 @@ mod tests {
         let pot = barrier(1.0, 2.0, 1.0, 0.0);
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::PowerLawLoss { d0: 0.3, k: 0.5 },
+            noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0: 0.3, k: 0.5 }),
             alpha: 0.5,
         };
         let b = 0.8;
@@ -1482,16 +1311,16 @@ mod tests {
             );
 
             let model = Model1d {
-                potential: Potential1d::Quadratic {
+                potential: PotentialParams::Quadratic(Quadratic {
                     curvature: h,
                     center,
-                },
-                noise: Noise1d::PowerLaw {
+                }),
+                noise: NoiseParams::PowerLaw(PowerLaw {
                     d0,
                     rho: 0.0,
                     d2,
                     center,
-                },
+                }),
                 alpha,
             };
             let dens = stationary_density_1d(&model, -300.0, 300.0, 1201);
@@ -1513,16 +1342,16 @@ mod tests {
         let (h, d0, rho, d2, c) = (1.2, 0.3, 0.12, 0.25, -0.2);
         for alpha in [0.0, 0.5, 1.0] {
             let model = Model1d {
-                potential: Potential1d::Quadratic {
+                potential: PotentialParams::Quadratic(Quadratic {
                     curvature: h,
                     center: c,
-                },
-                noise: Noise1d::PowerLaw {
+                }),
+                noise: NoiseParams::PowerLaw(PowerLaw {
                     d0,
                     rho,
                     d2,
                     center: c,
-                },
+                }),
                 alpha,
             };
             let kappa = h / d2;
@@ -1547,14 +1376,14 @@ mod tests {
 
     #[test]
     fn power_law_loss_density_is_the_theorem4_form() {
-        let pot = Potential1d::Quadratic {
+        let pot = PotentialParams::Quadratic(Quadratic {
             curvature: 0.7,
             center: 1.0,
-        };
+        });
         let (d0, k, alpha) = (0.2, 0.6, 0.5);
         let model = Model1d {
             potential: pot,
-            noise: Noise1d::PowerLawLoss { d0, k },
+            noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }),
             alpha,
         };
         let dens = stationary_density_1d(&model, -10.0, 12.0, 45);
@@ -1577,16 +1406,16 @@ mod tests {
             (1.5, 0.2, 0.4, 1.0, 0.05),
         ] {
             let model = Model1d {
-                potential: Potential1d::Quadratic {
+                potential: PotentialParams::Quadratic(Quadratic {
                     curvature: h,
                     center: 0.0,
-                },
-                noise: Noise1d::PowerLaw {
+                }),
+                noise: NoiseParams::PowerLaw(PowerLaw {
                     d0,
                     rho: 0.0,
                     d2,
                     center: 0.0,
-                },
+                }),
                 alpha,
             };
             // x' = x + m(x) dt + sqrt(D(x) dt) xi with linear m: iterate E x^2.

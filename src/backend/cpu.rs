@@ -4,14 +4,19 @@
 //! thread count: tallies are integers and streams are keyed by trajectory.
 
 use super::{Progress, RunOutput};
-use crate::kernel::exits::{Ball, BoxSet, ExitSet, HalfSpace};
-use crate::kernel::noise::{AlphaStable, Langevin, Noise, PowerLaw, PowerLawLoss, Sgd};
-use crate::kernel::potentials::{Barrier, DoubleWell, Paper2d, Potential, Quadratic};
+use crate::kernel::exits::ExitSet;
+use crate::kernel::noise::Noise;
+use crate::kernel::potentials::Potential;
 use crate::kernel::simulate::{simulate, CaseKernel, Outcome};
+use crate::kernel::{DimVisitor, Dims};
+use crate::model::exit::{ExitModel, ExitVisitor};
+use crate::model::noise::{NoiseModel, NoiseVisitor};
+use crate::model::potential::{PotentialModel, PotentialVisitor};
 use crate::observables::{FptBins, Tally};
 use crate::rng::{Purpose, StreamKey};
-use crate::spec::{Case, ExitKind, Experiment, NoiseKind, PotentialKind, MAX_DIM};
+use crate::spec::{Case, Experiment};
 use rayon::prelude::*;
+use std::marker::PhantomData;
 use std::time::Instant;
 
 /// Trajectories per rayon work item.
@@ -143,7 +148,9 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
     }
 }
 
-/// Simulate one unit with the kernel specialized for the experiment's shape.
+/// Simulate one unit with the kernel specialized for the experiment's shape:
+/// the potential's kernel (by the registry), the noise's, the array size the
+/// potential allows ([`crate::kernel::Dims`]) and the exit set's.
 fn run_unit(
     experiment: &Experiment,
     case: &Case,
@@ -152,97 +159,91 @@ fn run_unit(
     fpt_bins: &FptBins,
     first_passage: Option<&mut [u32]>,
 ) -> Tally {
-    macro_rules! with_exit_1d {
-        ($P:ty, $N:ty) => {
-            match experiment.shape.exit {
-                ExitKind::None | ExitKind::HalfSpace => dispatch::<$P, $N, HalfSpace, 1>(
-                    experiment,
-                    case,
-                    unit,
-                    isa,
-                    fpt_bins,
-                    first_passage,
-                ),
-                ExitKind::Ball => dispatch::<$P, $N, Ball, 1>(
-                    experiment,
-                    case,
-                    unit,
-                    isa,
-                    fpt_bins,
-                    first_passage,
-                ),
-                ExitKind::Box => dispatch::<$P, $N, BoxSet, 1>(
-                    experiment,
-                    case,
-                    unit,
-                    isa,
-                    fpt_bins,
-                    first_passage,
-                ),
-            }
-        };
-    }
-    macro_rules! with_dim {
-        ($P:ty, $N:ty, $E:ty) => {
-            match experiment.shape.dim {
-                1 => {
-                    dispatch::<$P, $N, $E, 1>(experiment, case, unit, isa, fpt_bins, first_passage)
-                }
-                2 => {
-                    dispatch::<$P, $N, $E, 2>(experiment, case, unit, isa, fpt_bins, first_passage)
-                }
-                _ => dispatch::<$P, $N, $E, MAX_DIM>(
-                    experiment,
-                    case,
-                    unit,
-                    isa,
-                    fpt_bins,
-                    first_passage,
-                ),
-            }
-        };
-    }
-    macro_rules! with_exit {
-        ($P:ty, $N:ty) => {
-            match experiment.shape.exit {
-                ExitKind::None | ExitKind::HalfSpace => with_dim!($P, $N, HalfSpace),
-                ExitKind::Ball => with_dim!($P, $N, Ball),
-                ExitKind::Box => with_dim!($P, $N, BoxSet),
-            }
-        };
-    }
-    macro_rules! with_noise {
-        ($P:ty) => {
-            match experiment.shape.noise {
-                NoiseKind::Langevin => with_exit!($P, Langevin),
-                NoiseKind::PowerLaw => with_exit!($P, PowerLaw),
-                NoiseKind::PowerLawLoss => with_exit!($P, PowerLawLoss),
-                NoiseKind::AlphaStable => with_exit!($P, AlphaStable),
-                NoiseKind::Sgd if experiment.shape.potential == PotentialKind::Paper2d => {
-                    with_exit!(Paper2d, Sgd)
-                }
-                NoiseKind::Sgd => unreachable!("validation allows sgd only on paper-2d"),
-            }
-        };
-    }
-    match experiment.shape.potential {
-        PotentialKind::Quadratic => with_noise!(Quadratic),
-        PotentialKind::DoubleWell => with_noise!(DoubleWell),
-        PotentialKind::Barrier => {
-            let noise = experiment.shape.noise;
-            match noise {
-                NoiseKind::Langevin => with_exit_1d!(Barrier, Langevin),
-                NoiseKind::PowerLaw => with_exit_1d!(Barrier, PowerLaw),
-                NoiseKind::PowerLawLoss => with_exit_1d!(Barrier, PowerLawLoss),
-                NoiseKind::AlphaStable => with_exit_1d!(Barrier, AlphaStable),
-                NoiseKind::Sgd => unreachable!("validation allows sgd only on paper-2d"),
-            }
-        }
-        PotentialKind::Paper2d => with_noise!(Paper2d),
+    experiment.shape.potential.visit(UnitJob {
+        experiment,
+        case,
+        unit,
+        isa,
+        fpt_bins,
+        first_passage,
+    })
+}
+
+/// One unit to simulate, on its way to a kernel specialized for its types.
+struct UnitJob<'a, 'u> {
+    experiment: &'a Experiment,
+    case: &'a Case,
+    unit: &'a Unit<'u>,
+    isa: Isa,
+    fpt_bins: &'a FptBins,
+    first_passage: Option<&'a mut [u32]>,
+}
+
+impl<'a> PotentialVisitor<'a> for UnitJob<'a, '_> {
+    type Output = Tally;
+    fn visit<P: PotentialModel>(self) -> Tally {
+        let noise = self.experiment.shape.noise;
+        noise.visit(WithPotential::<'_, '_, P> {
+            job: self,
+            potential: PhantomData,
+        })
     }
 }
 
-fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+/// A unit whose potential is chosen.
+struct WithPotential<'a, 'u, P> {
+    job: UnitJob<'a, 'u>,
+    potential: PhantomData<P>,
+}
+
+impl<'a, P: PotentialModel> NoiseVisitor for WithPotential<'a, '_, P> {
+    type Output = Tally;
+    fn visit<N: NoiseModel>(self) -> Tally {
+        P::Dims::dispatch(
+            self.job.experiment.shape.dim,
+            Typed::<'_, '_, P::Kernel<'a>, N::Kernel> {
+                job: self.job,
+                types: PhantomData,
+            },
+        )
+    }
+}
+
+/// A unit whose potential and noise kernels are chosen.
+struct Typed<'a, 'u, P, N> {
+    job: UnitJob<'a, 'u>,
+    types: PhantomData<(P, N)>,
+}
+
+impl<'a, P: Potential<'a>, N: Noise> DimVisitor for Typed<'a, '_, P, N> {
+    type Output = Tally;
+    fn visit<const DIM: usize>(self) -> Tally {
+        let exit = self.job.experiment.shape.exit;
+        exit.visit(WithDim::<'_, '_, P, N, DIM> { typed: self })
+    }
+}
+
+/// A unit whose potential, noise and array size are chosen.
+struct WithDim<'a, 'u, P, N, const DIM: usize> {
+    typed: Typed<'a, 'u, P, N>,
+}
+
+impl<'a, P: Potential<'a>, N: Noise, const DIM: usize> ExitVisitor for WithDim<'a, '_, P, N, DIM> {
+    type Output = Tally;
+    fn visit<E: ExitModel>(self) -> Tally {
+        let UnitJob {
+            experiment,
+            case,
+            unit,
+            isa,
+            fpt_bins,
+            first_passage,
+        } = self.typed.job;
+        dispatch::<P, N, E::Kernel, DIM>(experiment, case, unit, isa, fpt_bins, first_passage)
+    }
+}
+
+fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     experiment: &'a Experiment,
     case: &Case,
     unit: &Unit,
@@ -278,7 +279,7 @@ macro_rules! unit_with_features {
     ($name:ident, $features:literal) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $features)]
-        unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+        unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             experiment: &'a Experiment,
             case: &Case,
             unit: &Unit,
@@ -297,7 +298,7 @@ unit_with_features!(
 unit_with_features!(unit_avx2, "avx2,fma,bmi1,bmi2");
 
 #[inline(always)]
-fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     experiment: &'a Experiment,
     case: &Case,
     unit: &Unit,

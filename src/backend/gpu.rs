@@ -13,9 +13,11 @@
 
 use super::{Progress, RunOutput};
 use crate::error::{Error, Result};
-use crate::kernel::preprocess::{assemble, Variant, MAX_PRIVATE_ROW, WORKGROUP};
+use crate::kernel::codes::Outcome;
+use crate::kernel::preprocess::{Variant, MAX_PRIVATE_ROW, WORKGROUP};
+use crate::kernel::shader;
 use crate::observables::{FptBins, Tally};
-use crate::spec::{CaseParams, ExitKind, Experiment, NoiseKind, PotentialKind};
+use crate::spec::{CaseParams, Experiment};
 use bytemuck::{Pod, Zeroable};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -309,7 +311,7 @@ impl Gpu {
         if let Some(pipeline) = self.pipelines.lock().expect("pipeline cache").get(&key) {
             return Ok(pipeline.clone());
         }
-        let source = assemble(entry, variant);
+        let source = shader(entry, variant);
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -415,24 +417,9 @@ impl Gpu {
         let row_width = HIST_OFFSET + dim * (spec.bins + 2);
         let variant = Variant {
             dim: dim as u32,
-            potential: match shape.potential {
-                PotentialKind::Quadratic => 0,
-                PotentialKind::DoubleWell => 1,
-                PotentialKind::Barrier => 2,
-                PotentialKind::Paper2d => 3,
-            },
-            noise: match shape.noise {
-                NoiseKind::Langevin => 0,
-                NoiseKind::PowerLaw => 1,
-                NoiseKind::PowerLawLoss => 2,
-                NoiseKind::AlphaStable => 3,
-                NoiseKind::Sgd => 4,
-            },
-            exit: match shape.exit {
-                ExitKind::None | ExitKind::HalfSpace => 0,
-                ExitKind::Ball => 1,
-                ExitKind::Box => 2,
-            },
+            potential: shape.potential.code(),
+            noise: shape.noise.code(),
+            exit: shape.exit.code(),
             private_row: if row_width as u32 <= MAX_PRIVATE_ROW {
                 row_width as u32
             } else {
@@ -494,7 +481,7 @@ impl Gpu {
             // loop (draws, gradient, step, bounds, exit) counts too.
             let coordinate_loops = 8 * d;
             let data_loops = match shape.noise {
-                NoiseKind::Sgd => {
+                noise if noise.minibatch() => {
                     let batch = experiment
                         .cases
                         .iter()
@@ -503,8 +490,8 @@ impl Gpu {
                     batch.unwrap_or(1).div_ceil(2) * (1 + 2 * d)
                 }
                 // gradient, and the loss of power-law-loss, each a loop over the data per coordinate
-                NoiseKind::PowerLawLoss if shape.potential == PotentialKind::Paper2d => 2 * d * n,
-                _ if shape.potential == PotentialKind::Paper2d => d * n,
+                noise if noise.uses_loss() && !experiment.data_set.is_empty() => 2 * d * n,
+                _ if !experiment.data_set.is_empty() => d * n,
                 _ => 0,
             };
             let per_step = 2 + coordinate_loops + data_loops;
@@ -771,11 +758,12 @@ impl Gpu {
                             let g = (slot * per_case + i) as usize;
                             let (steps, outcome) = (words[2 * g], words[2 * g + 1]);
                             let j = first_trajectory - range.start + i;
-                            all[((first_case + slot) * n + j) as usize] = match outcome {
-                                2 => steps,
-                                3 => super::cpu::DIVERGED_MARK,
-                                _ => 0,
-                            };
+                            all[((first_case + slot) * n + j) as usize] =
+                                match Outcome::from_code(outcome) {
+                                    Some(Outcome::Escaped) => steps,
+                                    Some(Outcome::Diverged) => super::cpu::DIVERGED_MARK,
+                                    _ => 0,
+                                };
                         }
                     }
                 }
@@ -925,5 +913,132 @@ fn add_partial(t: &mut Tally, words: &[u32], dim: usize) {
         // 128-bit two's complement: the same bits as the i128 sum.
         t.final_sum[c] += wide(6 + 8 * c) as i128;
         t.final_squared_sum[c] += wide(10 + 8 * c) as i128;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The host structs the shaders read have the WGSL layout: naga reflects
+    //! every struct of the assembled kernels, and each member's offset and the
+    //! struct's size must equal the Rust `#[repr(C)]` twin's.
+    use super::*;
+    use crate::kernel::preprocess::Variant;
+    use std::mem::{offset_of, size_of};
+
+    /// `(member name, offset)` of every member and the size of WGSL struct `name` in `entry`.
+    fn wgsl_layout(entry: &str, name: &str) -> (Vec<(String, u32)>, u32) {
+        let variant = Variant {
+            dim: 2,
+            potential: 0,
+            noise: 0,
+            exit: 0,
+            private_row: HIST_OFFSET as u32,
+            bridge: 0,
+        };
+        let source = shader(entry, &variant);
+        let module = naga::front::wgsl::parse_str(&source).expect("the kernel parses");
+        let (_, ty) = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no struct {name} in {entry}"));
+        let naga::TypeInner::Struct { members, span } = &ty.inner else {
+            panic!("{name} is not a struct");
+        };
+        let members = members
+            .iter()
+            .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+            .collect();
+        (members, *span)
+    }
+
+    /// Check every WGSL member against `rust` (`(name, offset)`; padding
+    /// members `pad*` are covered by the size).
+    fn check(entry: &str, name: &str, rust: &[(&str, usize)], size: usize) {
+        let (members, span) = wgsl_layout(entry, name);
+        assert_eq!(span as usize, size, "{name}: WGSL size {span}, Rust {size}");
+        let named: Vec<_> = members
+            .iter()
+            .filter(|(m, _)| !m.starts_with("pad"))
+            .collect();
+        assert_eq!(named.len(), rust.len(), "{name}: members {members:?}");
+        for ((wgsl_name, wgsl_offset), (rust_name, rust_offset)) in named.into_iter().zip(rust) {
+            assert_eq!(wgsl_name, rust_name, "{name}: member order");
+            assert_eq!(
+                *wgsl_offset as usize, *rust_offset,
+                "{name}.{wgsl_name}: WGSL offset {wgsl_offset}, Rust {rust_offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn case_params_has_the_wgsl_layout() {
+        check(
+            "simulate",
+            "CaseParams",
+            &[
+                ("dt", offset_of!(CaseParams, dt)),
+                ("alpha", offset_of!(CaseParams, alpha)),
+                ("max_steps", offset_of!(CaseParams, max_steps)),
+                ("case_index", offset_of!(CaseParams, case_index)),
+                ("potential", offset_of!(CaseParams, potential)),
+                ("noise", offset_of!(CaseParams, noise)),
+                ("start", offset_of!(CaseParams, start)),
+                ("exit_vector", offset_of!(CaseParams, exit_vector)),
+                ("exit_scalar", offset_of!(CaseParams, exit_scalar)),
+            ],
+            size_of::<CaseParams>(),
+        );
+    }
+
+    #[test]
+    fn slice_info_has_the_wgsl_layout() {
+        for entry in ["init", "simulate", "tally"] {
+            check(
+                entry,
+                "SliceInfo",
+                &[
+                    ("first_trajectory", offset_of!(SliceInfo, first_trajectory)),
+                    ("per_case", offset_of!(SliceInfo, per_case)),
+                    ("count", offset_of!(SliceInfo, count)),
+                    ("cases", offset_of!(SliceInfo, cases)),
+                    ("budget", offset_of!(SliceInfo, budget)),
+                    ("seed", offset_of!(SliceInfo, seed)),
+                    ("data_size", offset_of!(SliceInfo, data_size)),
+                    ("first_case", offset_of!(SliceInfo, first_case)),
+                    ("lanes_per_case", offset_of!(SliceInfo, lanes_per_case)),
+                ],
+                size_of::<SliceInfo>(),
+            );
+        }
+    }
+
+    #[test]
+    fn tally_info_has_the_wgsl_layout() {
+        check(
+            "tally",
+            "TallyInfo",
+            &[
+                ("hist_lo", offset_of!(TallyInfo, hist_lo)),
+                ("hist_scale", offset_of!(TallyInfo, hist_scale)),
+                ("hist_bins", offset_of!(TallyInfo, hist_bins)),
+                ("row_width", offset_of!(TallyInfo, row_width)),
+            ],
+            size_of::<TallyInfo>(),
+        );
+    }
+
+    #[test]
+    fn kat_input_has_the_wgsl_layout() {
+        check(
+            "samplers_kat",
+            "KatInput",
+            &[
+                ("counter", offset_of!(KatInput, counter)),
+                ("key", offset_of!(KatInput, key)),
+                ("law", offset_of!(KatInput, law)),
+            ],
+            size_of::<KatInput>(),
+        );
     }
 }

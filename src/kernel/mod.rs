@@ -3,6 +3,7 @@
 //! same way). Potentials, noise models and exit sets are types, so that
 //! `simulate` is specialized for one kernel shape at compile time.
 
+pub mod codes;
 pub mod exits;
 pub mod noise;
 pub mod potentials;
@@ -13,3 +14,163 @@ pub mod simulate;
 pub const LANES: usize = 32;
 /// One f32 per lane.
 pub type Lanes = [f32; LANES];
+
+/// The dimensions a kernel is compiled for: the array size `DIM` of the
+/// integrator's state (1, 2 or [`crate::spec::MAX_DIM`]; `dim <= DIM` coordinates are used).
+pub trait Dims {
+    /// The one dimension a model is defined in, or 0 for any.
+    const DIM: usize;
+    /// Call `visitor` with the array size for `dim`.
+    fn dispatch<V: DimVisitor>(dim: usize, visitor: V) -> V::Output;
+}
+
+/// Something done with a kernel's array size.
+pub trait DimVisitor {
+    type Output;
+    fn visit<const DIM: usize>(self) -> Self::Output;
+}
+
+/// Any dimension: kernels for 1, 2 and [`crate::spec::MAX_DIM`] coordinates.
+pub struct AnyDim;
+
+impl Dims for AnyDim {
+    const DIM: usize = 0;
+    fn dispatch<V: DimVisitor>(dim: usize, visitor: V) -> V::Output {
+        match dim {
+            1 => visitor.visit::<1>(),
+            2 => visitor.visit::<2>(),
+            _ => visitor.visit::<{ crate::spec::MAX_DIM }>(),
+        }
+    }
+}
+
+/// Exactly `D` dimensions: one kernel.
+pub struct Dim<const D: usize>;
+
+impl<const D: usize> Dims for Dim<D> {
+    const DIM: usize = D;
+    fn dispatch<V: DimVisitor>(_: usize, visitor: V) -> V::Output {
+        visitor.visit::<D>()
+    }
+}
+
+/// The WGSL of kernel `entry` for `variant`, with the models' generated
+/// sources in place of their imports (`#import potentials`, `noise`, `exits`).
+pub fn shader(entry: &str, variant: &preprocess::Variant) -> String {
+    use std::sync::OnceLock;
+    static POTENTIALS: OnceLock<String> = OnceLock::new();
+    static NOISES: OnceLock<String> = OnceLock::new();
+    static EXITS: OnceLock<String> = OnceLock::new();
+    let potentials = POTENTIALS.get_or_init(crate::model::potential::wgsl);
+    let noises = NOISES.get_or_init(crate::model::noise::wgsl);
+    let exits = EXITS.get_or_init(crate::model::exit::wgsl);
+    preprocess::assemble(
+        entry,
+        variant,
+        &[
+            ("potentials", potentials),
+            ("noise", noises),
+            ("exits", exits),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    //! The CPU/GPU contract is generated from the registry: every kind code
+    //! reaches its own WGSL, an unknown code or a missing WGSL function fails
+    //! to compile, never runs another model's physics.
+    use super::preprocess::{dispatch_source, Variant};
+    use super::shader;
+    use crate::model::registry::POTENTIAL_FUNCTIONS;
+    use crate::model::{ExitKind, NoiseKind, PotentialKind};
+
+    fn variant(potential: u32, noise: u32, exit: u32) -> Variant {
+        Variant {
+            dim: 1,
+            potential,
+            noise,
+            exit,
+            private_row: 131,
+            bridge: 0,
+        }
+    }
+
+    fn compiles(source: &str) -> Result<(), String> {
+        let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        )
+        .validate(&module)
+        .map(|_| ())
+        .map_err(|e| e.emit_to_string(source))
+    }
+
+    #[test]
+    fn every_registered_kind_compiles_and_dispatches_to_its_own_wgsl() {
+        let source = shader("simulate", &variant(0, 0, 0));
+        for kind in PotentialKind::ALL {
+            let m = kind.module();
+            assert!(source.contains(&format!("case {}u: {{ out = {m}_gradient(", kind.code())));
+            assert!(source.contains(&format!("case {}u: {{ out = {m}_value(", kind.code())));
+            compiles(&shader("simulate", &variant(kind.code(), 0, 0))).unwrap();
+        }
+        for kind in NoiseKind::ALL {
+            let m = kind.module();
+            assert!(source.contains(&format!("case {}u: {{ out = {m}_step(", kind.code())));
+            compiles(&shader("simulate", &variant(0, kind.code(), 0))).unwrap();
+        }
+        for kind in ExitKind::ALL {
+            let m = kind.module();
+            assert!(source.contains(&format!("case {}u: {{ out = {m}_contains(", kind.code())));
+            compiles(&shader("simulate", &variant(0, 0, kind.code()))).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_kind_code_the_shader_does_not_know_fails_to_compile() {
+        let unknown = [
+            variant(PotentialKind::ALL.len() as u32, 0, 0),
+            variant(0, NoiseKind::ALL.len() as u32, 0),
+            variant(0, 0, ExitKind::ALL.len() as u32),
+        ];
+        for v in unknown {
+            let error = compiles(&shader("simulate", &v)).expect_err("an unknown code compiled");
+            assert!(error.contains("const_assert"), "{v:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_registered_kind_without_its_wgsl_function_fails_to_compile() {
+        // The registry's kinds, one of whose WGSL forgot `<module>_value`.
+        let sources: Vec<(&str, u32, String)> = PotentialKind::ALL
+            .iter()
+            .map(|k| {
+                let source = k.wgsl().to_string();
+                let source = if *k == PotentialKind::Barrier {
+                    source.replace("fn barrier_value(", "fn barrier_value_forgotten(")
+                } else {
+                    source
+                };
+                (k.module(), k.code(), source)
+            })
+            .collect();
+        let kinds: Vec<(&str, u32, &str)> = sources
+            .iter()
+            .map(|(m, c, s)| (*m, *c, s.as_str()))
+            .collect();
+        let potentials = dispatch_source("POTENTIAL", &kinds, POTENTIAL_FUNCTIONS);
+        let source = super::preprocess::assemble(
+            "simulate",
+            &variant(PotentialKind::Barrier.code(), 0, 0),
+            &[
+                ("potentials", &potentials),
+                ("noise", &crate::model::noise::wgsl()),
+                ("exits", &crate::model::exit::wgsl()),
+            ],
+        );
+        let error = compiles(&source).expect_err("a missing WGSL function compiled");
+        assert!(error.contains("barrier_value"), "{error}");
+    }
+}

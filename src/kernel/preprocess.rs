@@ -1,6 +1,8 @@
 //! The WGSL assembler: a prelude of `const`s that specializes a kernel
-//! (dimension, potential, noise, exit set, workgroup size) followed by the
-//! entry file with its `#import name` lines replaced by `shaders/shared/name.wgsl`.
+//! (dimension, potential, noise, exit set, workgroup size) and carries the
+//! codes shared with the host ([`super::codes`]), followed by the entry file
+//! with its `#import name` lines replaced by `shaders/shared/name.wgsl` or by a
+//! generated source (the models' WGSL and their dispatch, [`dispatch_source`]).
 //! Shared with build.rs, which validates every variant with naga.
 
 /// Shared WGSL files by import name.
@@ -18,12 +20,6 @@ pub const SHARED: &[(&str, &str)] = &[
         "samplers",
         include_str!("../../shaders/shared/samplers.wgsl"),
     ),
-    (
-        "potentials",
-        include_str!("../../shaders/shared/potentials.wgsl"),
-    ),
-    ("noise", include_str!("../../shaders/shared/noise.wgsl")),
-    ("exits", include_str!("../../shaders/shared/exits.wgsl")),
 ];
 
 /// Entry points, one per file; the entry point is named like the file.
@@ -46,11 +42,11 @@ pub const MAX_PRIVATE_ROW: u32 = 2048;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Variant {
     pub dim: u32,
-    /// 0 quadratic, 1 double-well, 2 barrier, 3 paper-2d.
+    /// The potential's code (`PotentialKind`, the registry's order).
     pub potential: u32,
-    /// 0 langevin, 1 power-law, 2 power-law-loss, 3 alpha-stable, 4 sgd.
+    /// The noise's code (`NoiseKind`, the registry's order).
     pub noise: u32,
-    /// 0 half-space (and none), 1 ball, 2 box.
+    /// The exit set's code (`ExitKind`, the registry's order).
     pub exit: u32,
     /// Words of the per-case count row counted in workgroup memory.
     pub private_row: u32,
@@ -58,8 +54,9 @@ pub struct Variant {
     pub bridge: u32,
 }
 
-/// The source of entry point `entry` specialized for `variant`.
-pub fn assemble(entry: &str, variant: &Variant) -> String {
+/// The source of entry point `entry` specialized for `variant`; `generated`
+/// holds the imports made at run time (`("potentials", source)`, `("noise", source)`).
+pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> String {
     let body = ENTRIES
         .iter()
         .find(|(name, _)| *name == entry)
@@ -77,12 +74,14 @@ pub fn assemble(entry: &str, variant: &Variant) -> String {
         variant.private_row,
         variant.bridge
     );
+    out.push_str(&super::codes::prelude());
     for line in body.lines() {
         match line.trim().strip_prefix("#import ") {
             Some(name) => {
                 let name = name.trim();
                 let shared = SHARED
                     .iter()
+                    .chain(generated)
                     .find(|(n, _)| *n == name)
                     .unwrap_or_else(|| panic!("no shared shader `{name}`"));
                 out.push_str(shared.1);
@@ -92,4 +91,64 @@ pub fn assemble(entry: &str, variant: &Variant) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The WGSL of one model family: every kind's source, a `const_assert` that
+/// the prelude's `selector` constant is a registered code, and for each of
+/// `functions` (`(name, parameters, arguments, return type)`) a dispatch
+/// `fn <family>_<name>` that switches on `selector` to `<module>_<name>`.
+/// `kinds` is `(module, code, source)` for every registered kind. The default
+/// arm cannot run ([`unreachable_value`]): it never runs another model's physics.
+pub fn dispatch_source(
+    selector: &str,
+    kinds: &[(&str, u32, &str)],
+    functions: &[(&str, &str, &str, &str)],
+) -> String {
+    let family = selector.to_lowercase();
+    let mut out = String::new();
+    for (module, code, source) in kinds {
+        out.push_str(&format!("// {family} {code}: {module}\n{source}\n"));
+    }
+    out.push_str(&format!(
+        "const_assert {selector} < {}u;\n",
+        kinds.iter().map(|k| k.1 + 1).max().unwrap_or(0)
+    ));
+    for (name, parameters, arguments, returns) in functions {
+        out.push_str(&format!(
+            "fn {family}_{name}({parameters}) -> {returns} {{\n    var out = {};\n    switch {selector} {{\n",
+            unreachable_value(returns)
+        ));
+        for (module, code, _) in kinds {
+            out.push_str(&format!(
+                "        case {code}u: {{ out = {module}_{name}({arguments}); }}\n"
+            ));
+        }
+        out.push_str("        default: {}\n    }\n    return out;\n}\n");
+    }
+    out
+}
+
+/// What a dispatch returns for a code no kind has (unreachable past the
+/// `const_assert`): beyond the divergence bound for a number, `true` (exited
+/// at once) for a test, so that a trajectory never quietly runs on.
+fn unreachable_value(returns: &str) -> &'static str {
+    match returns {
+        "bool" => "true",
+        _ => "3.0e38",
+    }
+}
+
+/// `const <name>: bool = <selector> == c1 || ...;` for the kinds (codes) that
+/// have a structural flag, so that kernels branch on the flag, not on codes.
+pub fn flag_source(name: &str, selector: &str, codes: &[u32]) -> String {
+    let test: Vec<String> = codes
+        .iter()
+        .map(|c| format!("{selector} == {c}u"))
+        .collect();
+    let test = if test.is_empty() {
+        "false".to_string()
+    } else {
+        test.join(" || ")
+    };
+    format!("const {name}: bool = {test};\n")
 }

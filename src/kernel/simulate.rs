@@ -15,8 +15,7 @@ use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
 use crate::spec::CaseParams;
 
-/// A coordinate beyond this magnitude (or not finite) marks the trajectory as diverged.
-pub const DIVERGENCE_BOUND: f32 = 1e9;
+pub use super::codes::DIVERGENCE_BOUND;
 
 /// How one trajectory ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -128,7 +127,7 @@ fn any(mask: &[bool; LANES]) -> bool {
 /// Simulate trajectories `first .. first + count` of one case, calling `done`
 /// once per trajectory (in no particular order).
 #[inline(always)]
-pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet<DIM>, const DIM: usize>(
+pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     case: &CaseKernel<'_, P, N, E>,
     first: u32,
     count: u32,

@@ -10,19 +10,10 @@
 //! block `n * ceil(B/2) + b/2`, modulo the data size. Nothing depends on threads,
 //! chunks, workgroups, shards or devices.
 
-/// What a stream is used for; each purpose has its own key space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    /// The SDE noise (or minibatch indices).
-    Dynamics = 0,
-    /// Uniforms of the Brownian-bridge exit correction.
-    Bridge = 1,
-    /// The finite data set of `paper-2d` / `sgd` (drawn once per case).
-    DataSet = 2,
-}
+pub use crate::kernel::codes::Purpose;
 
 /// Largest number of cases in one experiment (the case index shares a key word with the purpose).
-pub const MAX_CASES: u32 = 1 << 30;
+pub const MAX_CASES: u32 = 1 << crate::kernel::codes::PURPOSE_SHIFT;
 
 /// The Threefry key of one (seed, case, purpose) stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +22,6 @@ pub struct StreamKey(pub [u32; 2]);
 impl StreamKey {
     pub fn new(seed: u32, case: u32, purpose: Purpose) -> Self {
         debug_assert!(case < MAX_CASES);
-        StreamKey([seed, case | ((purpose as u32) << 30)])
+        StreamKey([seed, case | purpose.tag()])
     }
 }

@@ -4,7 +4,7 @@
 //! `dt * curvature >= 2` or a start inside the exit set, is refused by
 //! validation in `spec::build`.)
 
-use super::{ExitParams, Experiment, NoiseParams};
+use super::{ExitParams, Experiment};
 
 /// `dt * curvature` above which the Euler–Maruyama step overshoots the minimum
 /// (the deterministic part changes sign every step).
@@ -29,14 +29,7 @@ impl Experiment {
                     ));
                 }
             }
-            let silent = match model.noise {
-                NoiseParams::Langevin { d0 } => d0 == 0.0,
-                NoiseParams::PowerLaw { d0, d2, .. } => d0 == 0.0 && d2 == 0.0,
-                NoiseParams::PowerLawLoss { d0, k } => d0 == 0.0 && k == 0.0,
-                NoiseParams::AlphaStable { sigma, .. } => sigma == 0.0,
-                NoiseParams::Sgd { .. } => false,
-            };
-            if !silent || matches!(model.exit, ExitParams::None) {
+            if !model.noise.is_silent() || matches!(model.exit, ExitParams::None) {
                 continue;
             }
             let minimum = model.potential.minimum();

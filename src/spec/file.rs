@@ -1,7 +1,9 @@
 //! The experiment file as written (TOML, serde), before validation.
 //! Field names here are the documented file format (README, "Experiment files").
 
-use super::sweep::{StringSweep, Sweep};
+use super::sweep::Sweep;
+pub use crate::model::noise::NoiseFile;
+pub use crate::model::potential::PotentialFile;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -21,62 +23,6 @@ pub struct ExperimentFile {
     pub noise: NoiseFile,
     pub exit: Option<ExitFile>,
     pub observe: Option<ObserveFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum PotentialFile {
-    Quadratic {
-        curvature: Sweep,
-        center: Option<Sweep>,
-    },
-    DoubleWell {
-        height: Sweep,
-        half_width: Option<Sweep>,
-    },
-    Barrier {
-        curvature_min: Sweep,
-        curvature_top: Sweep,
-        height: Sweep,
-        minimum: Option<Sweep>,
-    },
-    #[serde(rename = "paper-2d")]
-    Paper2d {
-        data_size: Option<i64>,
-        data_variance: Option<f64>,
-        /// A CSV file of data points (two numeric columns, optional header),
-        /// relative to the experiment file; replaces the drawn data set.
-        data_file: Option<String>,
-        scale: Option<Sweep>,
-    },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum NoiseFile {
-    Langevin {
-        d0: Sweep,
-        interpretation: Option<StringSweep>,
-    },
-    PowerLaw {
-        d0: Sweep,
-        d2: Sweep,
-        rho: Option<Sweep>,
-        center: Option<Sweep>,
-        interpretation: Option<StringSweep>,
-    },
-    PowerLawLoss {
-        d0: Sweep,
-        k: Sweep,
-        interpretation: Option<StringSweep>,
-    },
-    AlphaStable {
-        index: Sweep,
-        sigma: Sweep,
-        beta: Option<Sweep>,
-    },
-    /// Minibatch SGD on the potential's data set: no SDE noise.
-    Sgd { batch: i64 },
 }
 
 #[derive(Debug, Deserialize)]

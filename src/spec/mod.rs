@@ -6,7 +6,7 @@ mod checks;
 mod file;
 pub mod model;
 pub mod shard;
-mod sweep;
+pub(crate) mod sweep;
 
 pub use model::{
     CaseModel, CaseParams, ExitKind, ExitParams, Interpretation, KernelShape, NoiseKind,
@@ -14,11 +14,13 @@ pub use model::{
 };
 
 use crate::error::{Error, Result};
-use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
-use file::{ExitFile, ExperimentFile, NoiseFile, PotentialFile};
+use crate::model::exit::{Ball, BoxSet, HalfSpace};
+use crate::model::noise::NoiseSetup;
+use crate::model::potential::Setup;
+use file::{ExitFile, ExperimentFile, NoiseFile};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
-use sweep::Sweep;
+use std::path::Path;
+use sweep::{any, positive, Axes, Axis, Combination};
 
 /// Largest step limit: first-passage steps are u32 and every step's draws
 /// must have their own Threefry block index (SPEC §6 layout).
@@ -27,12 +29,9 @@ pub const MAX_STEPS_LIMIT: u64 = 1_000_000_000;
 pub const MAX_TRAJECTORIES: u64 = u32::MAX as u64;
 /// Largest number of histogram bins per coordinate.
 pub const MAX_BINS: i64 = 1 << 20;
-/// Largest data set of `paper-2d`.
-pub const MAX_DATA_SIZE: i64 = 4096;
-/// Largest minibatch of `sgd`.
-pub const MAX_BATCH: i64 = 4096;
-/// Largest dimension of a `box` exit (its bounds fill the 8-slot exit vector).
-pub const MAX_BOX_DIM: usize = 4;
+pub use crate::model::exit::box_set::MAX_BOX_DIM;
+pub use crate::model::noise::sgd::MAX_BATCH;
+pub use crate::model::potential::paper_2d::{paper_data_set, MAX_DATA_SIZE};
 
 /// A value in a case's parameter table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -131,9 +130,10 @@ impl Experiment {
 
     /// Number of threefry blocks one step of one trajectory consumes (SPEC §6 layout).
     pub fn blocks_per_step(&self) -> f64 {
-        match self.shape.noise {
-            NoiseKind::AlphaStable => self.shape.dim as f64,
-            _ => self.shape.dim as f64 / 2.0,
+        if self.shape.noise.stable() {
+            self.shape.dim as f64
+        } else {
+            self.shape.dim as f64 / 2.0
         }
     }
 
@@ -146,7 +146,7 @@ impl Experiment {
     pub fn with_seed(mut self, seed: u64) -> Result<Self> {
         self.seed = u32::try_from(seed)
             .map_err(|_| Error::invalid("seed", seed, "an integer from 0 to 4294967295"))?;
-        if self.shape.potential == PotentialKind::Paper2d && !self.data_from_file {
+        if !self.data_set.is_empty() && !self.data_from_file {
             let n = self.data_set.len() / 2;
             let variance = self.data_variance;
             self.data_set = paper_data_set(self.seed, n, variance);
@@ -192,162 +192,6 @@ fn check_trajectories(n: i128) -> Result<u32> {
     Ok(n as u32)
 }
 
-/// The `paper-2d` data points `x_i ~ N(0, variance I_2)` from the data-set stream.
-pub fn paper_data_set(seed: u32, n: usize, variance: f64) -> Vec<f32> {
-    let key = StreamKey::new(seed, 0, Purpose::DataSet).0;
-    let sd = variance.sqrt() as f32;
-    let mut data = vec![0f32; 2 * n];
-    for i in 0..n {
-        let [w0, w1] = threefry2x32_20([i as u32, 0], key);
-        let (z0, z1) = box_muller(w0, w1);
-        data[i] = sd * z0;
-        data[n + i] = sd * z1;
-    }
-    data
-}
-
-/// The swept axes of a batch, in declaration order; the last varies fastest.
-#[derive(Default)]
-struct Axes {
-    names: Vec<String>,
-    values: Vec<Vec<ParamValue>>,
-}
-
-#[derive(Clone, Copy)]
-struct Axis(usize);
-
-impl Axes {
-    /// Register a numeric axis after checking each value with `valid`.
-    fn number(
-        &mut self,
-        field: &str,
-        sweep: &Sweep,
-        valid: impl Fn(f64) -> bool,
-        allowed: &str,
-    ) -> Result<Axis> {
-        if sweep.0.is_empty() {
-            return Err(Error::invalid(
-                field,
-                "[]",
-                format!("an empty list; give {allowed}"),
-            ));
-        }
-        for &v in &sweep.0 {
-            if !v.is_finite() || !valid(v) {
-                return Err(Error::invalid(field, v, allowed));
-            }
-        }
-        self.names.push(field.to_string());
-        self.values
-            .push(sweep.0.iter().map(|&v| ParamValue::Number(v)).collect());
-        Ok(Axis(self.names.len() - 1))
-    }
-
-    fn text(&mut self, field: &str, values: Vec<String>) -> Axis {
-        self.names.push(field.to_string());
-        self.values
-            .push(values.into_iter().map(ParamValue::Text).collect());
-        Axis(self.names.len() - 1)
-    }
-
-    fn count(&self) -> u64 {
-        self.values.iter().map(|v| v.len() as u64).product()
-    }
-
-    /// The combination with flat index `flat`.
-    fn combination(&self, mut flat: u64) -> Vec<usize> {
-        let mut picks = vec![0; self.values.len()];
-        for (pick, values) in picks.iter_mut().zip(&self.values).rev() {
-            *pick = (flat % values.len() as u64) as usize;
-            flat /= values.len() as u64;
-        }
-        picks
-    }
-}
-
-struct Combination<'a> {
-    axes: &'a Axes,
-    picks: Vec<usize>,
-}
-
-impl Combination<'_> {
-    fn number(&self, axis: Axis) -> f64 {
-        match &self.axes.values[axis.0][self.picks[axis.0]] {
-            ParamValue::Number(v) => *v,
-            ParamValue::Text(_) => unreachable!("numeric axis"),
-        }
-    }
-    fn text(&self, axis: Axis) -> &str {
-        match &self.axes.values[axis.0][self.picks[axis.0]] {
-            ParamValue::Text(v) => v,
-            ParamValue::Number(_) => unreachable!("text axis"),
-        }
-    }
-    fn params(&self) -> Vec<(String, ParamValue)> {
-        self.axes
-            .names
-            .iter()
-            .zip(&self.picks)
-            .zip(&self.axes.values)
-            .map(|((name, &pick), values)| (name.clone(), values[pick].clone()))
-            .collect()
-    }
-}
-
-fn positive(v: f64) -> bool {
-    v > 0.0
-}
-fn non_negative(v: f64) -> bool {
-    v >= 0.0
-}
-fn any(_: f64) -> bool {
-    true
-}
-
-enum PotentialAxes {
-    Quadratic {
-        curvature: Axis,
-        center: Axis,
-    },
-    DoubleWell {
-        height: Axis,
-        half_width: Axis,
-    },
-    Barrier {
-        ha: Axis,
-        hb: Axis,
-        height: Axis,
-        minimum: Axis,
-    },
-    Paper2d {
-        scale: Axis,
-    },
-}
-
-enum NoiseAxes {
-    Langevin {
-        d0: Axis,
-    },
-    PowerLaw {
-        d0: Axis,
-        d2: Axis,
-        rho: Axis,
-        center: Option<Axis>,
-    },
-    PowerLawLoss {
-        d0: Axis,
-        k: Axis,
-    },
-    AlphaStable {
-        index: Axis,
-        sigma: Axis,
-        beta: Axis,
-    },
-    Sgd {
-        batch: u32,
-    },
-}
-
 enum ExitAxes {
     None,
     Top,
@@ -363,29 +207,6 @@ enum ExitAxes {
         lower: Vec<f64>,
         upper: Vec<f64>,
     },
-}
-
-fn interpretation_axis(axes: &mut Axes, given: Option<&sweep::StringSweep>) -> Result<Axis> {
-    let values = given
-        .map(|s| s.values())
-        .unwrap_or_else(|| vec!["ito".to_string()]);
-    if values.is_empty() {
-        return Err(Error::invalid(
-            "noise.interpretation",
-            "[]",
-            "an empty list; give \"ito\", \"stratonovich\" or \"anti-ito\"",
-        ));
-    }
-    for v in &values {
-        if Interpretation::parse(v).is_none() {
-            return Err(Error::invalid(
-                "noise.interpretation",
-                format!("{v:?}"),
-                "one of \"ito\", \"stratonovich\", \"anti-ito\"",
-            ));
-        }
-    }
-    Ok(axes.text("noise.interpretation", values))
 }
 
 fn vector_field(field: &str, v: &[f64], dim: usize) -> Result<Vec<f64>> {
@@ -410,11 +231,9 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     let seed = check_seed(file.seed.unwrap_or(0))?;
     let trajectories = check_trajectories(file.trajectories as i128)?;
 
-    let dim_default = match file.potential {
-        PotentialFile::Paper2d { .. } => 2,
-        _ => 1,
-    };
-    let dim = file.dim.unwrap_or(dim_default);
+    let potential_kind = file.potential.kind();
+    let fixed_dim = potential_kind.dim();
+    let dim = file.dim.unwrap_or(fixed_dim.max(1) as i64);
     if !(1..=MAX_DIM as i64).contains(&dim) {
         return Err(Error::invalid(
             "dim",
@@ -423,250 +242,48 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         ));
     }
     let dim = dim as usize;
+    if fixed_dim != 0 && dim != fixed_dim {
+        return Err(Error::invalid(
+            "dim",
+            dim,
+            format!(
+                "{fixed_dim} for potential.kind = \"{}\"",
+                potential_kind.name()
+            ),
+        ));
+    }
 
     let mut axes = Axes::default();
     let dt = axes.number("dt", &file.dt, positive, "a number > 0")?;
 
-    let mut data_from_file = None;
-    let (potential_kind, potential_axes, data_size, data_variance) = match &file.potential {
-        PotentialFile::Quadratic { curvature, center } => (
-            PotentialKind::Quadratic,
-            PotentialAxes::Quadratic {
-                curvature: axes.number(
-                    "potential.curvature",
-                    curvature,
-                    positive,
-                    "a number > 0",
-                )?,
-                center: axes.number(
-                    "potential.center",
-                    center.as_ref().unwrap_or(&Sweep::one(0.0)),
-                    any,
-                    "a finite number",
-                )?,
-            },
-            0,
-            0.0,
-        ),
-        PotentialFile::DoubleWell { height, half_width } => (
-            PotentialKind::DoubleWell,
-            PotentialAxes::DoubleWell {
-                height: axes.number("potential.height", height, positive, "a number > 0")?,
-                half_width: axes.number(
-                    "potential.half_width",
-                    half_width.as_ref().unwrap_or(&Sweep::one(1.0)),
-                    positive,
-                    "a number > 0",
-                )?,
-            },
-            0,
-            0.0,
-        ),
-        PotentialFile::Barrier {
-            curvature_min,
-            curvature_top,
-            height,
-            minimum,
-        } => {
-            if dim != 1 {
-                return Err(Error::invalid(
-                    "dim",
-                    dim,
-                    "1 for potential.kind = \"barrier\"",
-                ));
-            }
-            (
-                PotentialKind::Barrier,
-                PotentialAxes::Barrier {
-                    ha: axes.number(
-                        "potential.curvature_min",
-                        curvature_min,
-                        positive,
-                        "a number > 0",
-                    )?,
-                    hb: axes.number(
-                        "potential.curvature_top",
-                        curvature_top,
-                        positive,
-                        "a number > 0",
-                    )?,
-                    height: axes.number("potential.height", height, positive, "a number > 0")?,
-                    minimum: axes.number(
-                        "potential.minimum",
-                        minimum.as_ref().unwrap_or(&Sweep::one(0.0)),
-                        any,
-                        "a finite number",
-                    )?,
-                },
-                0,
-                0.0,
-            )
-        }
-        PotentialFile::Paper2d {
-            data_size,
-            data_variance,
-            data_file,
-            scale,
-        } => {
-            if dim != 2 {
-                return Err(Error::invalid(
-                    "dim",
-                    dim,
-                    "2 for potential.kind = \"paper-2d\"",
-                ));
-            }
-            if let Some(path) = data_file {
-                if data_size.is_some() || data_variance.is_some() {
-                    return Err(Error::invalid(
-                        "potential.data_file",
-                        format!("{path:?} given together with data_size or data_variance"),
-                        "either a data file or a drawn data set (data_size, data_variance), not both",
-                    ));
-                }
-                let resolved = match base {
-                    Some(dir) if Path::new(path).is_relative() => dir.join(path),
-                    _ => PathBuf::from(path),
-                };
-                data_from_file = Some(read_data_file(&resolved, path)?);
-            }
-            let n = match &data_from_file {
-                Some(points) => points.len() as i64 / 2,
-                None => data_size.unwrap_or(100),
-            };
-            if !(1..=MAX_DATA_SIZE).contains(&n) {
-                return Err(Error::invalid(
-                    "potential.data_size",
-                    n,
-                    format!("an integer from 1 to {MAX_DATA_SIZE}"),
-                ));
-            }
-            let variance = data_variance.unwrap_or(0.01);
-            if !(variance.is_finite() && variance >= 0.0) {
-                return Err(Error::invalid(
-                    "potential.data_variance",
-                    variance,
-                    "a number >= 0",
-                ));
-            }
-            (
-                PotentialKind::Paper2d,
-                PotentialAxes::Paper2d {
-                    scale: axes.number(
-                        "potential.scale",
-                        scale.as_ref().unwrap_or(&Sweep::one(15.0)),
-                        positive,
-                        "a number > 0",
-                    )?,
-                },
-                n as usize,
-                variance,
-            )
-        }
+    let mut setup = Setup {
+        dim,
+        seed,
+        base,
+        data: None,
     };
+    let potential_case = file.potential.sweep(&mut axes, &mut setup)?;
+    let data = setup.data;
 
-    let (noise_kind, noise_axes, interpretation) = match &file.noise {
-        NoiseFile::Langevin { d0, interpretation } => (
-            NoiseKind::Langevin,
-            NoiseAxes::Langevin {
-                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
-            },
-            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
-        ),
-        NoiseFile::PowerLaw {
-            d0,
-            d2,
-            rho,
-            center,
-            interpretation,
-        } => (
-            NoiseKind::PowerLaw,
-            NoiseAxes::PowerLaw {
-                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
-                d2: axes.number("noise.d2", d2, non_negative, "a number >= 0")?,
-                rho: axes.number(
-                    "noise.rho",
-                    rho.as_ref().unwrap_or(&Sweep::one(0.0)),
-                    any,
-                    "a finite number with rho^2 <= d0 * d2",
-                )?,
-                center: center
-                    .as_ref()
-                    .map(|c| axes.number("noise.center", c, any, "a finite number"))
-                    .transpose()?,
-            },
-            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
-        ),
-        NoiseFile::PowerLawLoss {
-            d0,
-            k,
-            interpretation,
-        } => (
-            NoiseKind::PowerLawLoss,
-            NoiseAxes::PowerLawLoss {
-                d0: axes.number("noise.d0", d0, non_negative, "a number >= 0")?,
-                k: axes.number("noise.k", k, non_negative, "a number >= 0")?,
-            },
-            Some(interpretation_axis(&mut axes, interpretation.as_ref())?),
-        ),
-        NoiseFile::Sgd { batch } => {
-            if potential_kind != PotentialKind::Paper2d {
-                return Err(Error::invalid(
-                    "noise.kind",
-                    "\"sgd\"",
-                    format!(
-                        "\"sgd\" needs a potential with a data set (\"paper-2d\"), not \"{}\"",
-                        potential_kind.name()
-                    ),
-                ));
-            }
-            if !(1..=MAX_BATCH).contains(batch) {
-                return Err(Error::invalid(
-                    "noise.batch",
-                    batch,
-                    format!("an integer from 1 to {MAX_BATCH}"),
-                ));
-            }
-            (
-                NoiseKind::Sgd,
-                NoiseAxes::Sgd {
-                    batch: *batch as u32,
-                },
-                None,
-            )
-        }
-        NoiseFile::AlphaStable { index, sigma, beta } => (
-            NoiseKind::AlphaStable,
-            NoiseAxes::AlphaStable {
-                index: axes.number(
-                    "noise.index",
-                    index,
-                    |a| a > 0.0 && a <= 2.0,
-                    "a number in (0, 2]",
-                )?,
-                sigma: axes.number("noise.sigma", sigma, non_negative, "a number >= 0")?,
-                beta: axes.number(
-                    "noise.beta",
-                    beta.as_ref().unwrap_or(&Sweep::one(0.0)),
-                    |b| (-1.0..=1.0).contains(&b),
-                    "a number in [-1, 1]",
-                )?,
-            },
-            None,
-        ),
-    };
+    let noise_kind = file.noise.kind();
+    let noise_case = file.noise.sweep(
+        &mut axes,
+        &NoiseSetup {
+            data_set: data.is_some(),
+            potential: potential_kind.name(),
+        },
+    )?;
 
     let (exit_kind, exit_axes) = match &file.exit {
-        None | Some(ExitFile::None) => (ExitKind::None, ExitAxes::None),
+        None | Some(ExitFile::None) => (ExitKind::HalfSpace, ExitAxes::None),
         Some(ExitFile::Top { .. }) => {
-            if !matches!(
-                potential_kind,
-                PotentialKind::Barrier | PotentialKind::DoubleWell
-            ) {
-                return Err(Error::invalid(
-                    "exit.kind",
-                    "\"top\"",
-                    "\"top\" needs a potential with a barrier top (\"barrier\" or \"double-well\"); use \"half-space\" or \"ball\"",
-                ));
+            // Whether the potential has a top is a property of its kind: the first case tells.
+            let first = Combination {
+                axes: &axes,
+                picks: axes.combination(0),
+            };
+            if potential_case(&first)?.top().is_none() {
+                return Err(no_top(potential_kind));
             }
             (ExitKind::HalfSpace, ExitAxes::Top)
         }
@@ -719,7 +336,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
                     ),
                 ));
             }
-            (ExitKind::Box, ExitAxes::Box { lower, upper })
+            (ExitKind::BoxSet, ExitAxes::Box { lower, upper })
         }
     };
 
@@ -729,7 +346,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         }
         _ => false,
     };
-    if bridge && matches!(noise_kind, NoiseKind::AlphaStable | NoiseKind::Sgd) {
+    if bridge && (noise_kind.stable() || noise_kind.minibatch()) {
         return Err(Error::invalid(
             "exit.bridge",
             "true",
@@ -755,9 +372,9 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         .transpose()?;
 
     let max_steps = file.max_steps;
-    let blocks_per_step = match (noise_kind, &noise_axes) {
-        (NoiseKind::AlphaStable, _) => dim as u64,
-        (_, NoiseAxes::Sgd { batch }) => (*batch as u64).div_ceil(2),
+    let blocks_per_step = match &file.noise {
+        _ if noise_kind.stable() => dim as u64,
+        NoiseFile::Sgd(sgd) => (sgd.batch as u64).div_ceil(2),
         _ => (dim as u64).div_ceil(2),
     };
     let step_limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks_per_step - 2);
@@ -831,11 +448,6 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     }
 
     check_fpt_memory(fpt_file, count * trajectories as u64)?;
-    let data_set = match (&data_from_file, potential_kind) {
-        (Some(points), _) => points.clone(),
-        (None, PotentialKind::Paper2d) => paper_data_set(seed, data_size, data_variance),
-        (None, _) => Vec::new(),
-    };
 
     let mut cases = Vec::with_capacity(count as usize);
     for flat in 0..count {
@@ -843,74 +455,8 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             axes: &axes,
             picks: axes.combination(flat),
         };
-        let potential = match &potential_axes {
-            PotentialAxes::Quadratic { curvature, center } => PotentialParams::Quadratic {
-                curvature: combo.number(*curvature),
-                center: combo.number(*center),
-            },
-            PotentialAxes::DoubleWell { height, half_width } => PotentialParams::DoubleWell {
-                height: combo.number(*height),
-                half_width: combo.number(*half_width),
-            },
-            PotentialAxes::Barrier {
-                ha,
-                hb,
-                height,
-                minimum,
-            } => PotentialParams::Barrier {
-                curvature_min: combo.number(*ha),
-                curvature_top: combo.number(*hb),
-                height: combo.number(*height),
-                minimum: combo.number(*minimum),
-            },
-            PotentialAxes::Paper2d { scale } => PotentialParams::Paper2d {
-                scale: combo.number(*scale),
-            },
-        };
-        let noise = match &noise_axes {
-            NoiseAxes::Langevin { d0 } => NoiseParams::Langevin {
-                d0: combo.number(*d0),
-            },
-            NoiseAxes::PowerLaw {
-                d0,
-                d2,
-                rho,
-                center,
-            } => {
-                let (d0v, d2v, rhov) = (combo.number(*d0), combo.number(*d2), combo.number(*rho));
-                if rhov * rhov > d0v * d2v {
-                    return Err(Error::invalid(
-                        "noise.rho",
-                        rhov,
-                        format!(
-                            "|rho| <= sqrt(d0 * d2) = {} so that the variance stays >= 0",
-                            (d0v * d2v).sqrt()
-                        ),
-                    ));
-                }
-                NoiseParams::PowerLaw {
-                    d0: d0v,
-                    rho: rhov,
-                    d2: d2v,
-                    center: center
-                        .map(|c| combo.number(c))
-                        .unwrap_or(potential.minimum()),
-                }
-            }
-            NoiseAxes::PowerLawLoss { d0, k } => NoiseParams::PowerLawLoss {
-                d0: combo.number(*d0),
-                k: combo.number(*k),
-            },
-            NoiseAxes::AlphaStable { index, sigma, beta } => NoiseParams::AlphaStable {
-                index: combo.number(*index),
-                sigma: combo.number(*sigma),
-                beta: combo.number(*beta),
-            },
-            NoiseAxes::Sgd { batch } => NoiseParams::Sgd { batch: *batch },
-        };
-        let interpretation = interpretation
-            .map(|axis| Interpretation::parse(combo.text(axis)).expect("validated"))
-            .unwrap_or(Interpretation::Ito);
+        let potential = potential_case(&combo)?;
+        let (noise, interpretation) = noise_case(&combo, &potential)?;
         let start = match (&start_point, start_axis) {
             (Some(point), _) => point.clone(),
             (None, Some(axis)) => vec![combo.number(axis); dim],
@@ -921,23 +467,23 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             ExitAxes::Top => {
                 let mut normal = vec![0.0; dim];
                 normal[0] = 1.0;
-                ExitParams::HalfSpace {
+                ExitParams::HalfSpace(HalfSpace {
                     normal,
-                    threshold: potential.top().expect("validated"),
-                }
+                    threshold: potential.top().ok_or_else(|| no_top(potential_kind))?,
+                })
             }
-            ExitAxes::HalfSpace { normal, threshold } => ExitParams::HalfSpace {
+            ExitAxes::HalfSpace { normal, threshold } => ExitParams::HalfSpace(HalfSpace {
                 normal: normal.clone(),
                 threshold: combo.number(*threshold),
-            },
-            ExitAxes::Ball { center, radius } => ExitParams::Ball {
+            }),
+            ExitAxes::Ball { center, radius } => ExitParams::Ball(Ball {
                 center: center.clone().unwrap_or_else(|| start.clone()),
                 radius: combo.number(*radius),
-            },
-            ExitAxes::Box { lower, upper } => ExitParams::Box {
+            }),
+            ExitAxes::Box { lower, upper } => ExitParams::BoxSet(BoxSet {
                 lower: lower.clone(),
                 upper: upper.clone(),
-            },
+            }),
         };
         let model = CaseModel {
             dt: combo.number(dt),
@@ -960,7 +506,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
                 ));
             }
         }
-        if model.is_exit(&model.start) {
+        if model.exit.contains(&model.start) {
             return Err(Error::invalid(
                 "start",
                 format!("{:?}", model.start),
@@ -971,7 +517,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         cases.push(Case {
             index,
             params: combo.params(),
-            record: model.record(index, max_steps as u32, data_size),
+            record: model.record(index, max_steps as u32),
             model,
         });
     }
@@ -993,11 +539,22 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             fpt_file,
         },
         cases,
-        data_set,
-        data_variance,
-        data_from_file: data_from_file.is_some(),
+        data_variance: data.as_ref().map_or(0.0, |d| d.variance),
+        data_from_file: data.as_ref().is_some_and(|d| d.from_file),
+        data_set: data.map(|d| d.points).unwrap_or_default(),
         range: 0..trajectories,
     })
+}
+
+fn no_top(kind: PotentialKind) -> Error {
+    Error::invalid(
+        "exit.kind",
+        "\"top\"",
+        format!(
+            "\"top\" needs a potential with a barrier top, which \"{}\" has not; use \"half-space\" or \"ball\"",
+            kind.name()
+        ),
+    )
 }
 
 fn stream_case_limit() -> u64 {
@@ -1014,52 +571,4 @@ fn bound_field(field: &str, values: &[f64], dim: usize) -> Result<Vec<f64>> {
         ));
     }
     Ok(values.to_vec())
-}
-
-/// `potential.data_file`: a CSV of two numeric columns (an optional header row),
-/// returned coordinate-major like [`paper_data_set`]. `given` is the path as written.
-fn read_data_file(path: &Path, given: &str) -> Result<Vec<f32>> {
-    let field = "potential.data_file";
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| {
-            Error::invalid(
-                field,
-                format!("{given:?}"),
-                format!("a readable CSV file ({e})"),
-            )
-        })?;
-    let (mut first, mut second) = (Vec::new(), Vec::new());
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            Error::invalid(
-                field,
-                format!("{given:?}"),
-                format!("a well-formed CSV file ({e})"),
-            )
-        })?;
-        let numbers: Vec<Option<f64>> = record.iter().map(|v| v.parse::<f64>().ok()).collect();
-        match numbers.as_slice() {
-            [Some(a), Some(b)] if a.is_finite() && b.is_finite() => {
-                first.push(*a as f32);
-                second.push(*b as f32);
-            }
-            [None, None] if row == 0 => {} // header
-            _ => {
-                return Err(Error::invalid(
-                    field,
-                    format!(
-                        "{given:?} row {}: {:?}",
-                        row + 1,
-                        record.iter().collect::<Vec<_>>()
-                    ),
-                    "two finite numbers per row (x1, x2), after an optional header",
-                ))
-            }
-        }
-    }
-    first.extend(second);
-    Ok(first)
 }

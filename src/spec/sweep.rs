@@ -1,5 +1,7 @@
 //! A scalar parameter that may be swept: one number, or a list of numbers.
 
+use super::ParamValue;
+use crate::error::Error;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -83,4 +85,102 @@ impl StringSweep {
             StringSweep::Many(v) => v.clone(),
         }
     }
+}
+
+/// The swept axes of a batch, in declaration order; the last varies fastest.
+#[derive(Default)]
+pub struct Axes {
+    names: Vec<String>,
+    values: Vec<Vec<ParamValue>>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Axis(usize);
+
+impl Axes {
+    /// Register a numeric axis after checking each value with `valid`.
+    pub fn number(
+        &mut self,
+        field: &str,
+        sweep: &Sweep,
+        valid: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> crate::error::Result<Axis> {
+        if sweep.0.is_empty() {
+            return Err(Error::invalid(
+                field,
+                "[]",
+                format!("an empty list; give {allowed}"),
+            ));
+        }
+        for &v in &sweep.0 {
+            if !v.is_finite() || !valid(v) {
+                return Err(Error::invalid(field, v, allowed));
+            }
+        }
+        self.names.push(field.to_string());
+        self.values
+            .push(sweep.0.iter().map(|&v| ParamValue::Number(v)).collect());
+        Ok(Axis(self.names.len() - 1))
+    }
+
+    pub fn text(&mut self, field: &str, values: Vec<String>) -> Axis {
+        self.names.push(field.to_string());
+        self.values
+            .push(values.into_iter().map(ParamValue::Text).collect());
+        Axis(self.names.len() - 1)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.values.iter().map(|v| v.len() as u64).product()
+    }
+
+    /// The combination with flat index `flat`.
+    pub fn combination(&self, mut flat: u64) -> Vec<usize> {
+        let mut picks = vec![0; self.values.len()];
+        for (pick, values) in picks.iter_mut().zip(&self.values).rev() {
+            *pick = (flat % values.len() as u64) as usize;
+            flat /= values.len() as u64;
+        }
+        picks
+    }
+}
+
+pub struct Combination<'a> {
+    pub axes: &'a Axes,
+    pub picks: Vec<usize>,
+}
+
+impl Combination<'_> {
+    pub fn number(&self, axis: Axis) -> f64 {
+        match &self.axes.values[axis.0][self.picks[axis.0]] {
+            ParamValue::Number(v) => *v,
+            ParamValue::Text(_) => unreachable!("numeric axis"),
+        }
+    }
+    pub fn text(&self, axis: Axis) -> &str {
+        match &self.axes.values[axis.0][self.picks[axis.0]] {
+            ParamValue::Text(v) => v,
+            ParamValue::Number(_) => unreachable!("text axis"),
+        }
+    }
+    pub fn params(&self) -> Vec<(String, ParamValue)> {
+        self.axes
+            .names
+            .iter()
+            .zip(&self.picks)
+            .zip(&self.axes.values)
+            .map(|((name, &pick), values)| (name.clone(), values[pick].clone()))
+            .collect()
+    }
+}
+
+pub fn positive(v: f64) -> bool {
+    v > 0.0
+}
+pub fn non_negative(v: f64) -> bool {
+    v >= 0.0
+}
+pub fn any(_: f64) -> bool {
+    true
 }

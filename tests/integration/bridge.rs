@@ -5,7 +5,7 @@
 //! Fixed seeds; each |z| < 4 check fails falsely with probability 6.3e-5
 //! (4 checks: 2.5e-4 in all), plus the residual O(dt) bias, measured below 1 SE here.
 
-mod common;
+use crate::common;
 
 use kramers::analysis::escape::escape_stats;
 use kramers::analysis::model1d::one_dimensional;

@@ -1,5 +1,4 @@
 //! Shared test helpers.
-#![allow(dead_code, reason = "each test binary uses a subset")]
 
 use kramers::backend::gpu::Gpu;
 

@@ -6,7 +6,7 @@
 //! and final-position histograms within 0.1% of counts in L1. Deterministic:
 //! no false failures from sampling.
 
-mod common;
+use crate::common;
 
 use kramers::backend::cpu;
 use kramers::spec::Experiment;

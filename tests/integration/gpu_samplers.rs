@@ -2,7 +2,7 @@
 //! the CPU's words bit for bit, and samples within a few ulp (device
 //! transcendentals and fused multiply-adds are not bit-exact).
 
-mod common;
+use crate::common;
 
 use kramers::backend::gpu::KatInput;
 use kramers::rng::{box_muller, exponential, stable, threefry2x32_20, StableSampler};

@@ -3,7 +3,7 @@
 //! is counted once, and the process's peak memory stays under 2 GiB.
 //! (Alone in its test binary so that the peak memory is this run's.)
 
-mod common;
+use crate::common;
 
 use kramers::spec::Experiment;
 

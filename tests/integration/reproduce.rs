@@ -3,7 +3,7 @@
 //! deterministic function of the seeds; the false-failure rates given are
 //! those of the statistical statements the assertions encode.
 
-mod common;
+use crate::common;
 
 use kramers::analysis::escape_sweep::default_sweep;
 use kramers::backend::cpu;

@@ -5,7 +5,7 @@
 //! SIGKILL resumes to the uninterrupted result, a blown-up case is counted and
 //! left out, and bad flags exit 2 naming the flag.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

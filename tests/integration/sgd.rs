@@ -3,7 +3,7 @@
 //! its mean and variance are known exactly from the data set; and the data set
 //! can come from a CSV file.
 
-mod common;
+use crate::common;
 
 use kramers::backend::{cpu, RunOutput};
 use kramers::spec::Experiment;

@@ -8,8 +8,8 @@
 
 use kramers::analysis::escape::escape_stats;
 use kramers::analysis::theory::{
-    exact_mfpt, exact_mfpt_shifted, ou_em_variance, power_law_em_second_moment, Model1d, Noise1d,
-    Potential1d, PowerLawStationary,
+    exact_mfpt, exact_mfpt_shifted, ou_em_variance, power_law_em_second_moment, Barrier, Langevin,
+    Model1d, NoiseParams, PotentialParams, PowerLawStationary,
 };
 use kramers::backend::{cpu, RunOutput};
 use kramers::spec::{Experiment, Interpretation};
@@ -192,15 +192,15 @@ fn barrier_mean_first_passage_matches_exact_shifted_mfpt() {
     let mean = stats.mean.expect("no censoring");
     let se = stats.mean_standard_error.expect("k >= 2");
 
-    let potential = Potential1d::Barrier {
+    let potential = PotentialParams::Barrier(Barrier {
         curvature_min: 1.0,
         curvature_top: 2.0,
         height: 1.0,
         minimum: 0.0,
-    };
+    });
     let model = Model1d {
         potential,
-        noise: Noise1d::Langevin { d0 },
+        noise: NoiseParams::Langevin(Langevin { d0 }),
         alpha: 0.0,
     };
     let top = potential.top().expect("barrier top");

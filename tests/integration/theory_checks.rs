@@ -1,7 +1,7 @@
 //! Statistics against theory (SPEC §5) and the theory/check/fit-tail commands.
 //! Every statistical assertion states its false-failure rate; seeds are fixed.
 
-mod common;
+use crate::common;
 
 use kramers::analysis::check::mfpt_grid_toml;
 use kramers::analysis::escape::escape_stats;

@@ -1,0 +1,97 @@
+//! Numbers that the host and the WGSL kernels must agree on, defined once as
+//! Rust enums and written into every shader's prelude by
+//! [`super::preprocess`] (`const OUTCOME_ESCAPED: u32 = 2u;`, ...), so that no
+//! WGSL file restates one. Self-contained: build.rs includes this file too.
+
+/// How a trajectory slot stands after a `simulate` dispatch (`progress[g].y`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still stepping.
+    Running = 0,
+    /// Reached `max_steps` inside the exit set's complement.
+    Censored = 1,
+    /// Entered the exit set (first passage).
+    Escaped = 2,
+    /// A coordinate beyond the divergence bound, or NaN/Inf.
+    Diverged = 3,
+    /// A slot beyond the slice's trajectories: never simulated or counted.
+    Padding = 4,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Running,
+        Outcome::Censored,
+        Outcome::Escaped,
+        Outcome::Diverged,
+        Outcome::Padding,
+    ];
+
+    /// The WGSL constant's name.
+    pub fn constant(self) -> &'static str {
+        match self {
+            Outcome::Running => "OUTCOME_RUNNING",
+            Outcome::Censored => "OUTCOME_CENSORED",
+            Outcome::Escaped => "OUTCOME_ESCAPED",
+            Outcome::Diverged => "OUTCOME_DIVERGED",
+            Outcome::Padding => "OUTCOME_PADDING",
+        }
+    }
+
+    pub fn from_code(code: u32) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| *o as u32 == code)
+    }
+}
+
+/// What a random stream is used for; each purpose has its own key space
+/// (key word 1 = `case | purpose << PURPOSE_SHIFT`, layout in `rng::stream`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The SDE noise (or minibatch indices).
+    Dynamics = 0,
+    /// Uniforms of the Brownian-bridge exit correction.
+    Bridge = 1,
+    /// The finite data set of `paper-2d` / `sgd` (drawn once per case).
+    DataSet = 2,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 3] = [Purpose::Dynamics, Purpose::Bridge, Purpose::DataSet];
+
+    /// The WGSL constant's name: the tag already shifted into place.
+    pub fn constant(self) -> &'static str {
+        match self {
+            Purpose::Dynamics => "STREAM_DYNAMICS",
+            Purpose::Bridge => "STREAM_BRIDGE",
+            Purpose::DataSet => "STREAM_DATA_SET",
+        }
+    }
+
+    /// The purpose's bits of key word 1.
+    pub const fn tag(self) -> u32 {
+        (self as u32) << PURPOSE_SHIFT
+    }
+}
+
+/// A coordinate beyond this magnitude (or not finite) marks the trajectory as diverged.
+pub const DIVERGENCE_BOUND: f32 = 1e9;
+
+/// Bit position of the purpose in key word 1 (the case index takes the bits below).
+pub const PURPOSE_SHIFT: u32 = 30;
+
+/// The WGSL `const` lines of every shared code.
+pub fn prelude() -> String {
+    let mut out = String::new();
+    for o in Outcome::ALL {
+        out.push_str(&format!("const {}: u32 = {}u;\n", o.constant(), o as u32));
+    }
+    for p in Purpose::ALL {
+        out.push_str(&format!("const {}: u32 = {}u;\n", p.constant(), p.tag()));
+    }
+    out.push_str(&format!(
+        "const DIVERGENCE_BOUND: f32 = {DIVERGENCE_BOUND:e};\n"
+    ));
+    out
+}

@@ -1,0 +1,61 @@
+//! `box` exit (SPEC §4): outside `lower <= x <= upper` in some coordinate
+//! (bounds may be infinite; `dim <= 4`). Slots: vector `[lower[0..4], upper[0..4]]`.
+
+use super::{ExitModel, ExitPhysics};
+use crate::kernel::exits::ExitSet;
+use crate::kernel::{Lanes, LANES};
+use crate::spec::CaseParams;
+
+/// Largest dimension of a box (its bounds fill the 8-slot exit vector).
+pub const MAX_BOX_DIM: usize = 4;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoxSet {
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+}
+
+impl ExitPhysics for BoxSet {
+    fn contains(&self, x: &[f64]) -> bool {
+        x.iter()
+            .zip(self.lower.iter().zip(&self.upper))
+            .any(|(x, (lo, hi))| !(lo <= x && x <= hi))
+    }
+    fn pack(&self, vector: &mut [f32; 8], _: &mut [f32; 4]) {
+        for (c, (lo, hi)) in self.lower.iter().zip(&self.upper).enumerate() {
+            vector[c] = *lo as f32;
+            vector[MAX_BOX_DIM + c] = *hi as f32;
+        }
+    }
+}
+
+impl ExitModel for BoxSet {
+    type Kernel = Kernel;
+    const WGSL: &'static str = include_str!("box_set.wgsl");
+}
+
+/// CPU lanes; twin of `box_set.wgsl`.
+#[derive(Clone, Copy)]
+pub struct Kernel {
+    lower: [f32; 4],
+    upper: [f32; 4],
+}
+
+impl ExitSet for Kernel {
+    fn new(p: &CaseParams) -> Self {
+        Kernel {
+            lower: std::array::from_fn(|c| p.exit_vector[c]),
+            upper: std::array::from_fn(|c| p.exit_vector[MAX_BOX_DIM + c]),
+        }
+    }
+    #[inline(always)]
+    fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
+        let mut outside = [0u32; LANES];
+        for (c, xc) in x.iter().enumerate().take(dim.min(MAX_BOX_DIM)) {
+            for l in 0..LANES {
+                outside[l] |= ((xc[l] < self.lower[c]) | (xc[l] > self.upper[c])) as u32;
+            }
+        }
+        outside
+    }
+}

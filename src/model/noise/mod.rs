@@ -1,0 +1,276 @@
+//! Noise models (SPEC §2), one module each, listed in [`super::registry`]
+//! with their structural flags. A module gives its variance law in f64 (the
+//! theory's too), its slots in the kernels' case record, its CPU lanes and its
+//! WGSL twin (`<module>_step`, `<module>_variance`).
+
+use crate::error::{Error, Result};
+use crate::kernel::noise::{Noise, NoiseFlags};
+use crate::model::PotentialParams;
+use crate::spec::sweep::{Axes, Axis, Combination, StringSweep};
+use crate::spec::Interpretation;
+use serde::Deserialize;
+
+/// What a noise's file table needs to know of the rest of the experiment.
+pub struct NoiseSetup {
+    /// The potential has a data set (what `sgd` draws its minibatches from).
+    pub data_set: bool,
+    /// The potential's kind name, for messages.
+    pub potential: &'static str,
+}
+
+/// Makes one case's noise and interpretation from its combination of swept
+/// values and its potential (the default centre of `power-law`).
+pub type NoiseBuilder<M> =
+    Box<dyn Fn(&Combination, &PotentialParams) -> Result<(M, Interpretation)>>;
+
+/// The variance law in f64 and the kernel slots.
+pub trait NoisePhysics {
+    /// `D(x)` of one coordinate, given the potential (0 without a Gaussian part).
+    fn variance(&self, x: f64, potential: &PotentialParams) -> f64;
+    /// `D'(x)`.
+    fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64;
+    /// No noise at all: a deterministic run (for warnings).
+    fn is_silent(&self) -> bool;
+    /// A point where the quadrature should place a panel boundary.
+    fn breakpoint(&self) -> Option<f64> {
+        None
+    }
+    /// The values of the kernels' `noise` slots (at most 8) at step `dt`.
+    fn slots(&self, dt: f64) -> Vec<f64>;
+}
+
+/// A built-in noise model: its file table, its CPU lanes and its WGSL.
+pub trait NoiseModel: NoisePhysics + Copy + std::fmt::Debug + PartialEq + 'static {
+    /// The fields of its `[noise]` table (besides `kind`).
+    type File: for<'de> Deserialize<'de> + std::fmt::Debug;
+    /// One case's update on SIMD lanes.
+    type Kernel: Noise;
+    /// `fn <module>_step(..)` and `fn <module>_variance(..)` (the registry's
+    /// `NOISE_FUNCTIONS`), reading the slots of [`NoisePhysics::slots`].
+    const WGSL: &'static str;
+    /// Check and register the file's swept fields.
+    fn sweep(file: &Self::File, axes: &mut Axes, setup: &NoiseSetup) -> Result<NoiseBuilder<Self>>;
+}
+
+/// Something done with a noise's types (the CPU backend's kernel choice).
+pub trait NoiseVisitor {
+    type Output;
+    fn visit<M: NoiseModel>(self) -> Self::Output;
+}
+
+/// The `interpretation` axis of a noise with a variance law: Itô unless given.
+pub struct InterpretationAxis(Axis);
+
+impl InterpretationAxis {
+    pub fn pick(&self, combination: &Combination) -> Interpretation {
+        Interpretation::parse(combination.text(self.0)).expect("validated")
+    }
+}
+
+/// Register `noise.interpretation` (sweepable; "ito" when absent).
+pub fn interpretation_axis(
+    axes: &mut Axes,
+    given: Option<&StringSweep>,
+) -> Result<InterpretationAxis> {
+    let values = given
+        .map(|s| s.values())
+        .unwrap_or_else(|| vec!["ito".to_string()]);
+    if values.is_empty() {
+        return Err(Error::invalid(
+            "noise.interpretation",
+            "[]",
+            "an empty list; give \"ito\", \"stratonovich\" or \"anti-ito\"",
+        ));
+    }
+    for v in &values {
+        if Interpretation::parse(v).is_none() {
+            return Err(Error::invalid(
+                "noise.interpretation",
+                format!("{v:?}"),
+                "one of \"ito\", \"stratonovich\", \"anti-ito\"",
+            ));
+        }
+    }
+    Ok(InterpretationAxis(
+        axes.text("noise.interpretation", values),
+    ))
+}
+
+macro_rules! declare {
+    ($($Variant:ident $module:ident $name:literal {
+        stable: $stable:literal, loss: $loss:literal, minibatch: $minibatch:literal
+    },)*) => {
+        $(pub mod $module;)*
+        $(pub use $module::$Variant;)*
+
+        /// A noise kind; its code (the discriminant) is what the kernels see.
+        #[repr(u32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum NoiseKind {
+            $($Variant,)*
+        }
+
+        impl NoiseKind {
+            pub const ALL: &'static [NoiseKind] = &[$(NoiseKind::$Variant,)*];
+
+            /// The name used in experiment files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(NoiseKind::$Variant => $name,)*
+                }
+            }
+
+            /// Its module, the prefix of its WGSL functions.
+            pub fn module(self) -> &'static str {
+                match self {
+                    $(NoiseKind::$Variant => stringify!($module),)*
+                }
+            }
+
+            pub fn code(self) -> u32 {
+                self as u32
+            }
+
+            pub fn wgsl(self) -> &'static str {
+                match self {
+                    $(NoiseKind::$Variant => <$Variant as NoiseModel>::WGSL,)*
+                }
+            }
+
+            /// Stable draws (one Threefry block each) instead of Box–Muller normals.
+            pub fn stable(self) -> bool {
+                match self {
+                    $(NoiseKind::$Variant => $stable,)*
+                }
+            }
+
+            /// The variance reads the loss `L(X)`.
+            pub fn uses_loss(self) -> bool {
+                match self {
+                    $(NoiseKind::$Variant => $loss,)*
+                }
+            }
+
+            /// The drift is a minibatch gradient and there are no SDE draws.
+            pub fn minibatch(self) -> bool {
+                match self {
+                    $(NoiseKind::$Variant => $minibatch,)*
+                }
+            }
+
+            pub fn visit<V: NoiseVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $(NoiseKind::$Variant => visitor.visit::<$Variant>(),)*
+                }
+            }
+        }
+
+        $(
+            impl NoiseFlags for $module::Kernel {
+                const STABLE: bool = $stable;
+                const USES_LOSS: bool = $loss;
+                const SGD: bool = $minibatch;
+            }
+        )*
+
+        /// One case's noise.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum NoiseParams {
+            $($Variant($Variant),)*
+        }
+
+        impl NoiseParams {
+            pub fn kind(&self) -> NoiseKind {
+                match self {
+                    $(NoiseParams::$Variant(_) => NoiseKind::$Variant,)*
+                }
+            }
+
+            /// Its variance law.
+            pub fn physics(&self) -> &dyn NoisePhysics {
+                match self {
+                    $(NoiseParams::$Variant(n) => n,)*
+                }
+            }
+        }
+
+        $(
+            impl From<$Variant> for NoiseParams {
+                fn from(n: $Variant) -> Self {
+                    NoiseParams::$Variant(n)
+                }
+            }
+        )*
+
+        /// The `[noise]` table of an experiment file.
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum NoiseFile {
+            $(#[serde(rename = $name)] $Variant($module::File),)*
+        }
+
+        impl NoiseFile {
+            pub fn kind(&self) -> NoiseKind {
+                match self {
+                    $(NoiseFile::$Variant(_) => NoiseKind::$Variant,)*
+                }
+            }
+
+            /// Check and register the swept fields; the builder makes each case's noise.
+            pub fn sweep(&self, axes: &mut Axes, setup: &NoiseSetup) -> Result<NoiseBuilder<NoiseParams>> {
+                match self {
+                    $(NoiseFile::$Variant(file) => {
+                        let build = $Variant::sweep(file, axes, setup)?;
+                        Ok(Box::new(move |combination: &Combination, potential: &PotentialParams| {
+                            build(combination, potential).map(|(n, i)| (NoiseParams::$Variant(n), i))
+                        }))
+                    })*
+                }
+            }
+        }
+    };
+}
+
+super::registry::noises!(declare);
+
+impl NoiseParams {
+    pub fn variance(&self, x: f64, potential: &PotentialParams) -> f64 {
+        self.physics().variance(x, potential)
+    }
+    pub fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64 {
+        self.physics().variance_derivative(x, potential)
+    }
+    pub fn is_silent(&self) -> bool {
+        self.physics().is_silent()
+    }
+    pub fn breakpoint(&self) -> Option<f64> {
+        self.physics().breakpoint()
+    }
+    /// A diffusion with a variance law (not stable, not a minibatch): what the
+    /// 1-D theory and the bridge correction apply to.
+    pub fn is_gaussian(&self) -> bool {
+        let kind = self.kind();
+        !kind.stable() && !kind.minibatch()
+    }
+}
+
+/// The WGSL of every noise, the structural flags of the prelude's `NOISE`
+/// (`NOISE_STABLE`, `NOISE_USES_LOSS`, `NOISE_MINIBATCH`) and the dispatch on it.
+pub fn wgsl() -> String {
+    use crate::kernel::preprocess::{dispatch_source, flag_source};
+    let kinds: Vec<(&str, u32, &str)> = NoiseKind::ALL
+        .iter()
+        .map(|k| (k.module(), k.code(), k.wgsl()))
+        .collect();
+    let codes = |flag: fn(NoiseKind) -> bool| -> Vec<u32> {
+        NoiseKind::ALL
+            .iter()
+            .filter(|k| flag(**k))
+            .map(|k| k.code())
+            .collect()
+    };
+    let mut out = flag_source("NOISE_STABLE", "NOISE", &codes(NoiseKind::stable));
+    out += &flag_source("NOISE_USES_LOSS", "NOISE", &codes(NoiseKind::uses_loss));
+    out += &flag_source("NOISE_MINIBATCH", "NOISE", &codes(NoiseKind::minibatch));
+    out + &dispatch_source("NOISE", &kinds, super::registry::NOISE_FUNCTIONS)
+}

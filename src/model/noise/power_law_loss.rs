@@ -1,0 +1,87 @@
+//! `power-law-loss` (SPEC §2, Lemma 6 / Theorem 7): `D = D0 + k (L(X) - L_min)`
+//! in every coordinate. Slots `[D0, k, L_min]`.
+
+use super::{interpretation_axis, NoiseBuilder, NoiseModel, NoisePhysics, NoiseSetup};
+use crate::error::Result;
+use crate::kernel::noise::Noise;
+use crate::model::PotentialParams;
+use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
+use crate::spec::CaseParams;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    d0: Sweep,
+    k: Sweep,
+    interpretation: Option<StringSweep>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PowerLawLoss {
+    pub d0: f64,
+    pub k: f64,
+}
+
+impl NoisePhysics for PowerLawLoss {
+    fn variance(&self, x: f64, potential: &PotentialParams) -> f64 {
+        self.d0 + self.k * (potential.value(x) - potential.min_value())
+    }
+    fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64 {
+        self.k * potential.gradient(x)
+    }
+    fn is_silent(&self) -> bool {
+        self.d0 == 0.0 && self.k == 0.0
+    }
+    /// `L_min` is 0 for every built-in potential's minimum.
+    fn slots(&self, _: f64) -> Vec<f64> {
+        vec![self.d0, self.k, 0.0]
+    }
+}
+
+impl NoiseModel for PowerLawLoss {
+    type File = File;
+    type Kernel = Kernel;
+    const WGSL: &'static str = include_str!("power_law_loss.wgsl");
+
+    fn sweep(file: &File, axes: &mut Axes, _: &NoiseSetup) -> Result<NoiseBuilder<Self>> {
+        let d0 = axes.number("noise.d0", &file.d0, non_negative, "a number >= 0")?;
+        let k = axes.number("noise.k", &file.k, non_negative, "a number >= 0")?;
+        let interpretation = interpretation_axis(axes, file.interpretation.as_ref())?;
+        Ok(Box::new(move |c, _| {
+            let noise = PowerLawLoss {
+                d0: c.number(d0),
+                k: c.number(k),
+            };
+            Ok((noise, interpretation.pick(c)))
+        }))
+    }
+}
+
+/// CPU lanes; twin of `power_law_loss.wgsl`.
+#[derive(Clone, Copy)]
+pub struct Kernel {
+    d0: f32,
+    k: f32,
+    loss_minimum: f32,
+}
+
+impl Noise for Kernel {
+    fn new(p: &CaseParams) -> Self {
+        Kernel {
+            d0: p.noise[0],
+            k: p.noise[1],
+            loss_minimum: p.noise[2],
+        }
+    }
+    #[inline(always)]
+    fn step(&self, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, z: f32) -> f32 {
+        let variance = self.d0 + self.k * (loss - self.loss_minimum);
+        let drift = (alpha * 0.5 * self.k - 1.0) * gradient;
+        x + drift * dt + (variance.max(0.0) * dt).sqrt() * z
+    }
+    #[inline(always)]
+    fn variance(&self, _: f32, loss: f32) -> f32 {
+        (self.d0 + self.k * (loss - self.loss_minimum)).max(0.0)
+    }
+}

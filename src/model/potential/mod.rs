@@ -1,0 +1,252 @@
+//! Potentials (SPEC §3), one module each, listed in [`super::registry`]. All
+//! are separable, `L(x) = sum_j l(x_j)`: a module gives one coordinate's `l`
+//! and `l'` in f64 (the theory's too), the points the theory needs, its slots
+//! in the kernels' case record, its CPU lanes and its WGSL twin.
+
+use crate::error::Result;
+use crate::kernel::potentials::Potential as LanePotential;
+use crate::kernel::Dims;
+use crate::spec::sweep::{Axes, Combination};
+use serde::Deserialize;
+use std::path::Path;
+
+/// What a potential's file table sets up besides its cases.
+pub struct Setup<'a> {
+    /// The experiment's dimension.
+    pub dim: usize,
+    pub seed: u32,
+    /// The folder of the experiment file (relative data paths).
+    pub base: Option<&'a Path>,
+    /// A finite data set the loss averages over (`paper-2d`), set by the potential.
+    pub data: Option<DataSet>,
+}
+
+/// A potential's data points, coordinate-major (`points[c * n + i]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSet {
+    pub points: Vec<f32>,
+    /// Variance of the drawn points.
+    pub variance: f64,
+    /// Read from a file (a new seed keeps it).
+    pub from_file: bool,
+}
+
+/// Makes one case's potential from its combination of swept values.
+pub type Builder<M> = Box<dyn Fn(&Combination) -> Result<M>>;
+
+/// The f64 physics of one coordinate, and the kernel slots: what every part
+/// of kramers asks of a potential's numbers.
+pub trait Physics {
+    /// `l(x)`.
+    fn value(&self, x: f64) -> f64;
+    /// `l'(x)`.
+    fn gradient(&self, x: f64) -> f64;
+    /// The minimum a run starts in by default (the left well of a double well).
+    fn minimum(&self) -> f64;
+    /// The barrier top to the right of [`Self::minimum`], where there is one.
+    fn top(&self) -> Option<f64> {
+        None
+    }
+    /// A point where `l''` jumps (a panel boundary for the quadrature).
+    fn kink(&self) -> Option<f64> {
+        None
+    }
+    /// `l''` at [`Self::minimum`].
+    fn curvature_at_minimum(&self) -> f64;
+    /// The largest curvature in the basin, for the step-size stability check
+    /// (`None`: not known in closed form).
+    fn basin_curvature(&self) -> Option<f64>;
+    /// `(Ha, Hb, dL)` of the barrier between [`Self::minimum`] and [`Self::top`]:
+    /// the curvatures at both and the height, for the low-noise formulas.
+    fn barrier_shape(&self) -> Option<(f64, f64, f64)> {
+        None
+    }
+    /// The values of the kernels' `potential` slots (at most 8).
+    fn slots(&self) -> Vec<f64>;
+}
+
+/// A built-in potential: its file table, its CPU lanes and its WGSL.
+pub trait PotentialModel: Physics + Copy + std::fmt::Debug + PartialEq + 'static {
+    /// The fields of its `[potential]` table (besides `kind`).
+    type File: for<'de> Deserialize<'de> + std::fmt::Debug;
+    /// One case's numbers on SIMD lanes (`'d`: the data set it may borrow).
+    type Kernel<'d>: LanePotential<'d>;
+    /// The dimensions it is defined in ([`crate::kernel::AnyDim`] or
+    /// [`crate::kernel::Dim`]): which kernels the CPU backend compiles for it.
+    type Dims: Dims;
+    /// The WGSL twin: `fn <module>_gradient(p: CaseParams, c: u32, x: f32) -> f32`
+    /// and `fn <module>_value(..)`, reading the slots of [`Physics::slots`].
+    const WGSL: &'static str;
+    /// Check and register the file's swept fields; the builder makes each
+    /// case's potential (and checks what involves several fields).
+    fn sweep(file: &Self::File, axes: &mut Axes, setup: &mut Setup) -> Result<Builder<Self>>;
+}
+
+/// Something done with a potential's types (the CPU backend's kernel choice).
+pub trait PotentialVisitor<'d> {
+    type Output;
+    fn visit<M: PotentialModel>(self) -> Self::Output;
+}
+
+macro_rules! declare {
+    ($($Variant:ident $module:ident $name:literal,)*) => {
+        $(pub mod $module;)*
+        $(pub use $module::$Variant;)*
+
+        /// A potential kind; its code (the discriminant) is what the kernels see.
+        #[repr(u32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum PotentialKind {
+            $($Variant,)*
+        }
+
+        impl PotentialKind {
+            pub const ALL: &'static [PotentialKind] = &[$(PotentialKind::$Variant,)*];
+
+            /// The name used in experiment files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(PotentialKind::$Variant => $name,)*
+                }
+            }
+
+            /// Its module, the prefix of its WGSL functions.
+            pub fn module(self) -> &'static str {
+                match self {
+                    $(PotentialKind::$Variant => stringify!($module),)*
+                }
+            }
+
+            pub fn code(self) -> u32 {
+                self as u32
+            }
+
+            /// The one dimension it is defined in, or 0 for any.
+            pub fn dim(self) -> usize {
+                match self {
+                    $(PotentialKind::$Variant => <<$Variant as PotentialModel>::Dims as Dims>::DIM,)*
+                }
+            }
+
+            pub fn wgsl(self) -> &'static str {
+                match self {
+                    $(PotentialKind::$Variant => <$Variant as PotentialModel>::WGSL,)*
+                }
+            }
+
+            pub fn visit<'d, V: PotentialVisitor<'d>>(self, visitor: V) -> V::Output {
+                match self {
+                    $(PotentialKind::$Variant => visitor.visit::<$Variant>(),)*
+                }
+            }
+        }
+
+        /// One case's potential.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum PotentialParams {
+            $($Variant($Variant),)*
+        }
+
+        impl PotentialParams {
+            pub fn kind(&self) -> PotentialKind {
+                match self {
+                    $(PotentialParams::$Variant(_) => PotentialKind::$Variant,)*
+                }
+            }
+
+            /// Its physics.
+            pub fn physics(&self) -> &dyn Physics {
+                match self {
+                    $(PotentialParams::$Variant(p) => p,)*
+                }
+            }
+        }
+
+        $(
+            impl From<$Variant> for PotentialParams {
+                fn from(p: $Variant) -> Self {
+                    PotentialParams::$Variant(p)
+                }
+            }
+        )*
+
+        /// The `[potential]` table of an experiment file.
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum PotentialFile {
+            $(#[serde(rename = $name)] $Variant($module::File),)*
+        }
+
+        impl PotentialFile {
+            pub fn kind(&self) -> PotentialKind {
+                match self {
+                    $(PotentialFile::$Variant(_) => PotentialKind::$Variant,)*
+                }
+            }
+
+            /// Check and register the swept fields; the builder makes each case's potential.
+            pub fn sweep(&self, axes: &mut Axes, setup: &mut Setup) -> Result<Builder<PotentialParams>> {
+                match self {
+                    $(PotentialFile::$Variant(file) => {
+                        let build = $Variant::sweep(file, axes, setup)?;
+                        Ok(Box::new(move |combination: &Combination| {
+                            build(combination).map(PotentialParams::$Variant)
+                        }))
+                    })*
+                }
+            }
+        }
+    };
+}
+
+super::registry::potentials!(declare);
+
+impl PotentialParams {
+    pub fn value(&self, x: f64) -> f64 {
+        self.physics().value(x)
+    }
+    pub fn gradient(&self, x: f64) -> f64 {
+        self.physics().gradient(x)
+    }
+    pub fn minimum(&self) -> f64 {
+        self.physics().minimum()
+    }
+    pub fn top(&self) -> Option<f64> {
+        self.physics().top()
+    }
+    pub fn kink(&self) -> Option<f64> {
+        self.physics().kink()
+    }
+    /// `L_min`, the value at [`Self::minimum`].
+    pub fn min_value(&self) -> f64 {
+        self.value(self.minimum())
+    }
+    pub fn curvature_at_minimum(&self) -> f64 {
+        self.physics().curvature_at_minimum()
+    }
+    pub fn basin_curvature(&self) -> Option<f64> {
+        self.physics().basin_curvature()
+    }
+    pub fn barrier_shape(&self) -> Option<(f64, f64, f64)> {
+        self.physics().barrier_shape()
+    }
+    pub fn slots(&self) -> Vec<f64> {
+        self.physics().slots()
+    }
+}
+
+/// The WGSL of every potential and the dispatch on the prelude's `POTENTIAL`:
+/// a `switch` with one case per registered kind, whose default (a code no kind
+/// has, which the prelude's `const_assert` already refuses) yields NaN, which
+/// the kernel counts as a diverged trajectory: never another model's physics.
+pub fn wgsl() -> String {
+    let kinds: Vec<(&str, u32, &str)> = PotentialKind::ALL
+        .iter()
+        .map(|k| (k.module(), k.code(), k.wgsl()))
+        .collect();
+    crate::kernel::preprocess::dispatch_source(
+        "POTENTIAL",
+        &kinds,
+        super::registry::POTENTIAL_FUNCTIONS,
+    )
+}

@@ -1,0 +1,269 @@
+//! `paper-2d` (SPEC §3, the paper's Figure 4): `L(w) = scale/n sum_i l(w - x_i)`,
+//! `l(y) = sum_j |y_j - 1|^2.5 |y_j + 1|^3`, over a finite data set drawn as
+//! `x_i ~ N(0, variance I_2)` or read from a CSV file. 2-D. Slots `[scale, n]`.
+//! The f64 physics is one data point at the origin (the data set's centre);
+//! the theory's 1-D formulas do not apply (it is 2-D).
+
+use super::{Builder, DataSet, Physics, PotentialModel, Setup};
+use crate::error::{Error, Result};
+use crate::kernel::potentials::Potential;
+use crate::kernel::Dim;
+use crate::kernel::{Lanes, LANES};
+use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
+use crate::spec::sweep::{positive, Axes, Sweep};
+use crate::spec::CaseParams;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Largest data set.
+pub const MAX_DATA_SIZE: i64 = 4096;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    data_size: Option<i64>,
+    data_variance: Option<f64>,
+    /// A CSV file of data points (two numeric columns, optional header),
+    /// relative to the experiment file; replaces the drawn data set.
+    data_file: Option<String>,
+    scale: Option<Sweep>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Paper2d {
+    pub scale: f64,
+    /// Number of data points `n`.
+    pub data_size: usize,
+}
+
+impl Physics for Paper2d {
+    fn value(&self, x: f64) -> f64 {
+        self.scale * (x - 1.0).abs().powf(2.5) * (x + 1.0).abs().powi(3)
+    }
+    fn gradient(&self, x: f64) -> f64 {
+        let (p, q) = (x - 1.0, x + 1.0);
+        self.scale * p.abs().sqrt() * p * q.abs() * (2.5 * q * q + 3.0 * p * q)
+    }
+    fn minimum(&self) -> f64 {
+        -1.0
+    }
+    /// `|y + 1|^3` is flat to second order at -1.
+    fn curvature_at_minimum(&self) -> f64 {
+        0.0
+    }
+    fn basin_curvature(&self) -> Option<f64> {
+        None
+    }
+    fn slots(&self) -> Vec<f64> {
+        vec![self.scale, self.data_size as f64]
+    }
+}
+
+impl PotentialModel for Paper2d {
+    type File = File;
+    type Kernel<'d> = Kernel<'d>;
+    type Dims = Dim<2>;
+    const WGSL: &'static str = include_str!("paper_2d.wgsl");
+
+    fn sweep(file: &File, axes: &mut Axes, setup: &mut Setup) -> Result<Builder<Self>> {
+        let from_file = match &file.data_file {
+            Some(path) => {
+                if file.data_size.is_some() || file.data_variance.is_some() {
+                    return Err(Error::invalid(
+                        "potential.data_file",
+                        format!("{path:?} given together with data_size or data_variance"),
+                        "either a data file or a drawn data set (data_size, data_variance), not both",
+                    ));
+                }
+                let resolved = match setup.base {
+                    Some(dir) if Path::new(path).is_relative() => dir.join(path),
+                    _ => PathBuf::from(path),
+                };
+                Some(read_data_file(&resolved, path)?)
+            }
+            None => None,
+        };
+        let n = match &from_file {
+            Some(points) => points.len() as i64 / 2,
+            None => file.data_size.unwrap_or(100),
+        };
+        if !(1..=MAX_DATA_SIZE).contains(&n) {
+            return Err(Error::invalid(
+                "potential.data_size",
+                n,
+                format!("an integer from 1 to {MAX_DATA_SIZE}"),
+            ));
+        }
+        let variance = file.data_variance.unwrap_or(0.01);
+        if !(variance.is_finite() && variance >= 0.0) {
+            return Err(Error::invalid(
+                "potential.data_variance",
+                variance,
+                "a number >= 0",
+            ));
+        }
+        let scale = axes.number(
+            "potential.scale",
+            file.scale.as_ref().unwrap_or(&Sweep::one(15.0)),
+            positive,
+            "a number > 0",
+        )?;
+        setup.data = Some(DataSet {
+            from_file: from_file.is_some(),
+            points: from_file.unwrap_or_else(|| paper_data_set(setup.seed, n as usize, variance)),
+            variance,
+        });
+        let data_size = n as usize;
+        Ok(Box::new(move |c| {
+            Ok(Paper2d {
+                scale: c.number(scale),
+                data_size,
+            })
+        }))
+    }
+}
+
+/// The data points `x_i ~ N(0, variance I_2)` from the data-set stream,
+/// coordinate-major (`data[c * n + i]`).
+pub fn paper_data_set(seed: u32, n: usize, variance: f64) -> Vec<f32> {
+    let key = StreamKey::new(seed, 0, Purpose::DataSet).0;
+    let sd = variance.sqrt() as f32;
+    let mut data = vec![0f32; 2 * n];
+    for i in 0..n {
+        let [w0, w1] = threefry2x32_20([i as u32, 0], key);
+        let (z0, z1) = box_muller(w0, w1);
+        data[i] = sd * z0;
+        data[n + i] = sd * z1;
+    }
+    data
+}
+
+/// `potential.data_file`: a CSV of two numeric columns (an optional header row),
+/// returned coordinate-major like [`paper_data_set`]. `given` is the path as written.
+fn read_data_file(path: &Path, given: &str) -> Result<Vec<f32>> {
+    let field = "potential.data_file";
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| {
+            Error::invalid(
+                field,
+                format!("{given:?}"),
+                format!("a readable CSV file ({e})"),
+            )
+        })?;
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            Error::invalid(
+                field,
+                format!("{given:?}"),
+                format!("a well-formed CSV file ({e})"),
+            )
+        })?;
+        let numbers: Vec<Option<f64>> = record.iter().map(|v| v.parse::<f64>().ok()).collect();
+        match numbers.as_slice() {
+            [Some(a), Some(b)] if a.is_finite() && b.is_finite() => {
+                first.push(*a as f32);
+                second.push(*b as f32);
+            }
+            [None, None] if row == 0 => {} // header
+            _ => {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "{given:?} row {}: {:?}",
+                        row + 1,
+                        record.iter().collect::<Vec<_>>()
+                    ),
+                    "two finite numbers per row (x1, x2), after an optional header",
+                ))
+            }
+        }
+    }
+    first.extend(second);
+    Ok(first)
+}
+
+/// CPU lanes; twin of `paper_2d.wgsl`.
+#[derive(Clone, Copy)]
+pub struct Kernel<'a> {
+    scale: f32,
+    data: &'a [f32],
+    size: usize,
+}
+
+/// `d/dy |y-1|^2.5 |y+1|^3 = sqrt|p| p |q| (2.5 q^2 + 3 p q)`, `p = y-1`, `q = y+1`.
+#[inline(always)]
+fn paper_term_gradient(y: f32) -> f32 {
+    let p = y - 1.0;
+    let q = y + 1.0;
+    p.abs().sqrt() * p * q.abs() * (2.5 * q * q + 3.0 * p * q)
+}
+
+#[inline(always)]
+fn paper_term_value(y: f32) -> f32 {
+    let p = y - 1.0;
+    let q = y + 1.0;
+    p * p * p.abs().sqrt() * q * q * q.abs()
+}
+
+impl<'a> Potential<'a> for Kernel<'a> {
+    fn new(p: &CaseParams, data: &'a [f32]) -> Self {
+        Kernel {
+            scale: p.potential[0],
+            data,
+            size: data.len() / 2,
+        }
+    }
+    #[inline(always)]
+    fn gradient(&self, coord: usize, x: f32) -> f32 {
+        let points = &self.data[coord * self.size..(coord + 1) * self.size];
+        let mut sum = 0.0;
+        for &d in points {
+            sum += paper_term_gradient(x - d);
+        }
+        self.scale * sum / self.size as f32
+    }
+    #[inline(always)]
+    fn value(&self, coord: usize, x: f32) -> f32 {
+        let points = &self.data[coord * self.size..(coord + 1) * self.size];
+        let mut sum = 0.0;
+        for &d in points {
+            sum += paper_term_value(x - d);
+        }
+        self.scale * sum / self.size as f32
+    }
+    #[inline(always)]
+    fn gradient_lanes(&self, coord: usize, x: &Lanes, out: &mut Lanes) {
+        let mut sum = [0f32; LANES];
+        for &d in &self.data[coord * self.size..(coord + 1) * self.size] {
+            for l in 0..LANES {
+                sum[l] += paper_term_gradient(x[l] - d);
+            }
+        }
+        for l in 0..LANES {
+            out[l] = self.scale * sum[l] / self.size as f32;
+        }
+    }
+    #[inline(always)]
+    fn minibatch_gradient_lanes(
+        &self,
+        coord: usize,
+        x: &Lanes,
+        batch: &[[u32; LANES]],
+        out: &mut Lanes,
+    ) {
+        let points = &self.data[coord * self.size..(coord + 1) * self.size];
+        let mut sum = [0f32; LANES];
+        for indices in batch {
+            for l in 0..LANES {
+                sum[l] += paper_term_gradient(x[l] - points[indices[l] as usize]);
+            }
+        }
+        for l in 0..LANES {
+            out[l] = self.scale * sum[l] / batch.len() as f32;
+        }
+    }
+}

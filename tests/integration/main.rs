@@ -1,0 +1,20 @@
+//! Every integration test in one crate (one binary to build and link, instead
+//! of one per file that each linked wgpu): a module per area.
+
+mod common;
+
+mod bench_cli;
+mod bridge;
+mod cli;
+mod escape_cli;
+mod fuzz_spec;
+mod golden;
+mod gpu_agreement;
+mod gpu_samplers;
+mod gpu_scale;
+mod reproduce;
+mod rng;
+mod scale;
+mod sgd;
+mod statistics;
+mod theory_checks;
