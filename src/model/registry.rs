@@ -18,6 +18,7 @@ macro_rules! potentials {
             DoubleWell double_well "double-well",
             Barrier barrier "barrier",
             Paper2d paper_2d "paper-2d",
+            Washboard washboard "washboard",
         }
     };
 }

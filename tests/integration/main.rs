@@ -18,3 +18,4 @@ mod scale;
 mod sgd;
 mod statistics;
 mod theory_checks;
+mod washboard;
