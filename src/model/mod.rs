@@ -3,6 +3,49 @@
 //! f64 physics (which the theory reads too), its parameter packing for the
 //! kernels, its CPU lanes and its WGSL twin. [`registry`] lists them.
 
+/// The kind enum of a model family, from its registry lines: a variant per
+/// kind whose discriminant is the code the kernels see, with the kind's file
+/// name, its module (the prefix of its WGSL functions) and its WGSL.
+macro_rules! kind_enum {
+    ($(#[$doc:meta])* $Kind:ident: $Model:ident, $($Variant:ident $module:ident $name:literal),*) => {
+        $(#[$doc])*
+        #[repr(u32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $Kind {
+            $($Variant,)*
+        }
+
+        impl $Kind {
+            pub const ALL: &'static [$Kind] = &[$($Kind::$Variant,)*];
+
+            /// The name used in experiment files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($Kind::$Variant => $name,)*
+                }
+            }
+
+            /// Its module, the prefix of its WGSL functions.
+            pub fn module(self) -> &'static str {
+                match self {
+                    $($Kind::$Variant => stringify!($module),)*
+                }
+            }
+
+            /// The code the kernels see (the registry's order).
+            pub fn code(self) -> u32 {
+                self as u32
+            }
+
+            pub fn wgsl(self) -> &'static str {
+                match self {
+                    $($Kind::$Variant => <$Variant as $Model>::WGSL,)*
+                }
+            }
+        }
+    };
+}
+
 pub mod exit;
 pub mod noise;
 pub mod potential;

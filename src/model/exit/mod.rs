@@ -31,40 +31,12 @@ macro_rules! declare {
         $(pub mod $module;)*
         $(pub use $module::$Variant;)*
 
-        /// The kind of exit set a kernel tests; its code is what the kernels see.
-        #[repr(u32)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum ExitKind {
-            $($Variant,)*
+        kind_enum! {
+            /// The kind of exit set a kernel tests.
+            ExitKind: ExitModel, $($Variant $module $name),*
         }
 
         impl ExitKind {
-            pub const ALL: &'static [ExitKind] = &[$(ExitKind::$Variant,)*];
-
-            /// The name used in experiment files.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(ExitKind::$Variant => $name,)*
-                }
-            }
-
-            /// Its module, the prefix of its WGSL function.
-            pub fn module(self) -> &'static str {
-                match self {
-                    $(ExitKind::$Variant => stringify!($module),)*
-                }
-            }
-
-            pub fn code(self) -> u32 {
-                self as u32
-            }
-
-            pub fn wgsl(self) -> &'static str {
-                match self {
-                    $(ExitKind::$Variant => <$Variant as ExitModel>::WGSL,)*
-                }
-            }
-
             pub fn visit<V: ExitVisitor>(self, visitor: V) -> V::Output {
                 match self {
                     $(ExitKind::$Variant => visitor.visit::<$Variant>(),)*

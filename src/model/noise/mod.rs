@@ -103,40 +103,12 @@ macro_rules! declare {
         $(pub mod $module;)*
         $(pub use $module::$Variant;)*
 
-        /// A noise kind; its code (the discriminant) is what the kernels see.
-        #[repr(u32)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum NoiseKind {
-            $($Variant,)*
+        kind_enum! {
+            /// A noise kind.
+            NoiseKind: NoiseModel, $($Variant $module $name),*
         }
 
         impl NoiseKind {
-            pub const ALL: &'static [NoiseKind] = &[$(NoiseKind::$Variant,)*];
-
-            /// The name used in experiment files.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(NoiseKind::$Variant => $name,)*
-                }
-            }
-
-            /// Its module, the prefix of its WGSL functions.
-            pub fn module(self) -> &'static str {
-                match self {
-                    $(NoiseKind::$Variant => stringify!($module),)*
-                }
-            }
-
-            pub fn code(self) -> u32 {
-                self as u32
-            }
-
-            pub fn wgsl(self) -> &'static str {
-                match self {
-                    $(NoiseKind::$Variant => <$Variant as NoiseModel>::WGSL,)*
-                }
-            }
-
             /// Stable draws (one Threefry block each) instead of Box–Muller normals.
             pub fn stable(self) -> bool {
                 match self {

@@ -93,44 +93,16 @@ macro_rules! declare {
         $(pub mod $module;)*
         $(pub use $module::$Variant;)*
 
-        /// A potential kind; its code (the discriminant) is what the kernels see.
-        #[repr(u32)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum PotentialKind {
-            $($Variant,)*
+        kind_enum! {
+            /// A potential kind.
+            PotentialKind: PotentialModel, $($Variant $module $name),*
         }
 
         impl PotentialKind {
-            pub const ALL: &'static [PotentialKind] = &[$(PotentialKind::$Variant,)*];
-
-            /// The name used in experiment files.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(PotentialKind::$Variant => $name,)*
-                }
-            }
-
-            /// Its module, the prefix of its WGSL functions.
-            pub fn module(self) -> &'static str {
-                match self {
-                    $(PotentialKind::$Variant => stringify!($module),)*
-                }
-            }
-
-            pub fn code(self) -> u32 {
-                self as u32
-            }
-
             /// The one dimension it is defined in, or 0 for any.
             pub fn dim(self) -> usize {
                 match self {
                     $(PotentialKind::$Variant => <<$Variant as PotentialModel>::Dims as Dims>::DIM,)*
-                }
-            }
-
-            pub fn wgsl(self) -> &'static str {
-                match self {
-                    $(PotentialKind::$Variant => <$Variant as PotentialModel>::WGSL,)*
                 }
             }
 
