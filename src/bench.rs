@@ -3,8 +3,9 @@
 //! GPU adapter found, in one run: trajectory-steps per second, time to first
 //! result (device and pipeline creation included) and peak memory.
 
+use crate::backend::engine::Engine;
 use crate::backend::gpu::{self, Gpu};
-use crate::backend::{cpu, RunOutput};
+use crate::backend::{cpu, Backend};
 use crate::error::{Error, Result};
 use crate::spec::Experiment;
 use serde::Serialize;
@@ -227,52 +228,25 @@ impl MemoryProbe {
     }
 }
 
-/// A backend the bench runs on.
-enum Target {
-    Cpu,
-    Gpu(Box<Gpu>),
-}
-
-impl Target {
-    fn run(&self, experiment: &Experiment) -> Result<RunOutput> {
-        match self {
-            Target::Cpu => Ok(cpu::run(experiment, &|_| {})),
-            Target::Gpu(gpu) => Ok(gpu.run(experiment, &|_| {})?.0),
-        }
-    }
-    fn backend(&self) -> &'static str {
-        match self {
-            Target::Cpu => "cpu",
-            Target::Gpu(_) => "gpu",
-        }
-    }
-    fn device(&self) -> String {
-        match self {
-            Target::Cpu => cpu::device_name(),
-            Target::Gpu(gpu) => gpu.device_name(),
-        }
-    }
-}
-
 /// Open the targets the options ask for, timing each one's first result.
 fn open_targets(
     options: &BenchOptions,
     small: &Experiment,
     say: &mut dyn FnMut(&str),
-) -> Result<(Vec<Target>, Vec<FirstResult>)> {
+) -> Result<(Vec<Engine>, Vec<FirstResult>)> {
     let mut targets = Vec::new();
     let mut first_result = Vec::new();
     if options.backends != BenchBackends::Gpu {
         // CPU: no device to create; the first result is the first small run.
         let started = Instant::now();
-        Target::Cpu.run(small)?;
+        Engine::Cpu.run(small, &|_| {})?;
         first_result.push(FirstResult {
             backend: "cpu".into(),
             device: cpu::device_name(),
             device_s: 0.0,
             first_run_s: started.elapsed().as_secs_f64(),
         });
-        targets.push(Target::Cpu);
+        targets.push(Engine::Cpu);
     }
     if options.backends == BenchBackends::Cpu {
         return Ok((targets, first_result));
@@ -296,9 +270,9 @@ fn open_targets(
             }
         };
         let device_s = started.elapsed().as_secs_f64();
-        let target = Target::Gpu(Box::new(device));
+        let target = Engine::Gpus(vec![device]);
         let started = Instant::now();
-        if let Err(e) = target.run(small) {
+        if let Err(e) = target.run(small, &|_| {}) {
             say(&format!("adapter {index} ({}) skipped: {e}", adapter.name));
             continue;
         }
@@ -341,8 +315,8 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
         // pipelines, so throughput leaves out shader compilation (which the
         // time to first result shows).
         let warm_up = base.clone().with_trajectories(64)?;
-        for target in targets.iter().filter(|t| matches!(t, Target::Gpu(_))) {
-            if let Err(e) = target.run(&warm_up) {
+        for target in targets.iter().filter(|t| t.backend() == "gpu") {
+            if let Err(e) = target.run(&warm_up, &|_| {}) {
                 say(&format!(
                     "{} warm-up on {}: {e}",
                     workload.id,
@@ -369,7 +343,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                 while runs.len() < MAX_REPEATS
                     && (runs.is_empty() || started.elapsed() < REPEAT_FOR)
                 {
-                    match target.run(&experiment) {
+                    match target.run(&experiment, &|_| {}) {
                         Ok(output) => runs.push(output),
                         Err(e) => {
                             failed = Some(e);
@@ -436,7 +410,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
 /// `N * max_steps` and `N * exact MFPT / dt`, wall time and peak RSS.
 fn early_stop(
     sizes: &[u32],
-    targets: &[Target],
+    targets: &[Engine],
     say: &mut dyn FnMut(&str),
 ) -> Result<Vec<ScalingRow>> {
     let mut scaling = Vec::new();
@@ -454,7 +428,7 @@ fn early_stop(
                 target.device()
             ));
             let probe = MemoryProbe::start();
-            let output = target.run(&experiment)?;
+            let output = target.run(&experiment, &|_| {})?;
             let (peak_rss_mib, run_rss_mib) = probe.finish();
             let steps = output.tallies[0].trajectory_steps(experiment.max_steps);
             let wall = output.wall_time.as_secs_f64();

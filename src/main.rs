@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use kramers::backend::{self, BackendChoice};
+use kramers::backend::{self, Backend, BackendChoice};
 use kramers::report::{npy::npy_u32, write_atomic, RunResult};
 use kramers::spec::{Experiment, FptFormat};
 use std::path::{Path, PathBuf};

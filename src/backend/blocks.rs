@@ -8,6 +8,7 @@
 //! the result.
 
 use super::engine::Engine;
+use super::Backend;
 use super::{Progress, RunOutput};
 use crate::error::Result;
 use crate::observables::{FptBins, Tally};

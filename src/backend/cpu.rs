@@ -64,6 +64,25 @@ pub fn device_name() -> String {
     format!("CPU ({} kernels)", Isa::detect().name())
 }
 
+/// The CPU backend as a [`super::Backend`].
+pub struct Cpu;
+
+impl super::Backend for Cpu {
+    fn run(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+    ) -> crate::error::Result<RunOutput> {
+        Ok(run(experiment, progress))
+    }
+    fn backend(&self) -> &'static str {
+        "cpu"
+    }
+    fn device(&self) -> String {
+        device_name()
+    }
+}
+
 /// One unit of work: trajectories `start .. start + len` of a case.
 struct Unit<'a> {
     case: usize,

@@ -3,7 +3,7 @@
 //! same time and merge the tallies in memory; the result does not depend on the
 //! split (streams are keyed by trajectory, tallies are exact integers).
 
-use super::{cpu, gpu::Gpu, BackendChoice, Progress, RunOutput};
+use super::{cpu, gpu::Gpu, Backend, BackendChoice, Progress, RunOutput};
 use crate::error::{Error, Result};
 use crate::observables::Tally;
 use crate::spec::Experiment;
@@ -92,18 +92,35 @@ impl Engine {
             },
         }
     }
+}
 
-    /// `"cpu"` or `"gpu"`.
-    pub fn backend(&self) -> &'static str {
+impl Backend for Engine {
+    fn backend(&self) -> &'static str {
         match self {
             Engine::Cpu => "cpu",
             Engine::Gpus(_) => "gpu",
         }
     }
 
+    /// The CPU, or the devices joined by " + ".
+    fn device(&self) -> String {
+        match self {
+            Engine::Cpu => cpu::device_name(),
+            Engine::Gpus(gpus) => {
+                let mut names: Vec<String> = Vec::new();
+                for name in gpus.iter().map(Gpu::device_name) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                names.join(" + ")
+            }
+        }
+    }
+
     /// Run trajectories `experiment.range` of every case; several devices each
     /// take a contiguous part of the range.
-    pub fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput> {
+    fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput> {
         let gpus = match self {
             Engine::Cpu => return Ok(cpu::run(experiment, progress)),
             Engine::Gpus(gpus) if gpus.len() == 1 => {

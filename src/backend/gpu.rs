@@ -19,33 +19,23 @@ use crate::kernel::shader;
 use crate::observables::{FptBins, Tally};
 use crate::spec::{CaseParams, Experiment};
 use bytemuck::{Pod, Zeroable};
+use plan::{DeviceLimits, Slice, SlicePlan};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+mod plan;
 
 /// Backends kramers asks wgpu for: the native compute APIs only.
 const BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
     .union(wgpu::Backends::METAL)
     .union(wgpu::Backends::DX12);
-/// Most trajectory-steps one `simulate` dispatch should cost (keeps each
-/// dispatch far below OS GPU watchdogs on real GPUs).
-const STEPS_PER_DISPATCH: u64 = 1 << 27;
-/// Least and most steps per chunk.
-const MIN_CHUNK: u32 = 100;
-const MAX_CHUNK: u32 = 100_000;
 /// Iterations after which llvmpipe ends any one shader loop (`LP_MAX_TGSI_LOOP_ITERATIONS`);
-/// a step pair is one iteration of the stepping loop, so `MAX_CHUNK / 2` stays below it.
+/// a step pair is one iteration of the stepping loop, so `plan::MAX_CHUNK / 2` stays below it.
 const LLVMPIPE_LOOP_LIMIT: u32 = 65_535;
-/// Trajectory slots per `tally` workgroup (keep in sync with shaders/tally.wgsl).
-const TALLY_SPAN: u64 = 16 * WORKGROUP as u64;
 /// Data values (coordinate-major) the kernel's uniform buffer holds: the
 /// largest data set (`MAX_DATA_SIZE` points of 2 coordinates).
 const DATA_WORDS: usize = 2 * crate::spec::MAX_DATA_SIZE as usize;
-/// Step pairs a lane runs between two looks at its case's queue (keep in sync
-/// with shaders/simulate.wgsl); budgets are multiples of twice this.
-const BLOCK_PAIRS: u32 = 16;
-/// Most invocations in one slice.
-const MAX_SLICE: u64 = 1 << 22;
 /// Words per case in the count row before the value histograms (keep in sync with tally.wgsl).
 const HIST_OFFSET: usize = 131;
 const FPT_OFFSET: usize = 3;
@@ -65,29 +55,6 @@ struct SliceInfo {
     first_case: u32,
     lanes_per_case: u32,
     pad: [u32; 3],
-}
-
-/// (trajectories per lane, least lanes per slice) of the lanes that step a slice.
-fn lane_shape(software: bool) -> (u64, u64) {
-    // A CPU's SIMD groups are few (8 lanes wide on llvmpipe): many trajectories
-    // per lane, so that the tail where lanes run out of work stays short. A GPU
-    // needs about 2^18 lanes in flight to fill it.
-    if software {
-        (16, 1 << 11)
-    } else {
-        (4, 1 << 18)
-    }
-}
-
-/// Lanes per case slot for `count` trajectories of each of `cases` cases: each
-/// lane steps one at a time and takes its case's next unstarted one when it ends.
-fn lanes_per_case(count: u64, cases: u64, software: bool) -> u64 {
-    let (share, least) = lane_shape(software);
-    count
-        .div_ceil(share)
-        .max(least.div_ceil(cases))
-        .min(count)
-        .max(1)
 }
 
 /// Keep in sync with `TallyInfo` in shaders/tally.wgsl.
@@ -393,17 +360,6 @@ impl Gpu {
         })
     }
 
-    /// Workgroup grid covering `workgroups` groups: one row up to the
-    /// per-dimension limit, beyond it rows of equal length, so that fewer than
-    /// `rows` groups are padding. (A full 2^22 slice as 65,535 x 2 groups, half
-    /// of them padding, ran at half speed on llvmpipe's two threads, as if each
-    /// thread got a contiguous half of the groups.)
-    fn grid(&self, workgroups: u32) -> (u32, u32) {
-        let workgroups = workgroups.max(1);
-        let rows = workgroups.div_ceil(self.limits.max_compute_workgroups_per_dimension);
-        (workgroups.div_ceil(rows), rows)
-    }
-
     /// Run trajectories `experiment.range` of every case.
     pub fn run(
         &self,
@@ -501,24 +457,18 @@ impl Gpu {
             u32::MAX
         };
 
-        // Slice geometry.
-        let wg = WORKGROUP as u64;
-        let binding = self.limits.max_storage_buffer_binding_size;
-        let budget = (MAX_SLICE.min(binding / (4 * dim as u64)).min(binding / 8) / wg * wg).max(wg);
-        // Trajectories `range` of every case (all of them unless sharded or split).
+        // Slice geometry, buffer sizes, lanes and grids: a pure plan (plan.rs).
         let range = experiment.range.start as u64..experiment.range.end as u64;
-        let n = range.end - range.start;
         let cases = experiment.cases.len() as u64;
-        let per_case_full = n.next_multiple_of(wg);
-        let (trajectories_per_slice, cases_per_slice) = if per_case_full >= budget {
-            (budget, 1)
-        } else {
-            let by_counts = (binding / (row_width as u64 * 4)).max(1);
-            (n, (budget / per_case_full).clamp(1, cases).min(by_counts))
+        let limits = DeviceLimits {
+            binding: self.limits.max_storage_buffer_binding_size,
+            workgroups_per_dimension: self.limits.max_compute_workgroups_per_dimension,
+            software: self.adapter.software,
         };
-        let per_case = trajectories_per_slice.next_multiple_of(wg);
-        let max_total = per_case * cases_per_slice;
-        let partial_stride = 6 + 8 * dim;
+        let plan = SlicePlan::new(limits, range.clone(), cases, dim, row_width, loop_cap);
+        let n = range.end - range.start;
+        let max_total = plan.max_slots;
+        let partial_stride = plan.partial_stride;
 
         use wgpu::BufferUsages as U;
         let case_records: Vec<CaseParams> = experiment.cases.iter().map(|c| c.record).collect();
@@ -581,15 +531,12 @@ impl Gpu {
         // [running lanes, next unstarted trajectory of each case slot]
         let counters = self.buffer(
             "counters",
-            4 * (1 + cases_per_slice),
+            4 * (1 + plan.cases_per_slice),
             U::STORAGE | U::COPY_SRC | U::COPY_DST,
         );
-        let (share, least) = lane_shape(self.adapter.software);
-        let max_lanes =
-            (trajectories_per_slice.div_ceil(share) * cases_per_slice).max(least + cases_per_slice);
-        let lanes = self.buffer("lanes", max_lanes * 4, U::STORAGE | U::COPY_DST);
+        let lanes = self.buffer("lanes", plan.max_lanes * 4, U::STORAGE | U::COPY_DST);
         let active_staging = self.buffer("active staging", 4, U::MAP_READ | U::COPY_DST);
-        let counts_words = cases_per_slice * row_width as u64;
+        let counts_words = plan.count_words;
         let counts = self.buffer(
             "counts",
             counts_words * 4,
@@ -600,7 +547,7 @@ impl Gpu {
             counts_words * 4,
             U::MAP_READ | U::COPY_DST,
         );
-        let partial_words = per_case.div_ceil(TALLY_SPAN) * cases_per_slice * partial_stride as u64;
+        let partial_words = plan.partial_words;
         let partials = self.buffer("partials", partial_words * 4, U::STORAGE | U::COPY_SRC);
         let partials_staging = self.buffer(
             "partials staging",
@@ -641,161 +588,147 @@ impl Gpu {
 
         let mut tallies = vec![Tally::new(dim, &spec, &fpt_bins); experiment.cases.len()];
         let mut stats = GpuStats::default();
-        let mut first_case = 0u64;
-        while first_case < cases {
-            let slice_cases = cases_per_slice.min(cases - first_case);
-            let mut first_trajectory = range.start;
-            while first_trajectory < range.end {
-                let count = trajectories_per_slice.min(range.end - first_trajectory);
-                let per_case = count.next_multiple_of(wg);
-                let total = per_case * slice_cases;
-                let workgroups = (total / wg) as u32;
-                let (gx, gy) = self.grid(workgroups);
-                let lanes_per_case = lanes_per_case(count, slice_cases, self.adapter.software);
-                let lanes_total = lanes_per_case * slice_cases;
-                let steps = ((STEPS_PER_DISPATCH / lanes_total)
-                    .clamp(MIN_CHUNK as u64, MAX_CHUNK as u64) as u32)
-                    .min(loop_cap);
-                let budget = (steps / (2 * BLOCK_PAIRS)).max(1) * (2 * BLOCK_PAIRS);
-                let info = SliceInfo {
-                    first_trajectory: first_trajectory as u32,
-                    per_case: per_case as u32,
-                    count: count as u32,
-                    cases: slice_cases as u32,
-                    budget,
-                    seed: experiment.seed,
-                    data_size: (experiment.data_set.len() / 2) as u32,
-                    first_case: first_case as u32,
-                    lanes_per_case: lanes_per_case as u32,
-                    pad: [0; 3],
-                };
-                self.queue
-                    .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
-                let mut encoder = self.device.create_command_encoder(&Default::default());
-                {
-                    let mut pass = encoder.begin_compute_pass(&Default::default());
-                    pass.set_pipeline(&init);
-                    pass.set_bind_group(0, &init_group, &[]);
-                    pass.dispatch_workgroups(gx, gy, 1);
-                }
-                self.queue.submit([encoder.finish()]);
-
-                // Lane l of case slot c starts at trajectory l % lanes_per_case;
-                // the case's next unstarted one is lanes_per_case.
-                let mut next = vec![lanes_per_case as u32; 1 + slice_cases as usize];
-                next[0] = 0;
-                self.queue
-                    .write_buffer(&counters, 0, bytemuck::cast_slice(&next));
-                let slots: Vec<u32> = (0..lanes_total)
-                    .map(|l| (l / lanes_per_case * per_case + l % lanes_per_case) as u32)
-                    .collect();
-                self.queue
-                    .write_buffer(&lanes, 0, bytemuck::cast_slice(&slots));
-
-                stats.chunk_steps = budget;
-                stats.lanes = lanes_total;
-                let (lx, ly) = self.grid(lanes_total.div_ceil(wg) as u32);
-                // Every dispatch but the last ends with some lane that spent its whole
-                // budget, and a slice holds at most total x max_steps steps.
-                let most_dispatches =
-                    (total * experiment.max_steps as u64).div_ceil(budget as u64) + 1;
-                let mut dispatches = 0u64;
-                loop {
-                    let mut encoder = self.device.create_command_encoder(&Default::default());
-                    encoder.clear_buffer(&counters, 0, Some(4));
-                    {
-                        let mut pass = encoder.begin_compute_pass(&Default::default());
-                        pass.set_pipeline(&simulate);
-                        pass.set_bind_group(0, &simulate_group, &[]);
-                        pass.dispatch_workgroups(lx, ly, 1);
-                    }
-                    encoder.copy_buffer_to_buffer(&counters, 0, &active_staging, 0, 4);
-                    self.queue.submit([encoder.finish()]);
-                    stats.chunks += 1;
-                    dispatches += 1;
-                    if self.read_words(&active_staging, 1)?[0] == 0 {
-                        break;
-                    }
-                    if dispatches >= most_dispatches {
-                        return Err(Error::Gpu(format!(
-                            "trajectories of slice {first_trajectory}.. still running after \
-                             {dispatches} dispatches on {}; the result would be wrong",
-                            self.adapter.name
-                        )));
-                    }
-                }
-
-                let groups_per_case = per_case.div_ceil(TALLY_SPAN);
-                let tally_groups = slice_cases * groups_per_case;
-                let (tx, ty) = self.grid(tally_groups as u32);
-                let mut encoder = self.device.create_command_encoder(&Default::default());
-                encoder.clear_buffer(&counts, 0, None);
-                {
-                    let mut pass = encoder.begin_compute_pass(&Default::default());
-                    pass.set_pipeline(&tally);
-                    pass.set_bind_group(0, &tally_group, &[]);
-                    pass.dispatch_workgroups(tx, ty, 1);
-                }
-                let row_words = slice_cases * row_width as u64;
-                encoder.copy_buffer_to_buffer(&counts, 0, &counts_staging, 0, row_words * 4);
-                let slice_partials = tally_groups * partial_stride as u64;
-                encoder.copy_buffer_to_buffer(
-                    &partials,
-                    0,
-                    &partials_staging,
-                    0,
-                    slice_partials * 4,
-                );
-                if let Some(staging) = &progress_staging {
-                    encoder.copy_buffer_to_buffer(&progress_buffer, 0, staging, 0, total * 8);
-                }
-                self.queue.submit([encoder.finish()]);
-                if let (Some(staging), Some(all)) = (&progress_staging, first_passage.as_mut()) {
-                    // Per-trajectory output, asked for: (steps, outcome) pairs of the slice.
-                    let words = self.read_words(staging, 2 * total as usize)?;
-                    for slot in 0..slice_cases {
-                        for i in 0..count {
-                            let g = (slot * per_case + i) as usize;
-                            let (steps, outcome) = (words[2 * g], words[2 * g + 1]);
-                            let j = first_trajectory - range.start + i;
-                            all[((first_case + slot) * n + j) as usize] =
-                                match Outcome::from_code(outcome) {
-                                    Some(Outcome::Escaped) => steps,
-                                    Some(Outcome::Diverged) => super::cpu::DIVERGED_MARK,
-                                    _ => 0,
-                                };
-                        }
-                    }
-                }
-                let rows = self.read_words(&counts_staging, row_words as usize)?;
-                let sums = self.read_words(&partials_staging, slice_partials as usize)?;
-                for slot in 0..slice_cases as usize {
-                    let row = &rows[slot * row_width..(slot + 1) * row_width];
-                    // Every trajectory must end escaped, censored or diverged; one
-                    // that did not was cut short by the device: never report it as data.
-                    let finished = row[0] as u64 + row[1] as u64 + row[2] as u64;
-                    if finished != count {
-                        return Err(Error::Gpu(format!(
-                            "{} of {count} trajectories of case {} did not finish on {} \
-                             (a software adapter's shader loop limit?); the result would be wrong",
-                            count - finished.min(count),
-                            first_case as usize + slot,
-                            self.adapter.name
-                        )));
-                    }
-                    let t = &mut tallies[first_case as usize + slot];
-                    add_row(t, row, dim, spec.bins, fpt_bins.bins());
-                }
-                let groups_per_case = groups_per_case as usize;
-                for (w, sum) in sums.chunks(partial_stride).enumerate() {
-                    let t = &mut tallies[first_case as usize + w / groups_per_case];
-                    add_partial(t, sum, dim);
-                }
-                stats.slices += 1;
-                progress(count * slice_cases);
-                first_trajectory += count;
+        for slice in &plan.slices {
+            let Slice {
+                first_case,
+                cases: slice_cases,
+                first_trajectory,
+                count,
+                per_case,
+                total,
+                lanes_per_case,
+                budget,
+                init_grid: (gx, gy),
+                simulate_grid: (lx, ly),
+                tally_grid: (tx, ty),
+                tally_groups,
+            } = *slice;
+            let lanes_total = slice.lanes();
+            let info = SliceInfo {
+                first_trajectory: first_trajectory as u32,
+                per_case: per_case as u32,
+                count: count as u32,
+                cases: slice_cases as u32,
+                budget,
+                seed: experiment.seed,
+                data_size: (experiment.data_set.len() / 2) as u32,
+                first_case: first_case as u32,
+                lanes_per_case: lanes_per_case as u32,
+                pad: [0; 3],
+            };
+            self.queue
+                .write_buffer(&slice_buffer, 0, bytemuck::bytes_of(&info));
+            let mut encoder = self.device.create_command_encoder(&Default::default());
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&init);
+                pass.set_bind_group(0, &init_group, &[]);
+                pass.dispatch_workgroups(gx, gy, 1);
             }
-            first_case += slice_cases;
+            self.queue.submit([encoder.finish()]);
+
+            // Lane l of case slot c starts at trajectory l % lanes_per_case;
+            // the case's next unstarted one is lanes_per_case.
+            let mut next = vec![lanes_per_case as u32; 1 + slice_cases as usize];
+            next[0] = 0;
+            self.queue
+                .write_buffer(&counters, 0, bytemuck::cast_slice(&next));
+            let slots: Vec<u32> = (0..lanes_total)
+                .map(|l| (l / lanes_per_case * per_case + l % lanes_per_case) as u32)
+                .collect();
+            self.queue
+                .write_buffer(&lanes, 0, bytemuck::cast_slice(&slots));
+
+            stats.chunk_steps = budget;
+            stats.lanes = lanes_total;
+            // Every dispatch but the last ends with some lane that spent its whole
+            // budget, and a slice holds at most total x max_steps steps.
+            let most_dispatches = (total * experiment.max_steps as u64).div_ceil(budget as u64) + 1;
+            let mut dispatches = 0u64;
+            loop {
+                let mut encoder = self.device.create_command_encoder(&Default::default());
+                encoder.clear_buffer(&counters, 0, Some(4));
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_pipeline(&simulate);
+                    pass.set_bind_group(0, &simulate_group, &[]);
+                    pass.dispatch_workgroups(lx, ly, 1);
+                }
+                encoder.copy_buffer_to_buffer(&counters, 0, &active_staging, 0, 4);
+                self.queue.submit([encoder.finish()]);
+                stats.chunks += 1;
+                dispatches += 1;
+                if self.read_words(&active_staging, 1)?[0] == 0 {
+                    break;
+                }
+                if dispatches >= most_dispatches {
+                    return Err(Error::Gpu(format!(
+                        "trajectories of slice {first_trajectory}.. still running after \
+                             {dispatches} dispatches on {}; the result would be wrong",
+                        self.adapter.name
+                    )));
+                }
+            }
+
+            let mut encoder = self.device.create_command_encoder(&Default::default());
+            encoder.clear_buffer(&counts, 0, None);
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&tally);
+                pass.set_bind_group(0, &tally_group, &[]);
+                pass.dispatch_workgroups(tx, ty, 1);
+            }
+            let row_words = slice_cases * row_width as u64;
+            encoder.copy_buffer_to_buffer(&counts, 0, &counts_staging, 0, row_words * 4);
+            let slice_partials = tally_groups * partial_stride;
+            encoder.copy_buffer_to_buffer(&partials, 0, &partials_staging, 0, slice_partials * 4);
+            if let Some(staging) = &progress_staging {
+                encoder.copy_buffer_to_buffer(&progress_buffer, 0, staging, 0, total * 8);
+            }
+            self.queue.submit([encoder.finish()]);
+            if let (Some(staging), Some(all)) = (&progress_staging, first_passage.as_mut()) {
+                // Per-trajectory output, asked for: (steps, outcome) pairs of the slice.
+                let words = self.read_words(staging, 2 * total as usize)?;
+                for slot in 0..slice_cases {
+                    for i in 0..count {
+                        let g = (slot * per_case + i) as usize;
+                        let (steps, outcome) = (words[2 * g], words[2 * g + 1]);
+                        let j = first_trajectory - range.start + i;
+                        all[((first_case + slot) * n + j) as usize] =
+                            match Outcome::from_code(outcome) {
+                                Some(Outcome::Escaped) => steps,
+                                Some(Outcome::Diverged) => super::cpu::DIVERGED_MARK,
+                                _ => 0,
+                            };
+                    }
+                }
+            }
+            let rows = self.read_words(&counts_staging, row_words as usize)?;
+            let sums = self.read_words(&partials_staging, slice_partials as usize)?;
+            for slot in 0..slice_cases as usize {
+                let row = &rows[slot * row_width..(slot + 1) * row_width];
+                // Every trajectory must end escaped, censored or diverged; one
+                // that did not was cut short by the device: never report it as data.
+                let finished = row[0] as u64 + row[1] as u64 + row[2] as u64;
+                if finished != count {
+                    return Err(Error::Gpu(format!(
+                        "{} of {count} trajectories of case {} did not finish on {} \
+                             (a software adapter's shader loop limit?); the result would be wrong",
+                        count - finished.min(count),
+                        first_case as usize + slot,
+                        self.adapter.name
+                    )));
+                }
+                let t = &mut tallies[first_case as usize + slot];
+                add_row(t, row, dim, spec.bins, fpt_bins.bins());
+            }
+            let groups_per_case = (tally_groups / slice_cases) as usize;
+            for (w, sum) in sums.chunks(partial_stride as usize).enumerate() {
+                let t = &mut tallies[first_case as usize + w / groups_per_case];
+                add_partial(t, sum, dim);
+            }
+            stats.slices += 1;
+            progress(count * slice_cases);
         }
         Ok((
             RunOutput {
@@ -807,6 +740,18 @@ impl Gpu {
             },
             stats,
         ))
+    }
+}
+
+impl super::Backend for Gpu {
+    fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput> {
+        Ok(Gpu::run(self, experiment, progress)?.0)
+    }
+    fn backend(&self) -> &'static str {
+        "gpu"
+    }
+    fn device(&self) -> String {
+        self.device_name()
     }
 }
 

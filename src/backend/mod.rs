@@ -49,6 +49,18 @@ impl RunOutput {
 /// Progress callback: called with the number of trajectories just finished.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
+/// What runs experiments: the CPU backend ([`cpu::Cpu`]), one GPU
+/// ([`gpu::Gpu`]) or an opened [`engine::Engine`] (the CLI's runs, `kramers
+/// bench`, the sweeps), all on the same streams.
+pub trait Backend {
+    /// Run trajectories `experiment.range` of every case.
+    fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput>;
+    /// `"cpu"` or `"gpu"`.
+    fn backend(&self) -> &'static str;
+    /// The adapter or CPU, for reports.
+    fn device(&self) -> String;
+}
+
 /// Run `experiment` on the chosen backend. `notice` receives one-line messages
 /// (e.g. the CPU fallback of `auto`).
 pub fn run(
