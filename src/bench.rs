@@ -7,6 +7,7 @@ use crate::backend::engine::Engine;
 use crate::backend::gpu::{self, Gpu};
 use crate::backend::{cpu, Backend};
 use crate::error::{Error, Result};
+use crate::run::{self as run_path, RunOptions};
 use crate::spec::Experiment;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -239,7 +240,7 @@ fn open_targets(
     if options.backends != BenchBackends::Gpu {
         // CPU: no device to create; the first result is the first small run.
         let started = Instant::now();
-        Engine::Cpu.run(small, &|_| {})?;
+        run_path::run(small, &Engine::Cpu, RunOptions::default())?;
         first_result.push(FirstResult {
             backend: "cpu".into(),
             device: cpu::device_name(),
@@ -272,7 +273,7 @@ fn open_targets(
         let device_s = started.elapsed().as_secs_f64();
         let target = Engine::Gpus(vec![device]);
         let started = Instant::now();
-        if let Err(e) = target.run(small, &|_| {}) {
+        if let Err(e) = run_path::run(small, &target, RunOptions::default()) {
             say(&format!("adapter {index} ({}) skipped: {e}", adapter.name));
             continue;
         }
@@ -316,7 +317,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
         // time to first result shows).
         let warm_up = base.clone().with_trajectories(64)?;
         for target in targets.iter().filter(|t| t.backend() == "gpu") {
-            if let Err(e) = target.run(&warm_up, &|_| {}) {
+            if let Err(e) = run_path::run(&warm_up, target, RunOptions::default()) {
                 say(&format!(
                     "{} warm-up on {}: {e}",
                     workload.id,
@@ -343,7 +344,9 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                 while runs.len() < MAX_REPEATS
                     && (runs.is_empty() || started.elapsed() < REPEAT_FOR)
                 {
-                    match target.run(&experiment, &|_| {}) {
+                    match run_path::run(&experiment, target, RunOptions::default())
+                        .map(|r| r.output)
+                    {
                         Ok(output) => runs.push(output),
                         Err(e) => {
                             failed = Some(e);
@@ -428,7 +431,8 @@ fn early_stop(
                 target.device()
             ));
             let probe = MemoryProbe::start();
-            let output = target.run(&experiment, &|_| {})?;
+            let output =
+                run_path::run(&experiment, target, RunOptions::default()).map(|r| r.output)?;
             let (peak_rss_mib, run_rss_mib) = probe.finish();
             let steps = output.tallies[0].trajectory_steps(experiment.max_steps);
             let wall = output.wall_time.as_secs_f64();

@@ -14,6 +14,7 @@ pub mod model;
 pub mod observables;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod spec;
 
 pub use error::{Error, Result};

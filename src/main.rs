@@ -4,8 +4,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kramers::backend::{self, Backend, BackendChoice};
-use kramers::report::{npy::npy_u32, write_atomic, RunResult};
-use kramers::spec::{Experiment, FptFormat};
+use kramers::report::{write_atomic, RunResult};
+use kramers::run::RunOptions;
+use kramers::spec::Experiment;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -274,7 +275,6 @@ struct RunArgs {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
-    use kramers::backend::blocks::{run_in_blocks, Partial};
     use kramers::backend::engine::{Devices, Engine};
     use kramers::report::checkpoint;
     use kramers::spec::shard::Shard;
@@ -353,7 +353,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let engine = Engine::open(args.backend, devices.as_ref(), &mut |notice| {
         eprintln!("note: {notice}")
     })?;
-    let partial = match &resumed {
+    let resume = match &resumed {
         Some(c) => {
             let partial = c.partial(&out, &experiment, engine.backend())?;
             eprintln!(
@@ -362,7 +362,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 partial.done,
                 experiment.range.len()
             );
-            partial
+            Some(partial)
         }
         None => {
             if out.join(checkpoint::CHECKPOINT_FILE).is_file() {
@@ -372,56 +372,27 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                     out.display()
                 );
             }
-            Partial::empty(&experiment)
+            None
         }
     };
-    let steps_before = partial.trajectory_steps(experiment.max_steps);
     let bar = progress_bar(experiment.total_trajectories());
-    bar.inc(partial.done as u64 * experiment.cases.len() as u64);
-    let backend_name = engine.backend();
-    let output = run_in_blocks(
-        &engine,
+    bar.inc(resume.as_ref().map_or(0, |p| p.done as u64) * experiment.cases.len() as u64);
+    let mut run = kramers::run::run(
         &experiment,
-        partial,
-        every,
-        &|n| bar.inc(n),
-        &mut |done| {
-            checkpoint::write_checkpoint(&out, &experiment, backend_name, shard.as_ref(), done)
+        &engine,
+        RunOptions {
+            checkpoints: every.map(|every| (out.as_path(), every)),
+            resume,
+            shard,
+            progress: &|n| bar.inc(n),
+            command_line: std::env::args().collect(),
         },
     )?;
     bar.finish_and_clear();
-
-    let mut result = RunResult::new(&experiment, &output, std::env::args().collect());
-    result.run.shard = shard.clone();
-    result.run.resumed = resumed.is_some();
-    result.run.experiment.path = origin;
-    result.run.experiment.text = text;
-    if resumed.is_some() {
-        let steps = output
-            .tallies
-            .iter()
-            .map(|t| t.trajectory_steps(experiment.max_steps))
-            .sum::<u64>()
-            - steps_before;
-        result.run.trajectory_steps_per_s = steps as f64 / output.wall_time.as_secs_f64();
-    }
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    if let (Some(format), Some(fpt)) = (experiment.observe.fpt_file, &output.first_passage) {
-        let (name, bytes) = match format {
-            FptFormat::Npy => (
-                "first_passage.npy",
-                npy_u32(&[experiment.cases.len(), experiment.range.len()], fpt),
-            ),
-            FptFormat::RawU32 => (
-                "first_passage.u32",
-                fpt.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ),
-        };
-        write_atomic(&out.join(name), &bytes)?;
-    }
-    write_atomic(&out.join("cases.csv"), result.to_csv().as_bytes())?;
-    write_atomic(&out.join("result.json"), result.to_json().as_bytes())?;
-    checkpoint::remove_checkpoint(&out);
+    run.result.run.experiment.path = origin;
+    run.result.run.experiment.text = text;
+    kramers::run::write_files(&out, &experiment, &run)?;
+    let result = run.result;
     print_summary(&result);
     warn_diverged(&result);
     println!("wrote {}", out.join("result.json").display());

@@ -4,12 +4,12 @@
 //! Tallies hold histograms, not samples: distribution checks are Kolmogorov–Smirnov distances
 //! taken at the bin edges (never larger than the sample's own, so their p-values are conservative).
 
-use super::references::case_references;
+use super::references::{case_references, Observed};
 use super::stats::kolmogorov_survival;
 use super::theory::{
     self, AlphaStable, Barrier, Langevin, Model1d, PowerLawLoss, PowerLawStationary, Quadratic,
 };
-use crate::backend::{self, BackendChoice, RunOutput};
+use crate::backend::{BackendChoice, RunOutput};
 use crate::error::Result;
 use crate::observables::{FptBins, Tally};
 use crate::spec::{Experiment, NoiseParams, PotentialParams};
@@ -57,7 +57,7 @@ pub fn runner(
     choice: BackendChoice,
     notice: &mut dyn FnMut(&str),
 ) -> impl FnMut(&Experiment) -> Result<RunOutput> + '_ {
-    move |experiment| backend::run(experiment, choice, &|_| {}, notice)
+    move |experiment| Ok(crate::run::run_on(experiment, choice, &|_| {}, notice)?.output)
 }
 
 /// The whole suite. `quick`: sizes for a couple of minutes on two CPU cores; otherwise 10x the
@@ -319,8 +319,12 @@ histogram = {{ range = [-6.0, 6.0], bins = 120 }}
 
 /// One case's MFPT row against the exact value at the shifted level.
 fn mfpt_row(e: &Experiment, i: usize, tally: &Tally, backend: &str, name: String) -> CheckRow {
-    let refs = case_references(e, i, Some(tally)).unwrap_or_default();
     let stats = super::escape::escape_stats(tally, e.cases[i].model.dt, e.max_steps);
+    let observed = Observed {
+        tally,
+        escape: &stats,
+    };
+    let refs = case_references(e, i, Some(observed)).unwrap_or_default();
     match (
         refs.exact_mfpt_shifted,
         stats.mean,

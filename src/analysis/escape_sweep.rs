@@ -5,12 +5,14 @@
 
 use super::escape::escape_stats;
 use super::{model1d, theory};
-use crate::backend::{self, BackendChoice, Progress};
+use crate::backend::{BackendChoice, Progress};
 use crate::error::{Error, Result};
 use crate::model::exit::HalfSpace;
 use crate::model::noise::{AlphaStable, Langevin, PowerLaw, PowerLawLoss, Sgd};
 use crate::model::potential::Barrier;
-use crate::spec::{Experiment, NoiseParams, ParamValue, PotentialParams};
+use crate::spec::{
+    Experiment, ExperimentBuilder, Fields, NoiseParams, ParamValue, PotentialParams,
+};
 use serde::Serialize;
 
 /// One dynamic of a sweep: a label and the experiment whose cases are the heights.
@@ -43,42 +45,60 @@ pub struct EscapePoint {
 /// The built-in default sweep: `barrier` potential (Ha = 1, Hb = 2), ten heights
 /// (four with `quick`), Langevin vs power-law-loss (Itô) vs alpha-stable noise.
 pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
-    let heights = if quick {
-        "[0.25, 0.75, 1.25, 1.75]"
+    let heights: Vec<f64> = if quick {
+        vec![0.25, 0.75, 1.25, 1.75]
     } else {
-        "[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5]"
+        vec![0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5]
     };
-    let trajectories = if quick { 2000 } else { 10000 };
-    let noises = [
+    let trajectories: i64 = if quick { 2000 } else { 10000 };
+    let noises: [(&str, &str, Fields, i64); 3] = [
         (
             "Langevin (D0 = 0.6)",
-            "kind = \"langevin\"\nd0 = 0.6",
+            "langevin",
+            vec![("d0", 0.6.into())],
             20_000_000,
         ),
         (
             "power-law-loss, Itô (D0 = 0.6, k = 2)",
-            "kind = \"power-law-loss\"\nd0 = 0.6\nk = 2.0\ninterpretation = \"ito\"",
+            "power-law-loss",
+            vec![
+                ("d0", 0.6.into()),
+                ("k", 2.0.into()),
+                ("interpretation", "ito".into()),
+            ],
             3_000_000,
         ),
         (
             "alpha-stable (a = 1.5, sigma = 0.5)",
-            "kind = \"alpha-stable\"\nindex = 1.5\nsigma = 0.5",
+            "alpha-stable",
+            vec![("index", 1.5.into()), ("sigma", 0.5.into())],
             3_000_000,
         ),
     ];
     noises
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, (label, noise, max_steps))| {
-            let text = format!(
-                "name = \"{label}\"\nseed = {seed}\ndt = 0.01\nmax_steps = {max_steps}\ntrajectories = {trajectories}\n\
-                 [potential]\nkind = \"barrier\"\ncurvature_min = 1.0\ncurvature_top = 2.0\nheight = {heights}\n\
-                 [noise]\n{noise}\n[exit]\nkind = \"top\"\n",
-                seed = 1 + i
-            );
+        .map(|(i, (label, kind, fields, max_steps))| {
+            let experiment = ExperimentBuilder::new(label)
+                .set("seed", 1 + i)
+                .set("dt", 0.01)
+                .set("max_steps", max_steps)
+                .set("trajectories", trajectories)
+                .potential(
+                    "barrier",
+                    &[
+                        ("curvature_min", 1.0.into()),
+                        ("curvature_top", 2.0.into()),
+                        ("height", heights.clone().into()),
+                    ],
+                )
+                .noise(kind, &fields)
+                .exit("top", &[])
+                .build("built-in escape sweep")
+                .expect("valid built-in sweep");
             Dynamic {
                 label: label.to_string(),
-                experiment: Experiment::from_toml(&text, "built-in escape sweep").expect("valid built-in sweep"),
+                experiment,
             }
         })
         .collect()
@@ -177,7 +197,7 @@ pub fn run(
     let mut device = String::new();
     for dynamic in dynamics {
         let experiment = &dynamic.experiment;
-        let output = backend::run(experiment, choice, progress, notice)?;
+        let output = crate::run::run_on(experiment, choice, progress, notice)?.output;
         device = format!("{} ({})", output.backend, output.device);
         for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
             let stats = escape_stats(tally, case.model.dt, experiment.max_steps);

@@ -3,6 +3,7 @@
 //! Kramers, Lemma 6, Lévy exit, stationary laws. Not covered: the Brownian-bridge exit
 //! correction (the kernels have none yet), `paper-2d`, and d > 1 escape.
 
+use super::escape::EscapeStats;
 use super::model1d::one_dimensional;
 use super::theory::{self, PowerLawStationary};
 use crate::model::exit::{Ball, HalfSpace};
@@ -113,11 +114,19 @@ pub struct ZScores {
     pub final_variance: Option<f64>,
 }
 
-/// The references of case `case_index`; `tally` adds the z scores. `None` when nothing applies.
+/// What a run observed of one case: its tally and its escape statistics
+/// (computed once, by the caller that reports them).
+#[derive(Clone, Copy)]
+pub struct Observed<'a> {
+    pub tally: &'a Tally,
+    pub escape: &'a EscapeStats,
+}
+
+/// The references of case `case_index`; `observed` adds the z scores. `None` when nothing applies.
 pub fn case_references(
     experiment: &Experiment,
     case_index: usize,
-    tally: Option<&Tally>,
+    observed: Option<Observed>,
 ) -> Option<TheoryReferences> {
     let case = &experiment.cases.get(case_index)?.model;
     let mut refs = TheoryReferences::default();
@@ -141,8 +150,8 @@ pub fn case_references(
         };
         refs.exit_monitoring = Some(monitoring.to_string());
     }
-    if let Some(tally) = tally {
-        refs.z = z_scores(&refs, tally, case.dt, experiment.max_steps, case.bridge);
+    if let Some(observed) = observed {
+        refs.z = z_scores(&refs, observed, case.bridge);
     }
     (refs != TheoryReferences::default()).then_some(refs)
 }
@@ -290,22 +299,16 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
 
 /// With the bridge correction the Monte Carlo mean is compared with the exact
 /// value itself, without it with the value at the shifted level.
-fn z_scores(
-    refs: &TheoryReferences,
-    tally: &Tally,
-    dt: f64,
-    max_steps: u32,
-    bridge: bool,
-) -> Option<ZScores> {
+fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option<ZScores> {
     let reference = if bridge {
         refs.exact_mfpt
     } else {
         refs.exact_mfpt_shifted
     };
-    let mfpt = reference.and_then(|exact| {
-        let stats = super::escape::escape_stats(tally, dt, max_steps);
-        Some(theory_z(stats.mean?, exact, stats.mean_standard_error?))
-    });
+    let stats = observed.escape;
+    let mfpt =
+        reference.and_then(|exact| Some(theory_z(stats.mean?, exact, stats.mean_standard_error?)));
+    let tally = observed.tally;
     let final_variance = refs
         .stationary
         .as_ref()

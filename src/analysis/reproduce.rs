@@ -5,9 +5,10 @@
 
 use super::escape_sweep::Dynamic;
 use super::model1d;
-use crate::backend::{self, BackendChoice, Progress};
+use crate::backend::{BackendChoice, Progress};
 use crate::error::Result;
 use crate::spec::{paper_data_set, Experiment};
+use crate::spec::{ExperimentBuilder, Field, Fields};
 use serde::Serialize;
 use statrs::distribution::{Beta, ContinuousCDF};
 
@@ -30,15 +31,9 @@ pub struct Fig10 {
     pub check: Vec<Dynamic>,
 }
 
-fn list(values: &[f64]) -> String {
-    let items: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-    format!("[{}]", items.join(", "))
-}
-
 /// The largest step count a sweep needs: 40 exact mean times at the highest
 /// barrier (the chance that an exponential time exceeds that is e^-40).
-fn step_budget(text: &str, dt: f64) -> u64 {
-    let experiment = Experiment::from_toml(text, "fig10").expect("valid built-in experiment");
+fn step_budget(experiment: &Experiment, dt: f64) -> u64 {
     let longest = experiment
         .cases
         .iter()
@@ -54,50 +49,69 @@ pub fn fig10(quick: bool) -> Fig10 {
         &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     };
     let check_heights: &[f64] = if quick { &[1.0, 2.0] } else { &[1.0, 2.0, 3.0] };
-    let trajectories = if quick { 2000 } else { 10_000 };
+    let trajectories: i64 = if quick { 2000 } else { 10_000 };
     let d0 = FIG10_ETA * FIG10_SIGMA * FIG10_SIGMA;
     let pld_d0 = FIG10_ETA * FIG10_LAMBDA2 * FIG10_LAMBDA2;
     let pld_d2 = pld_d0 * FIG10_LAMBDA1;
-    let noises = [
+    let noises: [(String, &str, Fields); 2] = [
         (
             format!("GLD (sigma = {FIG10_SIGMA})"),
-            format!("kind = \"langevin\"\nd0 = {d0:?}"),
+            "langevin",
+            vec![("d0", d0.into())],
         ),
         (
             format!("PLD (lambda1 = {FIG10_LAMBDA1}, lambda2 = {FIG10_LAMBDA2})"),
-            format!(
-                "kind = \"power-law\"\nd0 = {pld_d0:?}\nd2 = {pld_d2:?}\ncenter = 0.0\ninterpretation = \"ito\""
-            ),
+            "power-law",
+            vec![
+                ("d0", pld_d0.into()),
+                ("d2", pld_d2.into()),
+                ("center", 0.0.into()),
+                ("interpretation", "ito".into()),
+            ],
         ),
     ];
-    let build = |label: &str, noise: &str, dt: f64, heights: &[f64], bridge: bool, seed: usize| {
-        let text = |max_steps: u64| {
-            format!(
-                "name = \"{label}\"\nseed = {seed}\ndt = {dt:?}\nmax_steps = {max_steps}\ntrajectories = {trajectories}\n\
-                 [potential]\nkind = \"barrier\"\ncurvature_min = {c:?}\ncurvature_top = {c:?}\nheight = {h}\n\
-                 [noise]\n{noise}\n[exit]\nkind = \"top\"\nbridge = {bridge}\n",
-                c = FIG10_CURVATURE,
-                h = list(heights)
-            )
+    let build = |label: &str,
+                 noise: &(String, &str, Fields),
+                 dt: f64,
+                 heights: &[f64],
+                 bridge: bool,
+                 seed: usize| {
+        let experiment = |max_steps: u64| {
+            ExperimentBuilder::new(label)
+                .set("seed", seed)
+                .set("dt", dt)
+                .set("max_steps", max_steps as i64)
+                .set("trajectories", trajectories)
+                .potential(
+                    "barrier",
+                    &[
+                        ("curvature_min", FIG10_CURVATURE.into()),
+                        ("curvature_top", FIG10_CURVATURE.into()),
+                        ("height", heights.into()),
+                    ],
+                )
+                .noise(noise.1, &noise.2)
+                .exit("top", &[("bridge", bridge.into())])
+                .build("fig10")
+                .expect("valid built-in experiment")
         };
-        let budget = step_budget(&text(1000), dt);
+        let budget = step_budget(&experiment(1000), dt);
         Dynamic {
             label: label.to_string(),
-            experiment: Experiment::from_toml(&text(budget), "fig10")
-                .expect("valid built-in experiment"),
+            experiment: experiment(budget),
         }
     };
     let paper = noises
         .iter()
         .enumerate()
-        .map(|(i, (label, noise))| build(label, noise, FIG10_ETA, heights, false, 10 + i))
+        .map(|(i, noise)| build(&noise.0, noise, FIG10_ETA, heights, false, 10 + i))
         .collect();
     let check = noises
         .iter()
         .enumerate()
-        .map(|(i, (label, noise))| {
+        .map(|(i, noise)| {
             build(
-                &format!("{label}, dt = {FIG10_CHECK_DT}, bridge"),
+                &format!("{}, dt = {FIG10_CHECK_DT}, bridge", noise.0),
                 noise,
                 FIG10_CHECK_DT,
                 check_heights,
@@ -194,19 +208,39 @@ pub fn fig4_setup(data: &[f32]) -> Fig4Setup {
     }
 }
 
-fn fig4_text(setup: &Fig4Setup, trajectories: u32, scale: &str, noise: &str) -> String {
-    format!(
-        "name = \"fig4\"\nseed = {seed}\ndim = 2\ndt = {eta:?}\nmax_steps = {iterations}\ntrajectories = {trajectories}\n\
-         start_point = {start}\n[potential]\nkind = \"paper-2d\"\ndata_size = {n}\ndata_variance = {variance:?}\nscale = {scale}\n\
-         [noise]\n{noise}\n[exit]\nkind = \"box\"\nlower = [-inf, -inf]\nupper = {upper}\n",
-        seed = setup.seed,
-        eta = setup.eta,
-        iterations = setup.iterations,
-        start = list(&setup.minimum),
-        n = setup.data_size,
-        variance = FIG4_DATA_VARIANCE,
-        upper = list(&setup.ridge),
-    )
+/// A Figure 4 experiment: the paper-2d loss at `scale`, started at the flat
+/// minimum, leaving its basin box, under `noise`.
+fn fig4_experiment(
+    setup: &Fig4Setup,
+    trajectories: u32,
+    scale: Field,
+    noise: (&str, &[(&str, Field)]),
+) -> Experiment {
+    ExperimentBuilder::new("fig4")
+        .set("seed", setup.seed)
+        .set("dim", 2i64)
+        .set("dt", setup.eta)
+        .set("max_steps", setup.iterations)
+        .set("trajectories", trajectories)
+        .set("start_point", setup.minimum.as_slice())
+        .potential(
+            "paper-2d",
+            &[
+                ("data_size", setup.data_size.into()),
+                ("data_variance", FIG4_DATA_VARIANCE.into()),
+                ("scale", scale),
+            ],
+        )
+        .noise(noise.0, noise.1)
+        .exit(
+            "box",
+            &[
+                ("lower", vec![f64::NEG_INFINITY; 2].into()),
+                ("upper", setup.ridge.as_slice().into()),
+            ],
+        )
+        .build("fig4")
+        .expect("valid built-in experiment")
 }
 
 /// One point of Figure 4.
@@ -283,16 +317,12 @@ pub fn fig4_experiments(quick: bool) -> (Fig4Setup, Vec<(Experiment, Vec<Fig4Lab
     let data = paper_data_set(FIG4_SEED, FIG4_DATA_SIZE, FIG4_DATA_VARIANCE);
     let setup = fig4_setup(&data);
     let mut runs = Vec::new();
-    let sgd = Experiment::from_toml(
-        &fig4_text(
-            &setup,
-            trajectories,
-            &list(&FIG4_SCALES),
-            &format!("kind = \"sgd\"\nbatch = {}", setup.batch),
-        ),
-        "fig4",
-    )
-    .expect("valid built-in experiment");
+    let sgd = fig4_experiment(
+        &setup,
+        trajectories,
+        FIG4_SCALES.as_slice().into(),
+        ("sgd", &[("batch", setup.batch.into())]),
+    );
     let labels = FIG4_SCALES
         .iter()
         .map(|&s| (s, "SGD", None, None))
@@ -303,19 +333,20 @@ pub fn fig4_experiments(quick: bool) -> (Fig4Setup, Vec<(Experiment, Vec<Fig4Lab
         let lambda1: Vec<f64> = std::iter::once(0.0).chain(FIG4_LAMBDA1).collect();
         let d0 = setup.eta * lambda2 * lambda2;
         let d2: Vec<f64> = lambda1.iter().map(|l| d0 * l).collect();
-        let pld = Experiment::from_toml(
-            &fig4_text(
-                &setup,
-                trajectories,
-                &format!("{scale:?}"),
-                &format!(
-                    "kind = \"power-law\"\nd0 = {d0:?}\nd2 = {}\ncenter = {center:?}\ninterpretation = \"ito\"",
-                    list(&d2)
-                ),
+        let pld = fig4_experiment(
+            &setup,
+            trajectories,
+            scale.into(),
+            (
+                "power-law",
+                &[
+                    ("d0", d0.into()),
+                    ("d2", d2.as_slice().into()),
+                    ("center", center.into()),
+                    ("interpretation", "ito".into()),
+                ],
             ),
-            "fig4",
-        )
-        .expect("valid built-in experiment");
+        );
         let labels = lambda1
             .iter()
             .map(|&l| {
@@ -344,7 +375,7 @@ pub fn fig4(
     let mut points = Vec::new();
     let mut device = String::new();
     for (experiment, labels) in &runs {
-        let output = backend::run(experiment, choice, progress, notice)?;
+        let output = crate::run::run_on(experiment, choice, progress, notice)?.output;
         device = format!("{} ({})", output.backend, output.device);
         for (tally, (scale, dynamic, lambda1, lambda2)) in output.tallies.iter().zip(labels) {
             let n = tally.trajectories;

@@ -7,7 +7,6 @@
 //! measured speed (about half the checkpoint interval each) and cannot change
 //! the result.
 
-use super::engine::Engine;
 use super::Backend;
 use super::{Progress, RunOutput};
 use crate::error::Result;
@@ -59,7 +58,7 @@ impl Partial {
 /// a block, when `every` has passed since the last checkpoint (or the start),
 /// hand the prefix to `checkpoint`. Without `every`, one block.
 pub fn run_in_blocks(
-    engine: &Engine,
+    engine: &dyn Backend,
     experiment: &Experiment,
     mut partial: Partial,
     every: Option<Duration>,

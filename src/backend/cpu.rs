@@ -324,7 +324,7 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     fpt_bins: &FptBins,
     mut first_passage: Option<&mut [u32]>,
 ) -> Tally {
-    let params = &case.record;
+    let params = &crate::kernel::abi::record(experiment, case);
     let kernel = CaseKernel {
         potential: P::new(params, &experiment.data_set),
         noise: N::new(params),

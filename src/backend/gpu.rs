@@ -13,11 +13,12 @@
 
 use super::{Progress, RunOutput};
 use crate::error::{Error, Result};
+use crate::kernel::abi;
 use crate::kernel::codes::Outcome;
 use crate::kernel::preprocess::{Variant, MAX_PRIVATE_ROW, WORKGROUP};
 use crate::kernel::shader;
 use crate::observables::{FptBins, Tally};
-use crate::spec::{CaseParams, Experiment};
+use crate::spec::{Experiment, NoiseParams};
 use bytemuck::{Pod, Zeroable};
 use plan::{DeviceLimits, Slice, SlicePlan};
 use std::collections::HashMap;
@@ -441,7 +442,10 @@ impl Gpu {
                     let batch = experiment
                         .cases
                         .iter()
-                        .map(|c| c.record.noise[0] as u32)
+                        .filter_map(|c| match c.model.noise {
+                            NoiseParams::Sgd(sgd) => Some(sgd.batch),
+                            _ => None,
+                        })
                         .max();
                     batch.unwrap_or(1).div_ceil(2) * (1 + 2 * d)
                 }
@@ -471,7 +475,7 @@ impl Gpu {
         let partial_stride = plan.partial_stride;
 
         use wgpu::BufferUsages as U;
-        let case_records: Vec<CaseParams> = experiment.cases.iter().map(|c| c.record).collect();
+        let case_records = abi::records(experiment);
         let cases_buffer = self.buffer(
             "cases",
             (case_records.len() * 160) as u64,
@@ -867,6 +871,7 @@ mod tests {
     //! every struct of the assembled kernels, and each member's offset and the
     //! struct's size must equal the Rust `#[repr(C)]` twin's.
     use super::*;
+    use crate::kernel::abi::CaseParams;
     use crate::kernel::preprocess::Variant;
     use std::mem::{offset_of, size_of};
 

@@ -60,14 +60,3 @@ pub trait Backend {
     /// The adapter or CPU, for reports.
     fn device(&self) -> String;
 }
-
-/// Run `experiment` on the chosen backend. `notice` receives one-line messages
-/// (e.g. the CPU fallback of `auto`).
-pub fn run(
-    experiment: &Experiment,
-    choice: BackendChoice,
-    progress: Progress<'_>,
-    notice: &mut dyn FnMut(&str),
-) -> Result<RunOutput> {
-    engine::Engine::open(choice, None, notice)?.run(experiment, progress)
-}

@@ -3,7 +3,7 @@
 //! `crate::model::exit`, beside its WGSL twin.
 
 use super::{Lanes, LANES};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 
 pub trait ExitSet: Copy + Send + Sync {
     fn new(params: &CaseParams) -> Self;

@@ -3,6 +3,7 @@
 //! same way). Potentials, noise models and exit sets are types, so that
 //! `simulate` is specialized for one kernel shape at compile time.
 
+pub mod abi;
 pub mod codes;
 pub mod exits;
 pub mod noise;

@@ -3,8 +3,8 @@
 //! lives in its module under `crate::model::noise`, beside its WGSL twin; its
 //! [`NoiseFlags`] come from its line in the model registry.
 
+use crate::kernel::abi::CaseParams;
 use crate::rng::StableSampler;
-use crate::spec::CaseParams;
 
 /// The structural flags of a noise (its registry line), which choose the integrator's path.
 pub trait NoiseFlags {

@@ -4,7 +4,7 @@
 //! its WGSL twin.
 
 use super::{Lanes, LANES};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 
 pub trait Potential<'a>: Copy + Send + Sync {
     fn new(params: &CaseParams, data_set: &'a [f32]) -> Self;

@@ -10,10 +10,10 @@ use super::exits::ExitSet;
 use super::noise::Noise;
 use super::potentials::Potential;
 use super::{Lanes, LANES};
+use crate::kernel::abi::CaseParams;
 use crate::rng::fastmath::exp;
 use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
-use crate::spec::CaseParams;
 
 pub use super::codes::DIVERGENCE_BOUND;
 

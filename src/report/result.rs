@@ -4,7 +4,7 @@
 //! of the experiment file and the seed.
 
 use crate::analysis::escape::{escape_stats, EscapeStats};
-use crate::analysis::references::{case_references, TheoryReferences};
+use crate::analysis::references::{case_references, Observed, TheoryReferences};
 use crate::backend::RunOutput;
 use crate::error::{Error, Result};
 use crate::observables::tally::Histogram;
@@ -193,7 +193,14 @@ impl CaseResult {
                     .map(i128::to_string)
                     .collect(),
             },
-            theory: case_references(experiment, case_index, Some(tally)),
+            theory: case_references(
+                experiment,
+                case_index,
+                Some(Observed {
+                    tally,
+                    escape: &stats,
+                }),
+            ),
         }
     }
 

@@ -2,15 +2,17 @@
 //! field (errors name the field, the value and what is allowed) and expand
 //! swept parameters into the cartesian product of cases.
 
+mod builder;
 mod checks;
 mod file;
 pub mod model;
 pub mod shard;
 pub(crate) mod sweep;
 
+pub use builder::{ExperimentBuilder, Field, Fields};
 pub use model::{
-    CaseModel, CaseParams, ExitKind, ExitParams, Interpretation, KernelShape, NoiseKind,
-    NoiseParams, PotentialKind, PotentialParams, MAX_DIM,
+    CaseModel, ExitKind, ExitParams, Interpretation, KernelShape, NoiseKind, NoiseParams,
+    PotentialKind, PotentialParams, MAX_DIM,
 };
 
 use crate::error::{Error, Result};
@@ -48,7 +50,6 @@ pub struct Case {
     /// The value of every scalar parameter, swept or not, by dotted field name.
     pub params: Vec<(String, ParamValue)>,
     pub model: CaseModel,
-    pub record: CaseParams,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,21 +107,18 @@ impl Experiment {
 
     /// Parse and validate; `origin` names the source in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        let parse_error = |message: String| Error::Parse {
-            path: origin.to_string(),
-            message: message.trim_end().to_string(),
-        };
         let deserializer =
-            toml::Deserializer::parse(text).map_err(|e| parse_error(e.to_string()))?;
-        let file: ExperimentFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let field = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            if field.is_empty() || field == "." {
-                parse_error(inner)
-            } else {
-                parse_error(format!("field `{field}`: {inner}"))
-            }
-        })?;
+            toml::Deserializer::parse(text).map_err(|e| parse_error(origin, e.to_string()))?;
+        let file = read_file(deserializer, origin)?;
+        Self::from_file(file, origin)
+    }
+
+    /// Validate the tables of an experiment made in code ([`ExperimentBuilder`]).
+    pub(crate) fn from_value(value: toml::Value, origin: &str) -> Result<Self> {
+        Self::from_file(read_file(value, origin)?, origin)
+    }
+
+    fn from_file(file: ExperimentFile, origin: &str) -> Result<Self> {
         let base = Path::new(origin)
             .parent()
             .filter(|p| p.is_dir())
@@ -161,6 +159,29 @@ impl Experiment {
         check_fpt_memory(self.observe.fpt_file, self.total_trajectories())?;
         Ok(self)
     }
+}
+
+fn parse_error(origin: &str, message: String) -> Error {
+    Error::Parse {
+        path: origin.to_string(),
+        message: message.trim_end().to_string(),
+    }
+}
+
+/// The experiment file's tables, with the path of a field that does not fit.
+fn read_file<'de, D: serde::Deserializer<'de>>(from: D, origin: &str) -> Result<ExperimentFile>
+where
+    D::Error: std::fmt::Display,
+{
+    serde_path_to_error::deserialize(from).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if field.is_empty() || field == "." {
+            parse_error(origin, inner)
+        } else {
+            parse_error(origin, format!("field `{field}`: {inner}"))
+        }
+    })
 }
 
 fn check_seed(seed: i64) -> Result<u32> {
@@ -517,7 +538,6 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         cases.push(Case {
             index,
             params: combo.params(),
-            record: model.record(index, max_steps as u32),
             model,
         });
     }

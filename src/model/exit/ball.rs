@@ -4,7 +4,7 @@
 use super::{ExitModel, ExitPhysics};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ball {

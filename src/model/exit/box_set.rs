@@ -4,7 +4,7 @@
 use super::{ExitModel, ExitPhysics};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 
 /// Largest dimension of a box (its bounds fill the 8-slot exit vector).
 pub const MAX_BOX_DIM: usize = 4;

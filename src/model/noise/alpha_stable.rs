@@ -8,7 +8,8 @@ use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::rng::StableSampler;
 use crate::spec::sweep::{non_negative, Axes, Sweep};
-use crate::spec::{CaseParams, Interpretation};
+use crate::kernel::abi::CaseParams;
+use crate::spec::Interpretation;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

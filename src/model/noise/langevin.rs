@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::{any, non_negative, Axes, StringSweep, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::Axes;
-use crate::spec::{CaseParams, Interpretation};
+use crate::kernel::abi::CaseParams;
+use crate::spec::Interpretation;
 use serde::Deserialize;
 
 /// Largest minibatch.

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
 use crate::spec::sweep::{any, positive, Axes, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

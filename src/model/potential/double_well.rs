@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::kernel::potentials::Potential;
 use crate::kernel::AnyDim;
 use crate::spec::sweep::{positive, Axes, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use crate::kernel::Dim;
 use crate::kernel::{Lanes, LANES};
 use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
 use crate::spec::sweep::{positive, Axes, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

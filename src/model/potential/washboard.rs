@@ -12,7 +12,7 @@ use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
 use crate::rng::fastmath::sin_cos_turns;
 use crate::spec::sweep::{any, positive, Axes, Sweep};
-use crate::spec::CaseParams;
+use crate::kernel::abi::CaseParams;
 use serde::Deserialize;
 use std::f64::consts::{PI, TAU};
 
