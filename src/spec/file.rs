@@ -2,6 +2,7 @@
 //! Field names here are the documented file format (README, "Experiment files").
 
 use super::sweep::Sweep;
+pub use crate::model::exit::ExitFile;
 pub use crate::model::noise::NoiseFile;
 pub use crate::model::potential::PotentialFile;
 use serde::Deserialize;
@@ -23,30 +24,6 @@ pub struct ExperimentFile {
     pub noise: NoiseFile,
     pub exit: Option<ExitFile>,
     pub observe: Option<ObserveFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum ExitFile {
-    None,
-    Top {
-        /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
-        bridge: Option<bool>,
-    },
-    HalfSpace {
-        normal: Vec<f64>,
-        threshold: Sweep,
-        bridge: Option<bool>,
-    },
-    Ball {
-        center: Option<Vec<f64>>,
-        radius: Sweep,
-    },
-    /// Leaving the box `lower <= x <= upper` (bounds may be infinite).
-    Box {
-        lower: Vec<f64>,
-        upper: Vec<f64>,
-    },
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,13 +16,13 @@ pub use model::{
 };
 
 use crate::error::{Error, Result};
-use crate::model::exit::{Ball, BoxSet, HalfSpace};
+use crate::model::exit::{ExitFile, ExitSetup};
 use crate::model::noise::NoiseSetup;
 use crate::model::potential::Setup;
-use file::{ExitFile, ExperimentFile, NoiseFile};
+use file::{ExperimentFile, NoiseFile};
 use serde::Serialize;
 use std::path::Path;
-use sweep::{any, positive, Axes, Axis, Combination};
+use sweep::{any, positive, vector_field, Axes, Combination};
 
 /// Largest step limit: first-passage steps are u32 and every step's draws
 /// must have their own Threefry block index (SPEC §6 layout).
@@ -213,37 +213,6 @@ fn check_trajectories(n: i128) -> Result<u32> {
     Ok(n as u32)
 }
 
-enum ExitAxes {
-    None,
-    Top,
-    HalfSpace {
-        normal: Vec<f64>,
-        threshold: Axis,
-    },
-    Ball {
-        center: Option<Vec<f64>>,
-        radius: Axis,
-    },
-    Box {
-        lower: Vec<f64>,
-        upper: Vec<f64>,
-    },
-}
-
-fn vector_field(field: &str, v: &[f64], dim: usize) -> Result<Vec<f64>> {
-    if v.len() != dim {
-        return Err(Error::invalid(
-            field,
-            format!("{v:?}"),
-            format!("a list of {dim} numbers, one per coordinate (dim = {dim})"),
-        ));
-    }
-    if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
-        return Err(Error::invalid(field, bad, "finite numbers"));
-    }
-    Ok(v.to_vec())
-}
-
 fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     let name = file
         .name
@@ -295,78 +264,20 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         },
     )?;
 
-    let (exit_kind, exit_axes) = match &file.exit {
-        None | Some(ExitFile::None) => (ExitKind::HalfSpace, ExitAxes::None),
-        Some(ExitFile::Top { .. }) => {
-            // Whether the potential has a top is a property of its kind: the first case tells.
-            let first = Combination {
-                axes: &axes,
-                picks: axes.combination(0),
-            };
-            if potential_case(&first)?.top().is_none() {
-                return Err(no_top(potential_kind));
-            }
-            (ExitKind::HalfSpace, ExitAxes::Top)
-        }
-        Some(ExitFile::HalfSpace {
-            normal, threshold, ..
-        }) => {
-            let normal = vector_field("exit.normal", normal, dim)?;
-            if normal.iter().all(|&n| n == 0.0) {
-                return Err(Error::invalid(
-                    "exit.normal",
-                    format!("{normal:?}"),
-                    "a non-zero vector",
-                ));
-            }
-            (
-                ExitKind::HalfSpace,
-                ExitAxes::HalfSpace {
-                    normal,
-                    threshold: axes.number("exit.threshold", threshold, any, "a finite number")?,
-                },
-            )
-        }
-        Some(ExitFile::Ball { center, radius }) => (
-            ExitKind::Ball,
-            ExitAxes::Ball {
-                center: center
-                    .as_ref()
-                    .map(|c| vector_field("exit.center", c, dim))
-                    .transpose()?,
-                radius: axes.number("exit.radius", radius, positive, "a number > 0")?,
-            },
-        ),
-        Some(ExitFile::Box { lower, upper }) => {
-            if dim > MAX_BOX_DIM {
-                return Err(Error::invalid(
-                    "exit.kind",
-                    "\"box\"",
-                    format!("dim <= {MAX_BOX_DIM} for a box exit (dim is {dim})"),
-                ));
-            }
-            let lower = bound_field("exit.lower", lower, dim)?;
-            let upper = bound_field("exit.upper", upper, dim)?;
-            if let Some(c) = (0..dim).find(|&c| lower[c] >= upper[c]) {
-                return Err(Error::invalid(
-                    "exit.upper",
-                    format!("{upper:?}"),
-                    format!(
-                        "upper > lower in every coordinate (coordinate {c}: lower {}, upper {})",
-                        lower[c], upper[c]
-                    ),
-                ));
-            }
-            (ExitKind::BoxSet, ExitAxes::Box { lower, upper })
-        }
+    let exit_file = file.exit.unwrap_or(ExitFile::None);
+    let exit_kind = exit_file.kind();
+    let first = Combination {
+        axes: &axes,
+        picks: axes.combination(0),
     };
-
-    let bridge = match &file.exit {
-        Some(ExitFile::Top { bridge }) | Some(ExitFile::HalfSpace { bridge, .. }) => {
-            bridge.unwrap_or(false)
-        }
-        _ => false,
+    let exit_setup = ExitSetup {
+        dim,
+        potential: potential_kind.name(),
+        // whether the potential has a top is a property of its kind: the first case tells
+        has_top: potential_case(&first)?.top().is_some(),
     };
+    let exit_case = exit_file.sweep(&mut axes, &exit_setup)?;
+    let bridge = exit_file.bridge();
     if bridge && (noise_kind.stable() || noise_kind.minibatch()) {
         return Err(Error::invalid(
             "exit.bridge",
@@ -483,29 +394,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             (None, Some(axis)) => vec![combo.number(axis); dim],
             (None, None) => vec![potential.minimum(); dim],
         };
-        let exit = match &exit_axes {
-            ExitAxes::None => ExitParams::None,
-            ExitAxes::Top => {
-                let mut normal = vec![0.0; dim];
-                normal[0] = 1.0;
-                ExitParams::HalfSpace(HalfSpace {
-                    normal,
-                    threshold: potential.top().ok_or_else(|| no_top(potential_kind))?,
-                })
-            }
-            ExitAxes::HalfSpace { normal, threshold } => ExitParams::HalfSpace(HalfSpace {
-                normal: normal.clone(),
-                threshold: combo.number(*threshold),
-            }),
-            ExitAxes::Ball { center, radius } => ExitParams::Ball(Ball {
-                center: center.clone().unwrap_or_else(|| start.clone()),
-                radius: combo.number(*radius),
-            }),
-            ExitAxes::Box { lower, upper } => ExitParams::BoxSet(BoxSet {
-                lower: lower.clone(),
-                upper: upper.clone(),
-            }),
-        };
+        let exit = exit_case(&combo, &potential, &start)?;
         let model = CaseModel {
             dt: combo.number(dt),
             interpretation,
@@ -566,29 +455,6 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     })
 }
 
-fn no_top(kind: PotentialKind) -> Error {
-    Error::invalid(
-        "exit.kind",
-        "\"top\"",
-        format!(
-            "\"top\" needs a potential with a barrier top, which \"{}\" has not; use \"half-space\" or \"ball\"",
-            kind.name()
-        ),
-    )
-}
-
 fn stream_case_limit() -> u64 {
     100_000.min(crate::rng::stream::MAX_CASES as u64)
-}
-
-/// A box bound: `dim` numbers, each finite or infinite (not NaN).
-fn bound_field(field: &str, values: &[f64], dim: usize) -> Result<Vec<f64>> {
-    if values.len() != dim || values.iter().any(|v| v.is_nan()) {
-        return Err(Error::invalid(
-            field,
-            format!("{values:?}"),
-            format!("{dim} numbers (one per coordinate; inf and -inf allowed)"),
-        ));
-    }
-    Ok(values.to_vec())
 }

@@ -184,3 +184,30 @@ pub fn non_negative(v: f64) -> bool {
 pub fn any(_: f64) -> bool {
     true
 }
+
+/// A vector field of `dim` finite numbers (not sweepable).
+pub fn vector_field(field: &str, v: &[f64], dim: usize) -> crate::error::Result<Vec<f64>> {
+    if v.len() != dim {
+        return Err(Error::invalid(
+            field,
+            format!("{v:?}"),
+            format!("a list of {dim} numbers, one per coordinate (dim = {dim})"),
+        ));
+    }
+    if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+        return Err(Error::invalid(field, bad, "finite numbers"));
+    }
+    Ok(v.to_vec())
+}
+
+/// A box bound: `dim` numbers, each finite or infinite (not NaN).
+pub fn bound_field(field: &str, values: &[f64], dim: usize) -> crate::error::Result<Vec<f64>> {
+    if values.len() != dim || values.iter().any(|v| v.is_nan()) {
+        return Err(Error::invalid(
+            field,
+            format!("{values:?}"),
+            format!("{dim} numbers (one per coordinate; inf and -inf allowed)"),
+        ));
+    }
+    Ok(values.to_vec())
+}

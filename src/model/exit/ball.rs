@@ -1,10 +1,21 @@
 //! `ball` exit (SPEC §4): leaving the ball, `|x - c|^2 >= r^2`.
 //! Slots: vector `c`, scalar `[r^2]`.
 
-use super::{ExitModel, ExitPhysics};
+use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
+use crate::error::Result;
+use crate::kernel::abi::CaseParams;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
-use crate::kernel::abi::CaseParams;
+use crate::spec::sweep::{positive, vector_field, Axes, Sweep};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// The centre; the start point when absent.
+    center: Option<Vec<f64>>,
+    radius: Sweep,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ball {
@@ -30,7 +41,23 @@ impl ExitPhysics for Ball {
 }
 
 impl ExitModel for Ball {
+    type File = File;
     type Kernel = Kernel;
+
+    fn sweep(file: &File, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder> {
+        let center = file
+            .center
+            .as_ref()
+            .map(|c| vector_field("exit.center", c, setup.dim))
+            .transpose()?;
+        let radius = axes.number("exit.radius", &file.radius, positive, "a number > 0")?;
+        Ok(Box::new(move |c, _, start| {
+            Ok(ExitParams::Ball(Ball {
+                center: center.clone().unwrap_or_else(|| start.to_vec()),
+                radius: c.number(radius),
+            }))
+        }))
+    }
     const WGSL: &'static str = include_str!("ball.wgsl");
 }
 

@@ -1,10 +1,20 @@
 //! `box` exit (SPEC §4): outside `lower <= x <= upper` in some coordinate
 //! (bounds may be infinite; `dim <= 4`). Slots: vector `[lower[0..4], upper[0..4]]`.
 
-use super::{ExitModel, ExitPhysics};
+use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
+use crate::error::{Error, Result};
+use crate::kernel::abi::CaseParams;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
-use crate::kernel::abi::CaseParams;
+use crate::spec::sweep::{bound_field, Axes};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
 
 /// Largest dimension of a box (its bounds fill the 8-slot exit vector).
 pub const MAX_BOX_DIM: usize = 4;
@@ -30,7 +40,33 @@ impl ExitPhysics for BoxSet {
 }
 
 impl ExitModel for BoxSet {
+    type File = File;
     type Kernel = Kernel;
+
+    fn sweep(file: &File, _: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder> {
+        let dim = setup.dim;
+        if dim > MAX_BOX_DIM {
+            return Err(Error::invalid(
+                "exit.kind",
+                "\"box\"",
+                format!("dim <= {MAX_BOX_DIM} for a box exit (dim is {dim})"),
+            ));
+        }
+        let lower = bound_field("exit.lower", &file.lower, dim)?;
+        let upper = bound_field("exit.upper", &file.upper, dim)?;
+        if let Some(c) = (0..dim).find(|&c| lower[c] >= upper[c]) {
+            return Err(Error::invalid(
+                "exit.upper",
+                format!("{upper:?}"),
+                format!(
+                    "upper > lower in every coordinate (coordinate {c}: lower {}, upper {})",
+                    lower[c], upper[c]
+                ),
+            ));
+        }
+        let exit = BoxSet { lower, upper };
+        Ok(Box::new(move |_, _, _| Ok(ExitParams::BoxSet(exit.clone()))))
+    }
     const WGSL: &'static str = include_str!("box_set.wgsl");
 }
 

@@ -2,10 +2,52 @@
 //! (`x >= top`) and of no exit at all (a zero normal and `theta = +inf`).
 //! Slots: vector `n`, scalar `[theta]`.
 
-use super::{ExitModel, ExitPhysics};
+use super::{no_top, ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
+use crate::error::{Error, Result};
+use crate::kernel::abi::CaseParams;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
-use crate::kernel::abi::CaseParams;
+use crate::spec::sweep::{any, vector_field, Axes, Sweep};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    normal: Vec<f64>,
+    threshold: Sweep,
+    /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
+    bridge: Option<bool>,
+}
+
+/// `top`: the half-space `x_1 >= b` beyond the potential's barrier top `b`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopFile {
+    /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
+    bridge: Option<bool>,
+}
+
+impl TopFile {
+    pub fn bridge(&self) -> bool {
+        self.bridge.unwrap_or(false)
+    }
+}
+
+/// The builder of `top`: each case's half-space at its potential's top.
+pub fn top(setup: &ExitSetup) -> Result<ExitBuilder> {
+    if !setup.has_top {
+        return Err(no_top(setup.potential));
+    }
+    let (dim, potential_name) = (setup.dim, setup.potential);
+    Ok(Box::new(move |_, potential, _| {
+        let mut normal = vec![0.0; dim];
+        normal[0] = 1.0;
+        Ok(ExitParams::HalfSpace(HalfSpace {
+            normal,
+            threshold: potential.top().ok_or_else(|| no_top(potential_name))?,
+        }))
+    }))
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HalfSpace {
@@ -26,7 +68,30 @@ impl ExitPhysics for HalfSpace {
 }
 
 impl ExitModel for HalfSpace {
+    type File = File;
     type Kernel = Kernel;
+
+    fn sweep(file: &File, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder> {
+        let normal = vector_field("exit.normal", &file.normal, setup.dim)?;
+        if normal.iter().all(|&n| n == 0.0) {
+            return Err(Error::invalid(
+                "exit.normal",
+                format!("{normal:?}"),
+                "a non-zero vector",
+            ));
+        }
+        let threshold = axes.number("exit.threshold", &file.threshold, any, "a finite number")?;
+        Ok(Box::new(move |c, _, _| {
+            Ok(ExitParams::HalfSpace(HalfSpace {
+                normal: normal.clone(),
+                threshold: c.number(threshold),
+            }))
+        }))
+    }
+
+    fn bridge(file: &File) -> bool {
+        file.bridge.unwrap_or(false)
+    }
     const WGSL: &'static str = include_str!("half_space.wgsl");
 }
 

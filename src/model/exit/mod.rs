@@ -1,9 +1,27 @@
 //! Exit sets (SPEC §4), one module each, listed in [`super::registry`]: the
-//! f64 test (which validation and the theory use), the slots in the kernels'
-//! case record, the CPU lanes and the WGSL twin (`<module>_contains`). The
-//! file's `none` and `top` are half-spaces (`spec` builds them).
+//! file fields and their validation, the f64 test (which validation and the
+//! theory use), the slots in the kernels' case record, the CPU lanes and the
+//! WGSL twin (`<module>_contains`). The file's `top` is a half-space at the
+//! potential's barrier top ([`half_space::top`]); `none` is no exit.
 
+use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
+use crate::model::PotentialParams;
+use crate::spec::sweep::{Axes, Combination};
+use serde::Deserialize;
+
+/// What an exit's file table needs to know of the rest of the experiment.
+pub struct ExitSetup {
+    pub dim: usize,
+    /// The potential's kind name, for messages.
+    pub potential: &'static str,
+    /// The potential has a barrier top (what `top` needs).
+    pub has_top: bool,
+}
+
+/// Makes one case's exit set from its combination of swept values, its
+/// potential (the top of `top`) and its start (the default centre of `ball`).
+pub type ExitBuilder = Box<dyn Fn(&Combination, &PotentialParams, &[f64]) -> Result<ExitParams>>;
 
 /// The f64 test and the kernel slots.
 pub trait ExitPhysics {
@@ -13,9 +31,17 @@ pub trait ExitPhysics {
     fn pack(&self, vector: &mut [f32; 8], scalar: &mut [f32; 4]);
 }
 
-/// A built-in exit set: its CPU lanes and its WGSL.
+/// A built-in exit set: its file table, its CPU lanes and its WGSL.
 pub trait ExitModel: ExitPhysics + Clone + std::fmt::Debug + PartialEq + 'static {
+    /// The fields of its `[exit]` table (besides `kind`).
+    type File: for<'de> Deserialize<'de> + std::fmt::Debug;
     type Kernel: ExitSet;
+    /// Check and register the file's swept fields.
+    fn sweep(file: &Self::File, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder>;
+    /// Whether the file asks for the Brownian-bridge correction.
+    fn bridge(_file: &Self::File) -> bool {
+        false
+    }
     /// `fn <module>_contains(p: CaseParams, x: array<f32, DIM>) -> bool`.
     const WGSL: &'static str;
 }
@@ -40,6 +66,45 @@ macro_rules! declare {
             pub fn visit<V: ExitVisitor>(self, visitor: V) -> V::Output {
                 match self {
                     $(ExitKind::$Variant => visitor.visit::<$Variant>(),)*
+                }
+            }
+        }
+
+        /// The `[exit]` table of an experiment file: every registered set, `top`, `none`.
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum ExitFile {
+            #[serde(rename = "none")]
+            None,
+            #[serde(rename = "top")]
+            Top(half_space::TopFile),
+            $(#[serde(rename = $name)] $Variant($module::File),)*
+        }
+
+        impl ExitFile {
+            /// The kernel that tests it (no exit: a half-space never reached).
+            pub fn kind(&self) -> ExitKind {
+                match self {
+                    ExitFile::None | ExitFile::Top(_) => ExitKind::HalfSpace,
+                    $(ExitFile::$Variant(_) => ExitKind::$Variant,)*
+                }
+            }
+
+            /// Whether it asks for the Brownian-bridge correction.
+            pub fn bridge(&self) -> bool {
+                match self {
+                    ExitFile::None => false,
+                    ExitFile::Top(top) => top.bridge(),
+                    $(ExitFile::$Variant(file) => $Variant::bridge(file),)*
+                }
+            }
+
+            /// Check and register the swept fields; the builder makes each case's exit set.
+            pub fn sweep(&self, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder> {
+                match self {
+                    ExitFile::None => Ok(Box::new(|_, _, _| Ok(ExitParams::None))),
+                    ExitFile::Top(_) => half_space::top(setup),
+                    $(ExitFile::$Variant(file) => $Variant::sweep(file, axes, setup),)*
                 }
             }
         }
@@ -90,4 +155,15 @@ pub fn wgsl() -> String {
         .map(|k| (k.module(), k.code(), k.wgsl()))
         .collect();
     crate::kernel::preprocess::dispatch_source("EXIT", &kinds, super::registry::EXIT_FUNCTIONS)
+}
+
+/// `exit.kind = "top"` on a potential without a top.
+fn no_top(potential: &str) -> Error {
+    Error::invalid(
+        "exit.kind",
+        "\"top\"",
+        format!(
+            "\"top\" needs a potential with a barrier top, which \"{potential}\" has not; use \"half-space\" or \"ball\""
+        ),
+    )
 }
