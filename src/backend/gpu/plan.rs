@@ -5,6 +5,7 @@
 //! dispatch writes beyond a buffer (the grid's padding once did).
 
 use crate::kernel::preprocess::WORKGROUP;
+use crate::spec::{Experiment, NoiseParams};
 use std::ops::Range;
 
 /// Most trajectory-steps one `simulate` dispatch should cost (keeps each
@@ -20,6 +21,48 @@ pub const TALLY_SPAN: u64 = 16 * WORKGROUP as u64;
 pub const BLOCK_PAIRS: u32 = 16;
 /// Most invocations in one slice.
 pub const MAX_SLICE: u64 = 1 << 22;
+
+/// Iterations after which llvmpipe ends any one shader loop (`LP_MAX_TGSI_LOOP_ITERATIONS`);
+/// a step pair is one iteration of the stepping loop, so `MAX_CHUNK / 2` stays below it.
+pub const LLVMPIPE_LOOP_LIMIT: u32 = 65_535;
+
+/// Most steps per dispatch: llvmpipe (lavapipe) stops every shader loop after
+/// 65,535 iterations per invocation (gallivm's loop limiter), silently. The
+/// data-set loops of paper-2d and sgd run many iterations per step, so a
+/// software adapter gets chunks short enough to stay under the cap; a
+/// hardware GPU has none (`u32::MAX`).
+pub fn loop_cap(software: bool, experiment: &Experiment) -> u32 {
+    if !software {
+        return u32::MAX;
+    }
+    let n = (experiment.data_set.len() / 2).max(1) as u32;
+    let d = experiment.shape.dim as u32;
+    // Loop iterations per step, counted over every loop of the kernel:
+    // the limiter's count is not per loop (alpha-stable chunks of 58k
+    // steps lost trajectories, 15k did not), so every per-coordinate
+    // loop (draws, gradient, step, bounds, exit) counts too.
+    let coordinate_loops = 8 * d;
+    let data_loops = match experiment.shape.noise {
+        noise if noise.minibatch() => {
+            let batch = experiment
+                .cases
+                .iter()
+                .filter_map(|c| match c.model.noise {
+                    NoiseParams::Sgd(sgd) => Some(sgd.batch),
+                    _ => None,
+                })
+                .max();
+            batch.unwrap_or(1).div_ceil(2) * (1 + 2 * d)
+        }
+        // gradient, and the loss of power-law-loss, each a loop over the data per coordinate
+        noise if noise.uses_loss() && !experiment.data_set.is_empty() => 2 * d * n,
+        _ if !experiment.data_set.is_empty() => d * n,
+        _ => 0,
+    };
+    let per_step = 2 + coordinate_loops + data_loops;
+    // half the cap: the limiter also counts the loops around these
+    (LLVMPIPE_LOOP_LIMIT / (2 * per_step)).max(2)
+}
 
 /// What a plan needs to know of the device.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -319,6 +362,47 @@ mod tests {
             assert!(
                 s.budget as u64 * s.lanes() <= STEPS_PER_DISPATCH.max(MIN_CHUNK as u64 * s.lanes())
             );
+        }
+    }
+
+    #[test]
+    fn loop_caps_keep_llvmpipe_under_its_loop_limit() {
+        let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/");
+        for file in [
+            "bench/w1.toml",
+            "bench/w3.toml",
+            "bench/w4.toml",
+            "bench/w5.toml",
+            "paper-2d-sgd.toml",
+        ] {
+            let e =
+                Experiment::from_path(std::path::Path::new(&format!("{assets}{file}"))).unwrap();
+            assert_eq!(loop_cap(false, &e), u32::MAX, "{file}: no cap on hardware");
+            let cap = loop_cap(true, &e);
+            assert!(cap >= 2, "{file}");
+            // a step pair is one iteration of the stepping loop; the data-set loops of
+            // paper-2d and sgd make the cap short
+            let plan = SlicePlan::new(
+                LAVAPIPE,
+                0..(1 << 16),
+                e.cases.len() as u64,
+                e.shape.dim,
+                335,
+                cap,
+            );
+            for s in &plan.slices {
+                assert!(
+                    s.budget <= cap.max(2 * BLOCK_PAIRS),
+                    "{file}: {} > {cap}",
+                    s.budget
+                );
+            }
+            if !e.data_set.is_empty() {
+                assert!(
+                    cap < MAX_CHUNK / 10,
+                    "{file}: a data-set loop gets short chunks ({cap})"
+                );
+            }
         }
     }
 }
