@@ -40,7 +40,7 @@ fn datum(k: u32) -> f32 {
 }
 
 const NO_SLOT: u32 = 0xffffffffu;
-// Step pairs between two looks at the queue (keep in sync with BLOCK_PAIRS in src/backend/gpu.rs).
+// Step pairs between two looks at the queue (keep in sync with BLOCK_PAIRS in src/backend/gpu/plan.rs).
 const BLOCK_PAIRS: u32 = 16u;
 
 @compute @workgroup_size(WORKGROUP)

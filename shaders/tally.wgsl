@@ -152,7 +152,7 @@ fn fpt_bin(n: u32) -> u32 {
 // Trajectory slots per workgroup: TALLY_LOOPS per invocation, summed in
 // registers, so that the workgroup reductions below (a barrier each) are paid
 // once per TALLY_LOOPS x WORKGROUP trajectories. Keep in sync with
-// TALLY_SPAN in src/backend/gpu.rs.
+// TALLY_SPAN in src/backend/gpu/plan.rs.
 const TALLY_LOOPS: u32 = 16u;
 const TALLY_SPAN: u32 = TALLY_LOOPS * WORKGROUP;
 

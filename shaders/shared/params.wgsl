@@ -1,4 +1,4 @@
-// Per-case record. Keep in sync with `CaseParams` in src/spec/model.rs (160 bytes).
+// Per-case record: `CaseParams` in src/kernel/abi.rs (160 bytes; naga reflection checks the layout in the tests of src/backend/gpu.rs).
 struct CaseParams {
     dt: f32,
     alpha: f32,
@@ -17,7 +17,7 @@ fn slot(v: array<vec4<f32>, 2>, i: u32) -> f32 {
 
 // One slice of a run: trajectories `first .. first + count` of every case,
 // case slot c's trajectories in slots `c * per_case ..`, stepped by lanes
-// `c * lanes_per_case ..`. Keep in sync with `SliceInfo` in src/backend/gpu.rs.
+// `c * lanes_per_case ..`. `SliceInfo` in src/backend/gpu.rs (layout checked by naga reflection in its tests).
 struct SliceInfo {
     first_trajectory: u32,
     per_case: u32,
