@@ -10,7 +10,7 @@ use kramers::backend::{cpu, RunOutput};
 use kramers::spec::Experiment;
 use std::process::Command;
 
-/// Three tilts (barrier heights 0.90, 0.72, 0.54), Langevin D0 = 0.5, exit at
+/// Three tilts (barrier heights 0.90, 0.76, 0.55), Langevin D0 = 0.5, exit at
 /// the next top with the Brownian bridge; per-trajectory first passages kept.
 fn experiment(trajectories: u32, seed: u32, dt: f64) -> Experiment {
     let text = format!(
