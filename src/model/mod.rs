@@ -42,6 +42,14 @@ macro_rules! kind_enum {
                     $($Kind::$Variant => <$Variant as $Model>::WGSL,)*
                 }
             }
+
+            /// `(module, code, WGSL)` of every kind: what the generated dispatch switches over.
+            pub fn sources() -> Vec<(&'static str, u32, &'static str)> {
+                Self::ALL
+                    .iter()
+                    .map(|k| (k.module(), k.code(), k.wgsl()))
+                    .collect()
+            }
         }
     };
 }

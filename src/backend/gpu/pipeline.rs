@@ -79,9 +79,9 @@ impl Gpu {
             row_width(experiment),
             loop_cap(self.adapter.software, experiment),
         );
-        let resources = self.resources(experiment, &plan, &kernels)?;
-
         let fpt_bins = FptBins::new(experiment.max_steps);
+        let resources = self.resources(experiment, &plan, &kernels, &fpt_bins)?;
+
         let histogram = &experiment.observe.histogram;
         let mut tallies =
             vec![Tally::new(experiment.shape.dim, histogram, &fpt_bins); experiment.cases.len()];
@@ -184,6 +184,7 @@ impl Gpu {
         experiment: &Experiment,
         plan: &SlicePlan,
         kernels: &Kernels,
+        fpt_bins: &FptBins,
     ) -> Result<Resources> {
         use wgpu::BufferUsages as U;
         let dim = experiment.shape.dim as u64;
@@ -228,7 +229,6 @@ impl Gpu {
                 row_width: row_width(experiment) as u32,
             }),
         );
-        let fpt_bins = FptBins::new(experiment.max_steps);
         let mut edges = [u32::MAX; 128];
         for (slot, &e) in edges.iter_mut().zip(&fpt_bins.edges) {
             *slot = e.min(u32::MAX as u64) as u32;
@@ -440,8 +440,9 @@ impl Gpu {
         let dim = experiment.shape.dim;
         let row_width = row_width(experiment);
         let bins = experiment.observe.histogram.bins;
-        let fpt_bins = FptBins::new(experiment.max_steps).bins();
         let (first_case, count) = (slice.first_case as usize, slice.count);
+        // the tallies were made with the run's first-passage bins
+        let fpt_bins = tallies[first_case].fpt_histogram.len();
         if let (Some(words), Some(all)) = (&readback.progress, first_passage) {
             // (steps, outcome) pairs of the slice's slots.
             let n = experiment.range.len() as u64;

@@ -150,10 +150,7 @@ super::registry::exits!(declare);
 
 /// The WGSL of every exit set and the dispatch `exit_contains` on the prelude's `EXIT`.
 pub fn wgsl() -> String {
-    let kinds: Vec<(&str, u32, &str)> = ExitKind::ALL
-        .iter()
-        .map(|k| (k.module(), k.code(), k.wgsl()))
-        .collect();
+    let kinds = ExitKind::sources();
     crate::kernel::preprocess::dispatch_source("EXIT", &kinds, super::registry::EXIT_FUNCTIONS)
 }
 

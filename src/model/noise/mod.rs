@@ -230,10 +230,7 @@ impl NoiseParams {
 /// (`NOISE_STABLE`, `NOISE_USES_LOSS`, `NOISE_MINIBATCH`) and the dispatch on it.
 pub fn wgsl() -> String {
     use crate::kernel::preprocess::{dispatch_source, flag_source};
-    let kinds: Vec<(&str, u32, &str)> = NoiseKind::ALL
-        .iter()
-        .map(|k| (k.module(), k.code(), k.wgsl()))
-        .collect();
+    let kinds = NoiseKind::sources();
     let codes = |flag: fn(NoiseKind) -> bool| -> Vec<u32> {
         NoiseKind::ALL
             .iter()

@@ -212,10 +212,7 @@ impl PotentialParams {
 /// has, which the prelude's `const_assert` already refuses) yields NaN, which
 /// the kernel counts as a diverged trajectory: never another model's physics.
 pub fn wgsl() -> String {
-    let kinds: Vec<(&str, u32, &str)> = PotentialKind::ALL
-        .iter()
-        .map(|k| (k.module(), k.code(), k.wgsl()))
-        .collect();
+    let kinds = PotentialKind::sources();
     crate::kernel::preprocess::dispatch_source(
         "POTENTIAL",
         &kinds,
