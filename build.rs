@@ -80,10 +80,12 @@ fn main() {
         + &dispatch_source("NOISE", &kinds(&noise_sources), registry::NOISE_FUNCTIONS);
     let exit_sources = read_sources("exit", EXITS);
     let exits = dispatch_source("EXIT", &kinds(&exit_sources), registry::EXIT_FUNCTIONS);
+    let user = preprocess::user_stub();
     let generated = [
         ("potentials", potentials.as_str()),
         ("noise", noises.as_str()),
         ("exits", exits.as_str()),
+        ("user", user.as_str()),
     ];
 
     let mut validator = naga::valid::Validator::new(
@@ -114,6 +116,7 @@ fn main() {
                                 exit,
                                 private_row,
                                 bridge,
+                                user: 0,
                             };
                             let source = assemble(entry, &variant, &generated);
                             let module =

@@ -13,6 +13,7 @@
 #import potentials
 #import noise
 #import exits
+#import user
 
 @group(0) @binding(0) var<storage, read> cases: array<CaseParams>;
 @group(0) @binding(1) var<uniform> slice: SliceInfo;
@@ -142,15 +143,23 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         for (var c = 0u; c < DIM; c++) {
             gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
         }
+    } else if POTENTIAL_STATE {
+        // A formula (src/model/formula.rs): the gradient of the whole state.
+        gradient = user_potential_gradient(p, *x);
     } else {
         for (var c = 0u; c < DIM; c++) {
             gradient[c] = potential_gradient(p, c, (*x)[c]);
         }
     }
     var loss = 0.0;
-    if NOISE_USES_LOSS {
-        for (var c = 0u; c < DIM; c++) {
-            loss += potential_value(p, c, (*x)[c]);
+    // NOISE_READS_LOSS: false for a variance formula without `u`
+    if NOISE_USES_LOSS && NOISE_READS_LOSS {
+        if POTENTIAL_STATE {
+            loss = user_potential_value(p, *x);
+        } else {
+            for (var c = 0u; c < DIM; c++) {
+                loss += potential_value(p, c, (*x)[c]);
+            }
         }
     }
     var before = 0.0;
@@ -159,11 +168,23 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         for (var c = 0u; c < DIM; c++) {
             let n = slot(p.exit_vector, c);
             before += n * (*x)[c];
-            spread += n * n * noise_variance(p, (*x)[c], loss);
+            if NOISE_STATE {
+                spread += n * n * user_noise_variance(p, c, *x, loss, gradient[c]);
+            } else {
+                spread += n * n * noise_variance(p, (*x)[c], loss);
+            }
         }
     }
-    for (var c = 0u; c < DIM; c++) {
-        (*x)[c] = noise_step(p, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u && !NOISE_STABLE));
+    if NOISE_STATE {
+        // A variance formula reads every coordinate before the step.
+        let old = *x;
+        for (var c = 0u; c < DIM; c++) {
+            (*x)[c] = user_noise_step(p, c, old, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u));
+        }
+    } else {
+        for (var c = 0u; c < DIM; c++) {
+            (*x)[c] = noise_step(p, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u && !NOISE_STABLE));
+        }
     }
     var crossed = false;
     if BRIDGE == 1u {

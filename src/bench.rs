@@ -1,4 +1,4 @@
-//! `kramers bench`: fixed workloads W1–W5 (the experiment files in
+//! `kramers bench`: fixed workloads W1–W5 and W1-expr (the experiment files in
 //! `assets/bench/`) at several ensemble sizes, on the CPU backend and on every
 //! GPU adapter found, in one run: trajectory-steps per second, time to first
 //! result (device and pipeline creation included) and peak memory.
@@ -23,10 +23,15 @@ pub struct Workload {
     pub text: &'static str,
 }
 
-pub const WORKLOADS: [Workload; 5] = [
+pub const WORKLOADS: [Workload; 6] = [
     Workload {
         id: "W1",
         text: include_str!("../assets/bench/w1.toml"),
+    },
+    // W1 written as formulas (expression models), beside W1 to price them.
+    Workload {
+        id: "W1-expr",
+        text: include_str!("../assets/bench/w1-expr.toml"),
     },
     Workload {
         id: "W2",
@@ -50,7 +55,7 @@ pub const WORKLOADS: [Workload; 5] = [
 /// 2-D workloads stop earlier. `quick` keeps a few sizes.
 pub fn sizes(id: &str, quick: bool) -> Vec<u32> {
     match (id, quick) {
-        ("W1", true) => vec![12, 16, 20],
+        ("W1" | "W1-expr", true) => vec![12, 16, 20],
         (_, true) => vec![16],
         ("W4" | "W5", false) => vec![10, 12, 14, 16, 18],
         (_, false) => vec![10, 12, 14, 16, 18, 20, 22, 24],
@@ -78,7 +83,7 @@ pub struct BenchOptions {
     /// A few sizes per workload (`sizes(id, true)`) instead of the full span.
     pub quick: bool,
     pub backends: BenchBackends,
-    /// Workload ids (`W1` .. `W5`, any case); empty: all of them.
+    /// Workload ids (`W1` .. `W5`, `W1-expr`, any case); empty: all of them.
     pub workloads: Vec<String>,
     /// Ensemble sizes as log2 N for every chosen workload; empty: `sizes(id, quick)`.
     pub sizes: Vec<u32>,
@@ -89,7 +94,11 @@ impl BenchOptions {
     pub fn check(&self) -> Result<()> {
         for id in &self.workloads {
             if !WORKLOADS.iter().any(|w| w.id.eq_ignore_ascii_case(id)) {
-                return Err(Error::invalid("--workloads", id, "W1, W2, W3, W4 or W5"));
+                return Err(Error::invalid(
+                    "--workloads",
+                    id,
+                    "W1, W1-expr, W2, W3, W4 or W5",
+                ));
             }
         }
         if let Some(&log2) = self.sizes.iter().find(|&&s| s > MAX_LOG2) {
@@ -409,6 +418,36 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
     })
 }
 
+/// `W1-expr` throughput over `W1`'s, per device and size both ran at.
+fn formula_ratios(report: &BenchReport, devices: &[String]) -> String {
+    let mut out = String::new();
+    for (i, device) in devices.iter().enumerate() {
+        let mut cells = Vec::new();
+        for row in report
+            .rows
+            .iter()
+            .filter(|r| &r.device == device && r.workload == "W1")
+        {
+            let formula = report.rows.iter().find(|r| {
+                &r.device == device
+                    && r.workload == "W1-expr"
+                    && r.log2_trajectories == row.log2_trajectories
+            });
+            if let Some(f) = formula {
+                cells.push(format!(
+                    "2^{} {:.2}",
+                    row.log2_trajectories,
+                    f.trajectory_steps_per_s / row.trajectory_steps_per_s
+                ));
+            }
+        }
+        if !cells.is_empty() {
+            out.push_str(&format!("  [{i}] {}\n", cells.join("   ")));
+        }
+    }
+    out
+}
+
 /// W1 with `max_steps = 10^6` at the sizes given (log2 N) on every target: steps done against
 /// `N * max_steps` and `N * exact MFPT / dt`, wall time and peak RSS.
 fn early_stop(
@@ -480,7 +519,7 @@ pub fn table(report: &BenchReport) -> String {
             "peak RSS of the process so far in MiB (this system cannot reset it)"
         }
     ));
-    out.push_str(&format!("{:<4} {:>4}", "", "N"));
+    out.push_str(&format!("{:<7} {:>4}", "", "N"));
     for i in 0..devices.len() {
         out.push_str(&format!(" {:>22}", format!("[{i}] steps/s  MiB")));
         if i > 0 {
@@ -496,7 +535,7 @@ pub fn table(report: &BenchReport) -> String {
         }
     }
     for (workload, log2) in keys {
-        out.push_str(&format!("{workload:<4} {:>4}", format!("2^{log2}")));
+        out.push_str(&format!("{workload:<7} {:>4}", format!("2^{log2}")));
         let find = |d: &str| {
             report
                 .rows
@@ -530,6 +569,13 @@ pub fn table(report: &BenchReport) -> String {
     }
     for (i, d) in devices.iter().enumerate() {
         out.push_str(&format!("[{i}] {d}\n"));
+    }
+    let formulas = formula_ratios(report, &devices);
+    if !formulas.is_empty() {
+        out.push_str(
+            "W1-expr / W1 (W1 written as formulas against the built-in models, this run):\n",
+        );
+        out.push_str(&formulas);
     }
     if !report.scaling.is_empty() {
         out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");

@@ -14,6 +14,15 @@ pub enum Error {
         value: String,
         allowed: String,
     },
+    /// A formula (expression model) that does not parse or names what it may not.
+    #[error("invalid expression for `{field}` at column {column}: {message}\n    {formula}\n    {caret}^\n  allowed: {allowed}", caret = " ".repeat(column.saturating_sub(1)))]
+    Expression {
+        field: String,
+        formula: String,
+        column: usize,
+        message: String,
+        allowed: String,
+    },
     #[error("cannot {action} {path}")]
     Io {
         action: &'static str,
@@ -53,6 +62,7 @@ impl Error {
             self,
             Error::Parse { .. }
                 | Error::InvalidField { .. }
+                | Error::Expression { .. }
                 | Error::Incompatible(_)
                 | Error::Io { action: "read", .. }
         )

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod backend;
 pub mod bench;
 pub mod error;
+pub mod expr;
 pub mod kernel;
 pub mod model;
 pub mod observables;

@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Throughput of the fixed workloads W1–W5 (assets/bench/) at several ensemble sizes,
+    /// Throughput of the fixed workloads W1–W5 and W1-expr (assets/bench/) at several ensemble sizes,
     /// on the CPU backend and every GPU adapter side by side: table, bench.json, bench.png.
     Bench {
         /// A few sizes (a couple of minutes on two CPU cores with lavapipe).
@@ -38,7 +38,7 @@ enum Command {
         /// Backends to measure: the CPU backend and every adapter (all), or one kind.
         #[arg(long, value_enum, default_value = "all")]
         backend: kramers::bench::BenchBackends,
-        /// Only these workloads, e.g. `--workloads W1,W3` (default: W1 to W5).
+        /// Only these workloads, e.g. `--workloads W1,W3` (default: all, W1 to W5 and W1-expr).
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<String>,
         /// Ensemble sizes as log2 N for every workload, e.g. `--sizes 16,20`
@@ -784,6 +784,14 @@ fn theory_command(file: &Path, json: bool) -> anyhow::Result<()> {
                 l.time,
                 num(l.r_minus),
                 num(l.r_plus)
+            ));
+        }
+        if let Some(l) = &t.located {
+            extra.push(format!(
+                "found: minimum {:.6}, top {}, kink {}",
+                l.minimum,
+                num(l.top),
+                num(l.kink)
             ));
         }
         if let Some(s) = &t.stationary {

@@ -294,7 +294,7 @@ histogram = {{ range = [-6.0, 6.0], bins = 120 }}
         let (
             NoiseParams::AlphaStable(AlphaStable { index, sigma, .. }),
             PotentialParams::Quadratic(Quadratic { curvature, .. }),
-        ) = (case.model.noise, case.model.potential)
+        ) = (case.model.noise.clone(), case.model.potential.clone())
         else {
             continue;
         };
@@ -392,7 +392,7 @@ fn exact_mfpt(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
         let (e, out) = simulate(&toml, "check: exact MFPT", run)?;
         for (i, tally) in out.tallies.iter().enumerate() {
             let m = &e.cases[i].model;
-            let label = match m.noise {
+            let label = match &m.noise {
                 NoiseParams::Langevin(Langevin { d0 }) => format!("langevin D0 = {d0}"),
                 n => format!("{} {}", n.kind().name(), m.interpretation.name()),
             };
@@ -557,7 +557,7 @@ pub fn low_noise_limits() -> Vec<CheckRow> {
     let mut rows = Vec::new();
     let d0 = 0.1;
     let model = Model1d {
-        potential: barrier,
+        potential: barrier.clone(),
         noise: NoiseParams::Langevin(Langevin { d0 }),
         alpha: 0.0,
     };
@@ -573,7 +573,7 @@ pub fn low_noise_limits() -> Vec<CheckRow> {
     for alpha in [0.0, 0.5, 1.0] {
         let (d0, k) = (1e-2, 0.5);
         let model = Model1d {
-            potential: barrier,
+            potential: barrier.clone(),
             noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }),
             alpha,
         };

@@ -144,7 +144,7 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
         height,
         minimum,
     } = barrier;
-    match case.noise {
+    match case.noise.clone() {
         NoiseParams::Langevin(Langevin { d0 }) => {
             Some((theory::kramers_top_time(ha, hb, height, d0), "Kramers"))
         }
@@ -182,7 +182,9 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
             );
             t.is_finite().then_some((t, "Lemma 6 (k = 2 D2/Ha)"))
         }
-        NoiseParams::PowerLaw(PowerLaw { .. }) | NoiseParams::Sgd(Sgd { .. }) => None,
+        NoiseParams::PowerLaw(PowerLaw { .. })
+        | NoiseParams::Sgd(Sgd { .. })
+        | NoiseParams::ExprNoise(_) => None,
     }
 }
 

@@ -17,11 +17,11 @@ pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
         }
         _ => return None,
     };
-    let potential = case.potential;
+    let potential = case.potential.clone();
     if !case.noise.is_gaussian() {
         return None;
     }
-    let noise = case.noise;
+    let noise = case.noise.clone();
     let model = Model1d {
         potential,
         noise,

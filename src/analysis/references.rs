@@ -41,6 +41,20 @@ pub struct TheoryReferences {
     pub stationary: Option<StationaryReference>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub z: Option<ZScores>,
+    /// A formula potential (1-D): the minimum the run starts from, the top
+    /// of `exit.kind = "top"` and the kink the quadrature splits at, as found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub located: Option<LocatedReference>,
+}
+
+/// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LocatedReference {
+    pub minimum: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kink: Option<f64>,
 }
 
 /// Kramers' low-noise times (SPEC §5.5) for constant noise over a barrier.
@@ -141,7 +155,16 @@ pub fn case_references(
         refs.lemma6 = lemma6(case);
         refs.levy_exit = levy_exit(case);
     }
-    refs.stationary = stationary(case);
+    refs.stationary = stationary(case).or_else(|| formula_stationary(experiment, case));
+    if let PotentialParams::Expr(e) = &case.potential {
+        if case.start.len() == 1 {
+            refs.located = Some(LocatedReference {
+                minimum: e.located.minimum[0],
+                top: e.located.top,
+                kink: e.located.kink,
+            });
+        }
+    }
     if refs.exact_mfpt.is_some() || refs.levy_exit.is_some() || refs.kramers.is_some() {
         let monitoring = if case.bridge {
             EXIT_MONITORING_BRIDGE
@@ -232,6 +255,58 @@ fn levy_exit(case: &CaseModel) -> Option<LevyExitReference> {
         r_minus: finite(r_minus),
         r_plus: finite(r_plus),
         time: theory::levy_exit_time(index, sigma, r_minus, r_plus),
+    })
+}
+
+/// A 1-D formula potential without an exit under Gaussian noise: the mean and
+/// variance of the exact stationary density `p ∝ exp(-int 2 m / D) / D`
+/// (quadrature of the same formulas) on the histogram's window.
+fn formula_stationary(experiment: &Experiment, case: &CaseModel) -> Option<StationaryReference> {
+    if case.exit != ExitParams::None
+        || case.start.len() != 1
+        || !matches!(case.potential, PotentialParams::Expr(_))
+        || !case.noise.is_gaussian()
+    {
+        return None;
+    }
+    let model = theory::Model1d {
+        potential: case.potential.clone(),
+        noise: case.noise.clone(),
+        alpha: case.interpretation.alpha(),
+    };
+    let window = experiment.observe.histogram;
+    let density = theory::stationary_density_1d(&model, window.lo, window.hi, 4001);
+    if density.len() < 2 {
+        return None;
+    }
+    let h = (window.hi - window.lo) / (density.len() - 1) as f64;
+    let moment = |f: &dyn Fn(f64) -> f64| -> f64 {
+        density
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, p))| {
+                let w = if i == 0 || i == density.len() - 1 {
+                    0.5
+                } else {
+                    1.0
+                };
+                w * h * p * f(x)
+            })
+            .sum()
+    };
+    let mass = moment(&|_| 1.0);
+    let mean = moment(&|x| x) / mass;
+    let variance = moment(&|x| (x - mean).powi(2)) / mass;
+    (mean.is_finite() && variance.is_finite()).then(|| StationaryReference {
+        law: "quadrature of the formulas on the histogram range".into(),
+        center: mean,
+        variance: Some(variance),
+        em_variance: None,
+        nu: None,
+        scale: None,
+        kappa: None,
+        em_second_moment: None,
+        stable_index: None,
     })
 }
 

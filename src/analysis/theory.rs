@@ -21,7 +21,7 @@ pub const BGK_SHIFT: f64 = 0.5826;
 
 /// A 1-D model: potential, noise law and interpretation `alpha` (0 Itô, 1/2 Stratonovich,
 /// 1 anti-Itô).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model1d {
     pub potential: PotentialParams,
     pub noise: NoiseParams,
@@ -912,8 +912,8 @@ mod tests {
         let top = bar.top().unwrap();
         let washboard = PotentialParams::Washboard(Washboard::new(1.0, 0.4, 2.0).unwrap());
         vec![
-            (bar, 0.0, top),
-            (bar, -0.5, top + 0.3),
+            (bar.clone(), 0.0, top),
+            (bar.clone(), -0.5, top + 0.3),
             (
                 PotentialParams::DoubleWell(DoubleWell {
                     height: 1.0,
@@ -957,7 +957,11 @@ mod tests {
                 1.4,
             ),
             // a tilted periodic potential: wells to the left without end
-            (washboard, washboard.minimum(), washboard.top().unwrap()),
+            (
+                washboard.clone(),
+                washboard.minimum(),
+                washboard.top().unwrap(),
+            ),
         ]
     }
 
@@ -985,8 +989,8 @@ mod tests {
         for (pot, _, _) in potential_cases() {
             for noise in noise_cases(pot.minimum()) {
                 let model = Model1d {
-                    potential: pot,
-                    noise,
+                    potential: pot.clone(),
+                    noise: noise.clone(),
                     alpha: 0.5,
                 };
                 for &x in &[-2.3, -0.7, 0.1, 0.45, 1.3, 2.2] {
@@ -1028,8 +1032,8 @@ mod tests {
                 }
                 for alpha in [0.0, 0.5, 1.0] {
                     let model = Model1d {
-                        potential: pot,
-                        noise,
+                        potential: pot.clone(),
+                        noise: noise.clone(),
                         alpha,
                     };
                     let exact = exact_mfpt(&model, x0, b).expect("finite");
@@ -1056,7 +1060,7 @@ mod tests {
         let top = pot.top().unwrap();
         let ratio = |r: f64| {
             let model = Model1d {
-                potential: pot,
+                potential: pot.clone(),
                 noise: NoiseParams::Langevin(Langevin { d0: height / r }),
                 alpha: 0.0,
             };
@@ -1077,7 +1081,7 @@ mod tests {
             assert!((ratio(r) - 0.5).abs() < 1e-7, "r={r}: {}", ratio(r));
         }
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::Langevin(Langevin { d0: height / 100.0 }),
             alpha: 0.0,
         };
@@ -1086,7 +1090,7 @@ mod tests {
         assert!(rel(t, kramers_top_time(ha, hb, height, height / 100.0)) < 1e-9);
         // dL/D0 = 400: exp(800) overflows f64; the log form still works.
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::Langevin(Langevin { d0: height / 400.0 }),
             alpha: 0.0,
         };
@@ -1103,7 +1107,7 @@ mod tests {
         let top = pot.top().unwrap();
         let exact = |d0: f64, kappa: f64, alpha: f64| {
             let model = Model1d {
-                potential: pot,
+                potential: pot.clone(),
                 noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k: 2.0 / kappa }),
                 alpha,
             };
@@ -1181,12 +1185,12 @@ mod tests {
             for alpha in [0.0, 1.0] {
                 let m1 = Model1d {
                     potential: barrier(ha, hb, height, a),
-                    noise: n1,
+                    noise: n1.clone(),
                     alpha,
                 };
                 let m2 = Model1d {
                     potential: barrier(ha, hb, height * l2, a * lambda),
-                    noise: n2,
+                    noise: n2.clone(),
                     alpha,
                 };
                 let b1 = m1.potential.top().unwrap();
@@ -1222,7 +1226,7 @@ mod tests {
         // Escape over a high barrier is nearly exponential: E tau^2 ~ 2 (E tau)^2.
         let pot = barrier(1.0, 1.0, 1.0, 0.0);
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::Langevin(Langevin { d0: 0.1 }),
             alpha: 0.0,
         };
@@ -1246,7 +1250,7 @@ mod tests {
         });
         // D <= 0 somewhere (rho^2 > d0 d2)
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.1,
                 rho: 0.5,
@@ -1258,7 +1262,7 @@ mod tests {
         assert_eq!(exact_mfpt(&model, 0.0, 1.0), None);
         // density not integrable at -inf: kappa = 0.25, alpha = 1 -> |x|^-0.5
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::PowerLaw(PowerLaw {
                 d0: 0.1,
                 rho: 0.0,
@@ -1292,7 +1296,7 @@ mod tests {
     fn shifted_level_is_the_exact_value_at_the_bgk_level() {
         let pot = barrier(1.0, 2.0, 1.0, 0.0);
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0: 0.3, k: 0.5 }),
             alpha: 0.5,
         };
@@ -1409,7 +1413,7 @@ mod tests {
         });
         let (d0, k, alpha) = (0.2, 0.6, 0.5);
         let model = Model1d {
-            potential: pot,
+            potential: pot.clone(),
             noise: NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }),
             alpha,
         };

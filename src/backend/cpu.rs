@@ -326,9 +326,9 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
 ) -> Tally {
     let params = &crate::kernel::abi::record(experiment, case);
     let kernel = CaseKernel {
-        potential: P::new(params, &experiment.data_set),
-        noise: N::new(params),
-        exit: E::new(params),
+        potential: P::new(params, &experiment.data_set, &case.model),
+        noise: N::new(params, &case.model),
+        exit: E::new(params, &case.model),
         params,
         dim: experiment.shape.dim,
         key: StreamKey::new(experiment.seed, case.index, Purpose::Dynamics).0,

@@ -263,17 +263,20 @@ impl Gpu {
         Ok(words)
     }
 
+    /// The pipeline of kernel `entry` for `variant`, whose generated `user`
+    /// module is `user` (`variant.user` is its key).
     fn pipeline(
         &self,
         entry: &'static str,
         variant: &Variant,
         layout: &wgpu::BindGroupLayout,
+        user: &str,
     ) -> Result<wgpu::ComputePipeline> {
         let key = (entry, *variant);
         if let Some(pipeline) = self.pipelines.lock().expect("pipeline cache").get(&key) {
             return Ok(pipeline.clone());
         }
-        let source = shader(entry, variant);
+        let source = shader(entry, variant, user);
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -399,6 +402,7 @@ impl Gpu {
             exit: 0,
             private_row: HIST_OFFSET as u32,
             bridge: 0,
+            user: 0,
         };
         let layout = self.layout(
             "samplers_kat",
@@ -407,7 +411,12 @@ impl Gpu {
                 (B::Storage { read_only: false }, true),
             ],
         );
-        let pipeline = self.pipeline("samplers_kat", &variant, &layout)?;
+        let pipeline = self.pipeline(
+            "samplers_kat",
+            &variant,
+            &layout,
+            &crate::kernel::preprocess::user_stub(),
+        )?;
         let input = self.buffer(
             "kat inputs",
             (inputs.len() * 32) as u64,
@@ -493,8 +502,9 @@ mod tests {
             exit: 0,
             private_row: HIST_OFFSET as u32,
             bridge: 0,
+            user: 0,
         };
-        let source = shader(entry, &variant);
+        let source = shader(entry, &variant, &crate::kernel::preprocess::user_stub());
         let module = naga::front::wgsl::parse_str(&source).expect("the kernel parses");
         let (_, ty) = module
             .types

@@ -33,7 +33,7 @@ pub fn pack(model: &CaseModel, case_index: u32, max_steps: u32) -> CaseParams {
     p.max_steps = max_steps;
     p.case_index = case_index;
     let potential = model.potential.slots();
-    let noise = model.noise.physics().slots(model.dt);
+    let noise = model.noise.physics().slots(model.dt, &model.potential);
     for (slot, v) in p.potential.iter_mut().zip(&potential) {
         *slot = *v as f32;
     }

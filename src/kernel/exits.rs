@@ -2,11 +2,30 @@
 //! Each exit set's implementation lives in its module under
 //! `crate::model::exit`, beside its WGSL twin.
 
-use super::{Lanes, LANES};
+use super::{Lanes, Scratch, LANES};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 
-pub trait ExitSet: Copy + Send + Sync {
-    fn new(params: &CaseParams) -> Self;
+pub trait ExitSet: Send + Sync {
+    /// Tests with [`Self::contains_state`] (registers of a formula) instead of [`Self::contains`].
+    const STATE: bool = false;
+
+    fn new(params: &CaseParams, model: &CaseModel) -> Self;
     /// Whether each lane's state (`dim` of the `DIM` coordinates) lies in the exit set (1) or not (0).
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES];
+
+    /// Registers for [`Self::contains_state`] (none for built-ins).
+    fn scratch(&self) -> Scratch {
+        Scratch::default()
+    }
+
+    #[inline(always)]
+    fn contains_state<const DIM: usize>(
+        &self,
+        _scratch: &mut Scratch,
+        _x: &[Lanes; DIM],
+        _dim: usize,
+    ) -> [u32; LANES] {
+        unreachable!("only formula exits have registers")
+    }
 }

@@ -15,6 +15,8 @@ pub mod simulate;
 pub const LANES: usize = 32;
 /// One f32 per lane.
 pub type Lanes = [f32; LANES];
+/// The registers of a model's formula programs on lanes (one file per program; empty for built-ins).
+pub type Scratch = Vec<crate::expr::Scratch>;
 
 /// The dimensions a kernel is compiled for: the array size `DIM` of the
 /// integrator's state (1, 2 or [`crate::spec::MAX_DIM`]; `dim <= DIM` coordinates are used).
@@ -57,7 +59,9 @@ impl<const D: usize> Dims for Dim<D> {
 
 /// The WGSL of kernel `entry` for `variant`, with the models' generated
 /// sources in place of their imports (`#import potentials`, `noise`, `exits`).
-pub fn shader(entry: &str, variant: &preprocess::Variant) -> String {
+/// `user` is the experiment's generated module of formulas
+/// ([`crate::model::formula::user_wgsl`], or [`preprocess::user_stub`]).
+pub fn shader(entry: &str, variant: &preprocess::Variant, user: &str) -> String {
     use std::sync::OnceLock;
     static POTENTIALS: OnceLock<String> = OnceLock::new();
     static NOISES: OnceLock<String> = OnceLock::new();
@@ -72,6 +76,7 @@ pub fn shader(entry: &str, variant: &preprocess::Variant) -> String {
             ("potentials", potentials),
             ("noise", noises),
             ("exits", exits),
+            ("user", user),
         ],
     )
 }
@@ -81,7 +86,7 @@ mod tests {
     //! The CPU/GPU contract is generated from the registry: every kind code
     //! reaches its own WGSL, an unknown code or a missing WGSL function fails
     //! to compile, never runs another model's physics.
-    use super::preprocess::{dispatch_source, Variant};
+    use super::preprocess::{dispatch_source, user_stub, Variant};
     use super::shader;
     use crate::model::registry::POTENTIAL_FUNCTIONS;
     use crate::model::{ExitKind, NoiseKind, PotentialKind};
@@ -94,6 +99,7 @@ mod tests {
             exit,
             private_row: 131,
             bridge: 0,
+            user: 0,
         }
     }
 
@@ -110,22 +116,37 @@ mod tests {
 
     #[test]
     fn every_registered_kind_compiles_and_dispatches_to_its_own_wgsl() {
-        let source = shader("simulate", &variant(0, 0, 0));
+        let source = shader("simulate", &variant(0, 0, 0), &user_stub());
         for kind in PotentialKind::ALL {
             let m = kind.module();
             assert!(source.contains(&format!("case {}u: {{ out = {m}_gradient(", kind.code())));
             assert!(source.contains(&format!("case {}u: {{ out = {m}_value(", kind.code())));
-            compiles(&shader("simulate", &variant(kind.code(), 0, 0))).unwrap();
+            compiles(&shader(
+                "simulate",
+                &variant(kind.code(), 0, 0),
+                &user_stub(),
+            ))
+            .unwrap();
         }
         for kind in NoiseKind::ALL {
             let m = kind.module();
             assert!(source.contains(&format!("case {}u: {{ out = {m}_step(", kind.code())));
-            compiles(&shader("simulate", &variant(0, kind.code(), 0))).unwrap();
+            compiles(&shader(
+                "simulate",
+                &variant(0, kind.code(), 0),
+                &user_stub(),
+            ))
+            .unwrap();
         }
         for kind in ExitKind::ALL {
             let m = kind.module();
             assert!(source.contains(&format!("case {}u: {{ out = {m}_contains(", kind.code())));
-            compiles(&shader("simulate", &variant(0, 0, kind.code()))).unwrap();
+            compiles(&shader(
+                "simulate",
+                &variant(0, 0, kind.code()),
+                &user_stub(),
+            ))
+            .unwrap();
         }
     }
 
@@ -137,7 +158,8 @@ mod tests {
             variant(0, 0, ExitKind::ALL.len() as u32),
         ];
         for v in unknown {
-            let error = compiles(&shader("simulate", &v)).expect_err("an unknown code compiled");
+            let error = compiles(&shader("simulate", &v, &user_stub()))
+                .expect_err("an unknown code compiled");
             assert!(error.contains("const_assert"), "{v:?}: {error}");
         }
     }
@@ -169,6 +191,7 @@ mod tests {
                 ("potentials", &potentials),
                 ("noise", &crate::model::noise::wgsl()),
                 ("exits", &crate::model::exit::wgsl()),
+                ("user", &user_stub()),
             ],
         );
         let error = compiles(&source).expect_err("a missing WGSL function compiled");

@@ -1,23 +1,31 @@
 //! What the integrator asks of a noise model on SIMD lanes: the Euler–Maruyama
-//! update of one coordinate given its random draw. Each noise's implementation
-//! lives in its module under `crate::model::noise`, beside its WGSL twin; its
-//! [`NoiseFlags`] come from its line in the model registry.
+//! update of one coordinate given its random draw. Built-in noises read their
+//! own coordinate; a noise with [`Noise::STATE`] (a formula) reads the whole
+//! state before the step. Each noise's implementation lives in its module
+//! under `crate::model::noise`, beside its WGSL twin; its [`NoiseFlags`] come
+//! from its line in the model registry.
 
+use super::{Lanes, Scratch};
 use crate::kernel::abi::CaseParams;
 use crate::rng::StableSampler;
+use crate::spec::CaseModel;
 
 /// The structural flags of a noise (its registry line), which choose the integrator's path.
 pub trait NoiseFlags {
     /// Alpha-stable draws (one Threefry block each) instead of Box–Muller normals.
     const STABLE: bool;
-    /// The variance depends on `L(X)` (power-law-loss).
+    /// The variance depends on `L(X)` (power-law-loss, formulas).
     const USES_LOSS: bool;
     /// Minibatch SGD: the drift is a minibatch gradient and there are no normal draws.
     const SGD: bool;
 }
 
-pub trait Noise: NoiseFlags + Copy + Send + Sync {
-    fn new(params: &CaseParams) -> Self;
+pub trait Noise: NoiseFlags + Send + Sync {
+    /// Steps with [`Self::step_state`] and [`Self::variance_state`], which read
+    /// the whole state, instead of [`Self::step`] and [`Self::variance`].
+    const STATE: bool = false;
+
+    fn new(params: &CaseParams, model: &CaseModel) -> Self;
     /// `x_{n+1}` from `x_n`: Itô drift `-grad + alpha/2 dD/dx`, then
     /// `sqrt(D dt) z` (Gaussian) or `sigma dt^(1/a) S` (stable).
     fn step(&self, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32;
@@ -31,5 +39,48 @@ pub trait Noise: NoiseFlags + Copy + Send + Sync {
     /// The stable law, for stable noise.
     fn stable_law(&self) -> StableSampler {
         unreachable!("Gaussian noise has no stable law")
+    }
+
+    /// Whether this case's variance reads `u` (built-ins: [`NoiseFlags::USES_LOSS`]).
+    fn reads_loss(&self) -> bool {
+        Self::USES_LOSS
+    }
+
+    /// Registers for the state methods (none for built-ins).
+    fn scratch(&self) -> Scratch {
+        Scratch::default()
+    }
+
+    /// [`Self::STATE`] noises: coordinate `c`'s next value from the state
+    /// before the step (a negative variance gives `+inf`: diverged).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn step_state<const DIM: usize>(
+        &self,
+        _scratch: &mut Scratch,
+        _c: usize,
+        _x: &[Lanes; DIM],
+        _gradient: &Lanes,
+        _loss: &Lanes,
+        _dt: f32,
+        _alpha: f32,
+        _draw: &Lanes,
+        _out: &mut Lanes,
+    ) {
+        unreachable!("only formula noises read the whole state")
+    }
+
+    /// [`Self::STATE`] noises: `D_c(X)` for the bridge correction.
+    #[inline(always)]
+    fn variance_state<const DIM: usize>(
+        &self,
+        _scratch: &mut Scratch,
+        _c: usize,
+        _x: &[Lanes; DIM],
+        _loss: &Lanes,
+        _gradient: &Lanes,
+        _out: &mut Lanes,
+    ) {
+        unreachable!("only formula noises read the whole state")
     }
 }

@@ -1,13 +1,19 @@
-//! What the integrator asks of a potential on SIMD lanes (per coordinate: all
-//! potentials are separable, `L(x) = sum_j l_j(x_j)`). Each potential's
-//! implementation lives in its module under `crate::model::potential`, beside
-//! its WGSL twin.
+//! What the integrator asks of a potential on SIMD lanes. Built-in potentials
+//! are separable, `L(x) = sum_j l_j(x_j)`, and answer per coordinate; a
+//! potential with [`Potential::STATE`] (a formula) answers for the whole state
+//! at once. Each potential's implementation lives in its module under
+//! `crate::model::potential`, beside its WGSL twin.
 
-use super::{Lanes, LANES};
+use super::{Lanes, Scratch, LANES};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 
-pub trait Potential<'a>: Copy + Send + Sync {
-    fn new(params: &CaseParams, data_set: &'a [f32]) -> Self;
+pub trait Potential<'a>: Send + Sync {
+    /// Reads the gradient and value of the whole state ([`Self::state_lanes`])
+    /// instead of one coordinate at a time.
+    const STATE: bool = false;
+
+    fn new(params: &CaseParams, data_set: &'a [f32], model: &CaseModel) -> Self;
     /// `d l / d x` of one coordinate.
     fn gradient(&self, coord: usize, x: f32) -> f32;
     /// `l(x)` of one coordinate.
@@ -25,6 +31,25 @@ pub trait Potential<'a>: Copy + Send + Sync {
         for l in 0..LANES {
             out[l] += self.value(coord, x[l]);
         }
+    }
+
+    /// Registers for [`Self::state_lanes`] (none for built-ins).
+    fn scratch(&self) -> Scratch {
+        Scratch::default()
+    }
+
+    /// [`Self::STATE`] potentials: the gradient of the first `dim`
+    /// coordinates, and `L(X)` into `loss` when asked.
+    #[inline(always)]
+    fn state_lanes<const DIM: usize>(
+        &self,
+        _scratch: &mut Scratch,
+        _x: &[Lanes; DIM],
+        _dim: usize,
+        _gradient: &mut [Lanes; DIM],
+        _loss: Option<&mut Lanes>,
+    ) {
+        unreachable!("only formula potentials answer for the whole state")
     }
 
     /// The minibatch gradient `scale/B sum_b l'(x - data[index_b])` of one

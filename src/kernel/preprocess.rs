@@ -33,6 +33,36 @@ pub const ENTRIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The `user` module of an experiment without formulas (and build.rs's
+/// validation): the state flags off and functions that are never called.
+pub fn user_stub() -> String {
+    format!(
+        "const POTENTIAL_STATE: bool = false;\nconst NOISE_STATE: bool = false;\nconst NOISE_READS_LOSS: bool = true;\n{USER_POTENTIAL_STUB}{USER_NOISE_STUB}{USER_EXIT_STUB}"
+    )
+}
+
+/// The parts of [`user_stub`] for a family without a formula in an experiment with others.
+pub const USER_POTENTIAL_STUB: &str =
+    "fn user_potential_gradient(p: CaseParams, x: array<f32, DIM>) -> array<f32, DIM> {
+    return array<f32, DIM>();
+}
+fn user_potential_value(p: CaseParams, x: array<f32, DIM>) -> f32 {
+    return 3.0e38;
+}
+";
+pub const USER_NOISE_STUB: &str = "fn user_noise_step(p: CaseParams, c: u32, x: array<f32, DIM>, xc: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32 {
+    return 3.0e38;
+}
+fn user_noise_variance(p: CaseParams, c: u32, x: array<f32, DIM>, loss: f32, gradient: f32) -> f32 {
+    return 3.0e38;
+}
+";
+pub const USER_EXIT_STUB: &str =
+    "fn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {
+    return true;
+}
+";
+
 /// Workgroup size of every kernel.
 pub const WORKGROUP: u32 = 64;
 /// Largest per-case count row kept in workgroup memory (u32 words).
@@ -52,6 +82,16 @@ pub struct Variant {
     pub private_row: u32,
     /// 1: Brownian-bridge exit correction.
     pub bridge: u32,
+    /// [`user_key`] of the experiment's generated `user` module (its formulas).
+    pub user: u64,
+}
+
+/// A 64-bit FNV-1a hash of a generated `user` module: what tells pipelines
+/// of different formulas apart.
+pub fn user_key(source: &str) -> u64 {
+    source.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The source of entry point `entry` specialized for `variant`; `generated`

@@ -165,6 +165,11 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         0
     };
     let mut indices = vec![[0u32; LANES]; batch];
+    // (a constant for the built-ins; a formula may or may not read `u`)
+    let uses_loss = N::USES_LOSS && case.noise.reads_loss();
+    let mut potential_scratch = case.potential.scratch();
+    let mut noise_scratch = case.noise.scratch();
+    let mut exit_scratch = case.exit.scratch();
     let data_size = (params.potential[1] as u32).max(1);
     while any(&live) {
         let mut pair = [0u32; LANES];
@@ -181,13 +186,17 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     case.potential
                         .minibatch_gradient_lanes(c, &x[c], &indices, &mut gradient[c]);
                 }
-            } else {
+            } else if !P::STATE {
                 for c in 0..dim {
                     case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
                 }
             }
             let mut loss = [0f32; LANES];
-            if N::USES_LOSS {
+            if P::STATE {
+                let wanted = if uses_loss { Some(&mut loss) } else { None };
+                case.potential
+                    .state_lanes(&mut potential_scratch, &x, dim, &mut gradient, wanted);
+            } else if uses_loss {
                 for (c, xc) in x.iter().enumerate().take(dim) {
                     case.potential.value_lanes(c, xc, &mut loss);
                 }
@@ -198,27 +207,69 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             if case.bridge.is_some() {
                 for (c, xc) in x.iter().enumerate().take(dim) {
                     let n = params.exit_vector[c];
+                    let mut variance = [0f32; LANES];
+                    if N::STATE {
+                        case.noise.variance_state(
+                            &mut noise_scratch,
+                            c,
+                            &x,
+                            &loss,
+                            &gradient[c],
+                            &mut variance,
+                        );
+                    } else {
+                        for l in 0..LANES {
+                            variance[l] = case.noise.variance(xc[l], loss[l]);
+                        }
+                    }
                     for l in 0..LANES {
                         before[l] += n * xc[l];
-                        spread[l] += n * n * case.noise.variance(xc[l], loss[l]);
+                        spread[l] += n * n * variance[l];
                     }
                 }
             }
-            for c in 0..dim {
-                for l in 0..LANES {
-                    let old = x[c][l];
-                    let new = case.noise.step(
-                        old,
-                        gradient[c][l],
-                        loss[l],
+            if N::STATE {
+                // Every coordinate's variance reads the state before the step.
+                let mut next = [[0f32; LANES]; DIM];
+                for (c, out) in next.iter_mut().enumerate().take(dim) {
+                    case.noise.step_state(
+                        &mut noise_scratch,
+                        c,
+                        &x,
+                        &gradient[c],
+                        &loss,
                         params.dt,
                         params.alpha,
-                        draw[c][l],
+                        &draw[c],
+                        out,
                     );
-                    x[c][l] = if running[l] != 0 { new } else { old };
+                }
+                for (xc, next) in x.iter_mut().zip(&next).take(dim) {
+                    for l in 0..LANES {
+                        xc[l] = if running[l] != 0 { next[l] } else { xc[l] };
+                    }
+                }
+            } else {
+                for c in 0..dim {
+                    for l in 0..LANES {
+                        let old = x[c][l];
+                        let new = case.noise.step(
+                            old,
+                            gradient[c][l],
+                            loss[l],
+                            params.dt,
+                            params.alpha,
+                            draw[c][l],
+                        );
+                        x[c][l] = if running[l] != 0 { new } else { old };
+                    }
                 }
             }
-            let mut left = case.exit.contains(&x, dim);
+            let mut left = if E::STATE {
+                case.exit.contains_state(&mut exit_scratch, &x, dim)
+            } else {
+                case.exit.contains(&x, dim)
+            };
             if let Some(bridge_key) = case.bridge {
                 // SPEC §4: a step that stays inside crossed in between with
                 // probability exp(-2 (theta - y_n)(theta - y_{n+1}) / (D_e dt)).

@@ -55,6 +55,7 @@ macro_rules! kind_enum {
 }
 
 pub mod exit;
+pub mod formula;
 pub mod noise;
 pub mod potential;
 pub mod registry;

@@ -19,6 +19,7 @@ macro_rules! potentials {
             Barrier barrier "barrier",
             Paper2d paper_2d "paper-2d",
             Washboard washboard "washboard",
+            Expr expr "expr",
         }
     };
 }
@@ -32,6 +33,7 @@ macro_rules! noises {
             PowerLawLoss power_law_loss "power-law-loss" { stable: false, loss: true, minibatch: false },
             AlphaStable alpha_stable "alpha-stable" { stable: true, loss: false, minibatch: false },
             Sgd sgd "sgd" { stable: false, loss: false, minibatch: true },
+            ExprNoise expr "expr" { stable: false, loss: true, minibatch: false },
         }
     };
 }
@@ -43,6 +45,7 @@ macro_rules! exits {
             HalfSpace half_space "half-space",
             Ball ball "ball",
             BoxSet box_set "box",
+            ExprExit expr "expr",
         }
     };
 }

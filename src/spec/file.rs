@@ -20,6 +20,8 @@ pub struct ExperimentFile {
     pub start: Option<Sweep>,
     /// The start point as a vector of `dim` coordinates (not sweepable).
     pub start_point: Option<Vec<f64>>,
+    /// Named numbers the formulas of expression models read, each sweepable.
+    pub params: Option<std::collections::BTreeMap<String, Sweep>>,
     pub potential: PotentialFile,
     pub noise: NoiseFile,
     pub exit: Option<ExitFile>,

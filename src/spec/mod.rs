@@ -246,11 +246,21 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     let mut axes = Axes::default();
     let dt = axes.number("dt", &file.dt, positive, "a number > 0")?;
 
+    let mut params = Vec::new();
+    for (name, sweep) in file.params.iter().flatten() {
+        check_param_name(name)?;
+        let field = format!("params.{name}");
+        params.push((
+            name.clone(),
+            axes.number(&field, sweep, any, "a finite number")?,
+        ));
+    }
     let mut setup = Setup {
         dim,
         seed,
         base,
         data: None,
+        params: &params,
     };
     let potential_case = file.potential.sweep(&mut axes, &mut setup)?;
     let data = setup.data;
@@ -261,6 +271,8 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         &NoiseSetup {
             data_set: data.is_some(),
             potential: potential_kind.name(),
+            dim,
+            params: params.clone(),
         },
     )?;
 
@@ -273,8 +285,10 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     let exit_setup = ExitSetup {
         dim,
         potential: potential_kind.name(),
-        // whether the potential has a top is a property of its kind: the first case tells
-        has_top: potential_case(&first)?.top().is_some(),
+        // whether the potential has a top is a property of its kind: the first
+        // case tells (a formula's top is found per case, from its start)
+        has_top: potential_kind == PotentialKind::Expr || potential_case(&first)?.top().is_some(),
+        params: params.clone(),
     };
     let exit_case = exit_file.sweep(&mut axes, &exit_setup)?;
     let bridge = exit_file.bridge();
@@ -387,13 +401,18 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             axes: &axes,
             picks: axes.combination(flat),
         };
-        let potential = potential_case(&combo)?;
-        let (noise, interpretation) = noise_case(&combo, &potential)?;
-        let start = match (&start_point, start_axis) {
-            (Some(point), _) => point.clone(),
-            (None, Some(axis)) => vec![combo.number(axis); dim],
-            (None, None) => vec![potential.minimum(); dim],
+        let mut potential = potential_case(&combo)?;
+        let given_start = match (&start_point, start_axis) {
+            (Some(point), _) => Some(point.clone()),
+            (None, Some(axis)) => Some(vec![combo.number(axis); dim]),
+            (None, None) => None,
         };
+        potential.locate(given_start.as_deref())?;
+        let start = given_start.unwrap_or_else(|| vec![potential.minimum(); dim]);
+        let (noise, interpretation) = noise_case(&combo, &potential)?;
+        if let NoiseParams::ExprNoise(formula) = &noise {
+            formula.check_start(&start, &potential)?;
+        }
         let exit = exit_case(&combo, &potential, &start)?;
         let model = CaseModel {
             dt: combo.number(dt),
@@ -453,6 +472,20 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         data_set: data.map(|d| d.points).unwrap_or_default(),
         range: 0..trajectories,
     })
+}
+
+/// A `[params]` name: an identifier that is not a variable, function or constant.
+fn check_param_name(name: &str) -> Result<()> {
+    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier || crate::expr::is_reserved(name) {
+        return Err(Error::invalid(
+            format!("params.{name}"),
+            format!("the name {name:?}"),
+            "a name of letters, digits and _ that starts with a letter and is not x, x1 .. x8, u, pi or a function name",
+        ));
+    }
+    Ok(())
 }
 
 fn stream_case_limit() -> u64 {

@@ -151,6 +151,14 @@ impl Experiment {
         }
         hash.write(&(self.data_set.len() as u64).to_le_bytes());
         hash.write(bytemuck::cast_slice(&self.data_set));
+        // The formulas of expression models (none for built-ins, whose
+        // fingerprints stay as they were).
+        if let Some(first) = self.cases.first() {
+            let generated = crate::model::formula::user_wgsl(&first.model);
+            if generated != crate::kernel::preprocess::user_stub() {
+                hash.write(generated.as_bytes());
+            }
+        }
         format!("{:032x}", hash.0)
     }
 }
@@ -171,6 +179,7 @@ impl Experiment {
             super::ExitKind::HalfSpace => "HalfSpace",
             super::ExitKind::Ball => "Ball",
             super::ExitKind::BoxSet => "Box",
+            super::ExitKind::ExprExit => "Expr",
         };
         format!(
             "KernelShape {{ potential: {:?}, noise: {:?}, exit: {exit}, dim: {}, bridge: {} }}",

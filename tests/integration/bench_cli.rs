@@ -39,8 +39,8 @@ fn cpu_bench_of_w1_prints_the_table_and_writes_json_and_plot() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     for line in [
         "time to first result",
-        "W1   2^10",
-        "W1   2^12",
+        "W1      2^10",
+        "W1      2^12",
         "early stop",
     ] {
         assert!(stdout.contains(line), "`{line}` missing from\n{stdout}");

@@ -7,6 +7,7 @@ mod bench_cli;
 mod bridge;
 mod cli;
 mod escape_cli;
+mod expr;
 mod fuzz_spec;
 mod golden;
 mod gpu_agreement;

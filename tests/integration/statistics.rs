@@ -199,7 +199,7 @@ fn barrier_mean_first_passage_matches_exact_shifted_mfpt() {
         minimum: 0.0,
     });
     let model = Model1d {
-        potential,
+        potential: potential.clone(),
         noise: NoiseParams::Langevin(Langevin { d0 }),
         alpha: 0.0,
     };

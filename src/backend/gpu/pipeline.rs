@@ -120,6 +120,11 @@ impl Gpu {
     fn kernels(&self, experiment: &Experiment) -> Result<Kernels> {
         let shape = &experiment.shape;
         let row_width = row_width(experiment) as u32;
+        let user = experiment
+            .cases
+            .first()
+            .map(|case| crate::model::formula::user_wgsl(&case.model))
+            .unwrap_or_else(crate::kernel::preprocess::user_stub);
         let variant = Variant {
             dim: shape.dim as u32,
             potential: shape.potential.code(),
@@ -131,7 +136,17 @@ impl Gpu {
                 HIST_OFFSET as u32
             },
             bridge: shape.bridge as u32,
+            user: crate::kernel::preprocess::user_key(&user),
         };
+        if user != crate::kernel::preprocess::user_stub() {
+            // Formulas: the generated kernel is checked before any dispatch.
+            crate::model::formula::validate(&crate::kernel::shader("simulate", &variant, &user))
+                .map_err(|e| {
+                    Error::Gpu(format!(
+                        "the kernel generated from the formulas does not validate: {e}"
+                    ))
+                })?;
+        }
         use wgpu::BufferBindingType as B;
         let storage = |read_only| B::Storage { read_only };
         let init_layout = self.layout(
@@ -169,9 +184,9 @@ impl Gpu {
             ],
         );
         Ok(Kernels {
-            init: self.pipeline("init", &variant, &init_layout)?,
-            simulate: self.pipeline("simulate", &variant, &simulate_layout)?,
-            tally: self.pipeline("tally", &variant, &tally_layout)?,
+            init: self.pipeline("init", &variant, &init_layout, &user)?,
+            simulate: self.pipeline("simulate", &variant, &simulate_layout, &user)?,
+            tally: self.pipeline("tally", &variant, &tally_layout, &user)?,
             init_layout,
             simulate_layout,
             tally_layout,

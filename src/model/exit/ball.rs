@@ -4,6 +4,7 @@
 use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::Result;
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
 use crate::spec::sweep::{positive, vector_field, Axes, Sweep};
@@ -69,7 +70,7 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             center: p.exit_vector,
             radius_squared: p.exit_scalar[0],

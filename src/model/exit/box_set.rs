@@ -4,6 +4,7 @@
 use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
 use crate::spec::sweep::{bound_field, Axes};
@@ -78,7 +79,7 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             lower: std::array::from_fn(|c| p.exit_vector[c]),
             upper: std::array::from_fn(|c| p.exit_vector[MAX_BOX_DIM + c]),

@@ -5,6 +5,7 @@
 use super::{no_top, ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use crate::kernel::exits::ExitSet;
 use crate::kernel::{Lanes, LANES};
 use crate::spec::sweep::{any, vector_field, Axes, Sweep};
@@ -103,7 +104,7 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             normal: p.exit_vector,
             threshold: p.exit_scalar[0],

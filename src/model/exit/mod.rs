@@ -17,6 +17,8 @@ pub struct ExitSetup {
     pub potential: &'static str,
     /// The potential has a barrier top (what `top` needs).
     pub has_top: bool,
+    /// The file's `[params]` (what formulas may read).
+    pub params: crate::model::formula::Params,
 }
 
 /// Makes one case's exit set from its combination of swept values, its
@@ -156,6 +158,13 @@ pub fn wgsl() -> String {
 
 /// `exit.kind = "top"` on a potential without a top.
 fn no_top(potential: &str) -> Error {
+    if potential == "expr" {
+        return Error::invalid(
+            "exit.kind",
+            "\"top\"",
+            "\"top\" needs a local maximum of potential.u right of the start's minimum (1-D), and none was found within 1000 of it; use \"half-space\", \"ball\" or \"expr\"",
+        );
+    }
     Error::invalid(
         "exit.kind",
         "\"top\"",

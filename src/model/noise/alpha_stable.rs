@@ -9,6 +9,7 @@ use crate::model::PotentialParams;
 use crate::rng::StableSampler;
 use crate::spec::sweep::{non_negative, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use crate::spec::Interpretation;
 use serde::Deserialize;
 
@@ -40,7 +41,7 @@ impl NoisePhysics for AlphaStable {
     fn is_silent(&self) -> bool {
         self.sigma == 0.0
     }
-    fn slots(&self, dt: f64) -> Vec<f64> {
+    fn slots(&self, dt: f64, _: &PotentialParams) -> Vec<f64> {
         let law = StableSampler::new(self.index, self.beta);
         vec![
             self.sigma * dt.powf(1.0 / self.index),
@@ -90,7 +91,7 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             increment_scale: p.noise[0],
             law: StableSampler {

@@ -6,6 +6,7 @@ use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -30,7 +31,7 @@ impl NoisePhysics for Langevin {
     fn is_silent(&self) -> bool {
         self.d0 == 0.0
     }
-    fn slots(&self, _: f64) -> Vec<f64> {
+    fn slots(&self, _: f64, _: &PotentialParams) -> Vec<f64> {
         vec![self.d0]
     }
 }
@@ -56,7 +57,7 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel { d0: p.noise[0] }
     }
     #[inline(always)]

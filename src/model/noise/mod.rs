@@ -16,6 +16,9 @@ pub struct NoiseSetup {
     pub data_set: bool,
     /// The potential's kind name, for messages.
     pub potential: &'static str,
+    pub dim: usize,
+    /// The file's `[params]` (what formulas may read).
+    pub params: crate::model::formula::Params,
 }
 
 /// Makes one case's noise and interpretation from its combination of swept
@@ -36,11 +39,11 @@ pub trait NoisePhysics {
         None
     }
     /// The values of the kernels' `noise` slots (at most 8) at step `dt`.
-    fn slots(&self, dt: f64) -> Vec<f64>;
+    fn slots(&self, dt: f64, potential: &PotentialParams) -> Vec<f64>;
 }
 
 /// A built-in noise model: its file table, its CPU lanes and its WGSL.
-pub trait NoiseModel: NoisePhysics + Copy + std::fmt::Debug + PartialEq + 'static {
+pub trait NoiseModel: NoisePhysics + Clone + std::fmt::Debug + PartialEq + 'static {
     /// The fields of its `[noise]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
     /// One case's update on SIMD lanes.
@@ -146,7 +149,7 @@ macro_rules! declare {
         )*
 
         /// One case's noise.
-        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[derive(Clone, Debug, PartialEq)]
         pub enum NoiseParams {
             $($Variant($Variant),)*
         }

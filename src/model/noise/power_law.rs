@@ -7,6 +7,7 @@ use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::{any, non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +64,7 @@ impl NoisePhysics for PowerLaw {
     fn breakpoint(&self) -> Option<f64> {
         Some(self.center)
     }
-    fn slots(&self, _: f64) -> Vec<f64> {
+    fn slots(&self, _: f64, _: &PotentialParams) -> Vec<f64> {
         vec![self.d0, self.rho, self.d2, self.center]
     }
 }
@@ -106,7 +107,7 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             d0: p.noise[0],
             rho: p.noise[1],

@@ -7,6 +7,7 @@ use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -25,7 +26,7 @@ pub struct PowerLawLoss {
 
 impl NoisePhysics for PowerLawLoss {
     fn variance(&self, x: f64, potential: &PotentialParams) -> f64 {
-        self.d0 + self.k * (potential.value(x) - potential.min_value())
+        self.d0 + self.k * (potential.value(x) - potential.loss_minimum())
     }
     fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64 {
         self.k * potential.gradient(x)
@@ -33,9 +34,9 @@ impl NoisePhysics for PowerLawLoss {
     fn is_silent(&self) -> bool {
         self.d0 == 0.0 && self.k == 0.0
     }
-    /// `L_min` is 0 for every built-in potential's minimum.
-    fn slots(&self, _: f64) -> Vec<f64> {
-        vec![self.d0, self.k, 0.0]
+    /// `L_min` as the kernels subtract it ([`crate::model::potential::Physics::loss_minimum`]).
+    fn slots(&self, _: f64, potential: &PotentialParams) -> Vec<f64> {
+        vec![self.d0, self.k, potential.loss_minimum()]
     }
 }
 
@@ -67,7 +68,7 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             d0: p.noise[0],
             k: p.noise[1],

@@ -9,6 +9,7 @@ use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::spec::sweep::Axes;
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use crate::spec::Interpretation;
 use serde::Deserialize;
 
@@ -38,7 +39,7 @@ impl NoisePhysics for Sgd {
     fn is_silent(&self) -> bool {
         false
     }
-    fn slots(&self, _: f64) -> Vec<f64> {
+    fn slots(&self, _: f64, _: &PotentialParams) -> Vec<f64> {
         vec![self.batch as f64]
     }
 }
@@ -80,7 +81,7 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams) -> Self {
+    fn new(p: &CaseParams, _: &CaseModel) -> Self {
         Kernel {
             batch: p.noise[0] as u32,
         }

@@ -9,6 +9,7 @@ use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
 use crate::spec::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -140,7 +141,7 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32]) -> Self {
+    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
         Kernel {
             curvature_min: p.potential[0],
             curvature_top: p.potential[1],

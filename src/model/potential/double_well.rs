@@ -7,6 +7,7 @@ use crate::kernel::potentials::Potential;
 use crate::kernel::AnyDim;
 use crate::spec::sweep::{positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +87,7 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32]) -> Self {
+    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
         Kernel {
             height: p.potential[0],
             four_h_over_a2: p.potential[2],

@@ -19,6 +19,8 @@ pub struct Setup<'a> {
     pub base: Option<&'a Path>,
     /// A finite data set the loss averages over (`paper-2d`), set by the potential.
     pub data: Option<DataSet>,
+    /// The file's `[params]` (what formulas may read).
+    pub params: &'a crate::model::formula::Params,
 }
 
 /// A potential's data points, coordinate-major (`points[c * n + i]`).
@@ -63,10 +65,16 @@ pub trait Physics {
     }
     /// The values of the kernels' `potential` slots (at most 8).
     fn slots(&self) -> Vec<f64>;
+    /// `L_min`, which `power-law-loss` subtracts in the kernels: `L` at the
+    /// minimum a run starts in, over all coordinates. 0 for the built-ins
+    /// whose minima sit at 0.
+    fn loss_minimum(&self) -> f64 {
+        0.0
+    }
 }
 
 /// A built-in potential: its file table, its CPU lanes and its WGSL.
-pub trait PotentialModel: Physics + Copy + std::fmt::Debug + PartialEq + 'static {
+pub trait PotentialModel: Physics + Clone + std::fmt::Debug + PartialEq + 'static {
     /// The fields of its `[potential]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
     /// One case's numbers on SIMD lanes (`'d`: the data set it may borrow).
@@ -114,7 +122,7 @@ macro_rules! declare {
         }
 
         /// One case's potential.
-        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[derive(Clone, Debug, PartialEq)]
         pub enum PotentialParams {
             $($Variant($Variant),)*
         }
@@ -204,6 +212,33 @@ impl PotentialParams {
     }
     pub fn slots(&self) -> Vec<f64> {
         self.physics().slots()
+    }
+    pub fn loss_minimum(&self) -> f64 {
+        self.physics().loss_minimum()
+    }
+    /// `L` at a point of every coordinate (the sum of the coordinates' `l`
+    /// for the separable built-ins).
+    pub fn value_at(&self, x: &[f64]) -> f64 {
+        match self {
+            PotentialParams::Expr(e) => e.value_at(x),
+            _ => x.iter().map(|&v| self.value(v)).sum(),
+        }
+    }
+    /// `dL/dx_j` at a point.
+    pub fn gradient_at(&self, x: &[f64], j: usize) -> f64 {
+        match self {
+            PotentialParams::Expr(e) => e.gradient_at(x)[j],
+            _ => self.gradient(x[j]),
+        }
+    }
+    /// Find where a formula potential's run starts and leaves, from the
+    /// file's start point when it gives one ([`expr::Expr::locate`]); the
+    /// built-ins know theirs.
+    pub fn locate(&mut self, start: Option<&[f64]>) -> Result<()> {
+        match self {
+            PotentialParams::Expr(e) => e.locate(start),
+            _ => Ok(()),
+        }
     }
 }
 

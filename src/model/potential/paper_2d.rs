@@ -12,6 +12,7 @@ use crate::kernel::{Lanes, LANES};
 use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
 use crate::spec::sweep::{positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -210,7 +211,7 @@ fn paper_term_value(y: f32) -> f32 {
 }
 
 impl<'a> Potential<'a> for Kernel<'a> {
-    fn new(p: &CaseParams, data: &'a [f32]) -> Self {
+    fn new(p: &CaseParams, data: &'a [f32], _: &CaseModel) -> Self {
         Kernel {
             scale: p.potential[0],
             data,

@@ -6,6 +6,7 @@ use crate::kernel::potentials::Potential;
 use crate::kernel::AnyDim;
 use crate::spec::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +75,7 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32]) -> Self {
+    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
         Kernel {
             curvature: p.potential[0],
             center: p.potential[1],

@@ -13,6 +13,7 @@ use crate::kernel::Dim;
 use crate::rng::fastmath::sin_cos_turns;
 use crate::spec::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
+use crate::spec::CaseModel;
 use serde::Deserialize;
 use std::f64::consts::{PI, TAU};
 
@@ -90,6 +91,10 @@ impl Physics for Washboard {
         let top = self.top()?;
         Some((h, h, self.value(top) - self.value(self.minimum())))
     }
+    /// `L` at [`Physics::minimum`] (which is not 0 here).
+    fn loss_minimum(&self) -> f64 {
+        self.value(self.minimum())
+    }
     fn slots(&self) -> Vec<f64> {
         let (f, a, p) = (self.tilt, self.amplitude, self.period);
         vec![f, a, p, 1.0 / p, TAU * a / p]
@@ -132,7 +137,7 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32]) -> Self {
+    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
         Kernel {
             tilt: p.potential[0],
             amplitude: p.potential[1],
@@ -184,7 +189,16 @@ mod tests {
         for (slot, v) in record.potential.iter_mut().zip(w.slots()) {
             *slot = v as f32;
         }
-        let k = Kernel::new(&record, &[]);
+        let model = CaseModel {
+            dt: 0.01,
+            interpretation: crate::spec::Interpretation::Ito,
+            potential: w.into(),
+            noise: crate::model::noise::Langevin { d0: 1.0 }.into(),
+            start: vec![w.minimum()],
+            exit: crate::model::ExitParams::None,
+            bridge: false,
+        };
+        let k = Kernel::new(&record, &[], &model);
         for i in -400..=400 {
             let x = i as f32 * 0.0137;
             let (g, v) = (k.gradient(0, x), k.value(0, x));

@@ -1,0 +1,264 @@
+//! The formula pipeline: parsing (precedence, errors with columns),
+//! derivatives against finite differences, the f32 lanes against f64, and
+//! the generated WGSL through naga.
+
+use super::*;
+use crate::kernel::LANES;
+
+fn compile(source: &str, dim: usize, params: &[&str]) -> (Graph, Id, Vec<String>) {
+    let params: Vec<String> = params.iter().map(|s| s.to_string()).collect();
+    let mut graph = Graph::default();
+    let mut slots = Vec::new();
+    let scope = Scope {
+        field: "potential.u",
+        dim,
+        loss: true,
+        params: &params,
+    };
+    let root = parse(&mut graph, source, &scope, &mut slots).unwrap_or_else(|e| panic!("{e}"));
+    (graph, root, slots)
+}
+
+fn eval1(source: &str, x: f64) -> f64 {
+    let (graph, root, _) = compile(source, 1, &[]);
+    Program::compile(&graph, &[root]).eval(&[x], 0.0, 0.0, &[])[0]
+}
+
+fn error(source: &str, dim: usize) -> (usize, String) {
+    let params = vec!["h".to_string()];
+    let mut graph = Graph::default();
+    let scope = Scope {
+        field: "potential.u",
+        dim,
+        loss: false,
+        params: &params,
+    };
+    match parse(&mut graph, source, &scope, &mut Vec::new()) {
+        Err(crate::error::Error::Expression {
+            column, message, ..
+        }) => (column, message),
+        other => panic!("{source:?}: expected an expression error, got {other:?}"),
+    }
+}
+
+#[test]
+fn precedence_and_associativity() {
+    let x: f64 = 0.7;
+    let cases: &[(&str, f64)] = &[
+        ("1 + 2 * 3", 7.0),
+        ("(1 + 2) * 3", 9.0),
+        ("2 ^ 3 ^ 2", 512.0),
+        ("-2 ^ 2", -4.0),
+        ("2 ^ -1", 0.5),
+        ("8 / 4 / 2", 1.0),
+        ("10 - 4 - 3", 3.0),
+        ("-x * 2", -1.4),
+        ("x ^ 2.5", 0.7f64.powf(2.5)),
+        ("1e-1 * 20", 2.0),
+        ("min(3, x) + max(3, x)", 3.7),
+        ("if(x < 1, 5, 6)", 5.0),
+        ("if(x >= 1, 5, 6)", 6.0),
+        ("abs(-x)", x),
+        ("tanh(x)", x.tanh()),
+        ("tan(x)", x.tan()),
+        ("log(exp(x))", x),
+        ("ln(x) - log(x)", 0.0),
+        ("sqrt(x) * sqrt(x)", x),
+        ("pi", std::f64::consts::PI),
+        ("sin(x)^2 + cos(x)^2", 1.0),
+    ];
+    for (source, expected) in cases {
+        let got = eval1(source, x);
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{source}: {got} != {expected}"
+        );
+    }
+}
+
+#[test]
+fn derivatives_match_finite_differences() {
+    let formulas = [
+        "h * (x^2 - 1)^2",
+        "exp(-x^2) * sin(3 * x) + x^3 / 7",
+        "tanh(x) * ln(2 + x^2) - sqrt(1 + x^2)",
+        "x ^ 2.5 + 2 ^ x",
+        "if(x <= 0.3, 0.5 * (x - 0.1)^2, 1 - 2 * (x - 0.8)^2)",
+        "abs(x - 0.2) + min(x, 0.5) * max(x, -0.5) + tan(x / 3)",
+    ];
+    for source in formulas {
+        let (mut graph, root, _) = compile(source, 1, &["h"]);
+        let d = graph.d(root, Wrt::Var(0));
+        let program = Program::compile(&graph, &[root, d]);
+        for i in 1..40 {
+            let x = 0.05 + i as f64 * 0.0487;
+            let h = 1e-6;
+            let f = |x: f64| program.eval(&[x], 0.0, 0.0, &[1.3])[0];
+            let numeric = (f(x + h) - f(x - h)) / (2.0 * h);
+            let symbolic = program.eval(&[x], 0.0, 0.0, &[1.3])[1];
+            // away from kinks, where both sides agree
+            if ((x - 0.2).abs() > 2e-6) && ((x - 0.3).abs() > 2e-6) && ((x - 0.5).abs() > 2e-6) {
+                assert!(
+                    (numeric - symbolic).abs() < 1e-6 * (1.0 + symbolic.abs()),
+                    "{source} at {x}: {symbolic} vs finite difference {numeric}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn multi_dimensional_gradient_and_loss_chain_rule() {
+    let (mut graph, root, slots) = compile("a * x1^2 * x2 + sin(x2) + u^2 * x1", 2, &["a"]);
+    assert_eq!(slots, vec!["a".to_string()]);
+    let g1 = graph.d(root, Wrt::Var(0));
+    let g2 = graph.d(root, Wrt::Var(1));
+    let gu = graph.d(root, Wrt::Loss);
+    let p = Program::compile(&graph, &[g1, g2, gu]);
+    let (x1, x2, u, a) = (0.3, -1.2, 0.8, 2.0);
+    let out = p.eval(&[x1, x2], u, 0.0, &[a]);
+    assert!((out[0] - (2.0 * a * x1 * x2 + u * u)).abs() < 1e-12);
+    assert!((out[1] - (a * x1 * x1 + x2.cos())).abs() < 1e-12);
+    assert!((out[2] - 2.0 * u * x1).abs() < 1e-12);
+}
+
+#[test]
+fn lanes_agree_with_f64_to_f32_rounding() {
+    let (mut graph, root, _) = compile(
+        "h * (x^2 - 1)^2 + exp(-x) * cos(x) - ln(1 + x^2) + if(x < 0.5, x, -x)",
+        1,
+        &["h"],
+    );
+    let d = graph.d(root, Wrt::Var(0));
+    let program = Program::compile(&graph, &[root, d]);
+    let mut scratch = program.scratch(&[1.5]);
+    let mut x = [[0f32; LANES]; 1];
+    for (l, v) in x[0].iter_mut().enumerate() {
+        *v = -2.0 + l as f32 * 0.13;
+    }
+    let zero = [0f32; LANES];
+    program.run_lanes(&mut scratch, &x, &zero, &zero);
+    for (l, &xl) in x[0].iter().enumerate() {
+        let exact = program.eval(&[xl as f64], 0.0, 0.0, &[1.5f32 as f64]);
+        for (k, e) in exact.iter().enumerate() {
+            let got = program.output(&scratch, k)[l] as f64;
+            let e = *e;
+            assert!(
+                (got - e).abs() < 1e-5 * (1.0 + e.abs()),
+                "output {k} at x = {xl}: {got} vs {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn constants_fold_and_common_subexpressions_are_shared() {
+    let (graph, root, _) = compile("(x^2 - 1)^2 + (x^2 - 1)^2 + 2 * 3", 1, &[]);
+    let program = Program::compile(&graph, &[root]);
+    // x, x*x, -1 folded into a subtraction, its square, the sum, +6: no second copy
+    assert!(
+        program.len() <= 6,
+        "{} instructions: {program:?}",
+        program.len()
+    );
+    assert_eq!(program.eval(&[2.0], 0.0, 0.0, &[])[0], 9.0 + 9.0 + 6.0);
+}
+
+#[test]
+fn errors_name_the_column_and_what_is_allowed() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("h * (x^2 - 1)^^2", 1, 15, "expected a value"),
+        ("h * y", 1, 5, "unknown name `y`"),
+        ("sinh(x)", 1, 1, "unknown function `sinh`"),
+        ("min(x)", 1, 1, "takes 2 arguments, given 1"),
+        ("x1 + x3", 2, 6, "`x3` is not a coordinate"),
+        ("x + 1", 2, 1, "`x` is the coordinate of a 1-D model"),
+        ("(x + 1", 1, 7, "expected `)`"),
+        ("x + 1)", 1, 6, "unmatched `)`"),
+        ("x < 1", 1, 3, "comparison `<` outside `if"),
+        ("if(x, 1, 2)", 1, 5, "`if` starts with a comparison"),
+        (
+            "u * x",
+            1,
+            1,
+            "`u` (the potential's value) can appear only in noise",
+        ),
+        ("x $ 2", 1, 3, "unexpected character `$`"),
+        ("exp", 1, 1, "`exp` is a function"),
+        ("", 1, 1, "expected a value, found the end"),
+    ];
+    for (source, dim, column, message) in cases {
+        let (c, m) = error(source, *dim);
+        assert!(m.contains(message), "{source:?}: {m:?} lacks {message:?}");
+        assert_eq!(c, *column, "{source:?}: column of {m:?}");
+    }
+}
+
+#[test]
+fn the_error_message_shows_a_caret_under_the_column() {
+    let params = vec![];
+    let scope = Scope {
+        field: "noise.d",
+        dim: 1,
+        loss: true,
+        params: &params,
+    };
+    let e = parse(&mut Graph::default(), "0.5 + q", &scope, &mut Vec::new()).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("`noise.d` at column 7"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1].trim_start(), "0.5 + q");
+    let caret = lines[2].find('^').unwrap();
+    assert_eq!(&lines[1][caret..caret + 1], "q", "{text}");
+    assert!(e.is_bad_input());
+}
+
+#[test]
+fn more_than_eight_parameters_in_one_table_are_refused() {
+    let names: Vec<String> = (0..9).map(|k| format!("p{k}")).collect();
+    let source = names.join(" + ");
+    let scope = Scope {
+        field: "potential.u",
+        dim: 1,
+        loss: false,
+        params: &names,
+    };
+    let e = parse(&mut Graph::default(), &source, &scope, &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("at most 8 parameters"), "{e}");
+}
+
+#[test]
+fn fused_lane_instructions_compute_what_the_plain_ones_do() {
+    // chains of arithmetic (fused pairs), shared subexpressions (not fused)
+    let formulas = [
+        "((x * 2 - 1) * 3 + 4) / 5 - x",
+        "h * (x^2 - 1)^2",
+        "(x + 1) * (x - 1) / (x * x + 2) - (3 - x) * 0.5",
+        "exp(x * 0.5 - 1) * (x + 3) - ln(x * x + 1) / (2 + x)",
+        "x",
+        "2 * x",
+    ];
+    for source in formulas {
+        let (mut graph, root, _) = compile(source, 1, &["h"]);
+        let d = graph.d(root, Wrt::Var(0));
+        let program = Program::compile(&graph, &[root, d]);
+        let mut scratch = program.scratch(&[1.5]);
+        let mut x = [[0f32; LANES]; 1];
+        for (l, v) in x[0].iter_mut().enumerate() {
+            *v = -1.9 + l as f32 * 0.117;
+        }
+        let zero = [0f32; LANES];
+        program.run_lanes(&mut scratch, &x, &zero, &zero);
+        for (l, &xl) in x[0].iter().enumerate() {
+            let exact = program.eval(&[xl as f64], 0.0, 0.0, &[1.5]);
+            for (k, e) in exact.iter().enumerate() {
+                let got = program.output(&scratch, k)[l] as f64;
+                assert!(
+                    (got - e).abs() < 1e-4 * (1.0 + e.abs()),
+                    "{source}: output {k} at x = {}: {got} vs {e}",
+                    x[0][l]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `expr` exit: a formula `g = "..."` over the coordinates and `[params]`;
+//! a trajectory leaves at the first step with `g(x) >= 0`. Slots: its
+//! parameters in the exit vector.
+
+use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
+use crate::error::Result;
+use crate::expr::{parse, Graph, Program, Scope};
+use crate::kernel::abi::CaseParams;
+use crate::kernel::exits::ExitSet;
+use crate::kernel::{Lanes, Scratch, LANES};
+use crate::model::formula::{self, slot_axes};
+use crate::spec::sweep::Axes;
+use crate::spec::CaseModel;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    g: String,
+}
+
+/// The compiled formula, shared by every case of an experiment.
+#[derive(Debug, PartialEq)]
+pub struct Formula {
+    pub source: String,
+    /// The parameters it reads, in slot order.
+    pub slots: Vec<String>,
+    /// `[g]`.
+    pub program: Program,
+}
+
+impl Formula {
+    pub fn new(source: &str, dim: usize, params: &[String]) -> Result<Formula> {
+        let mut graph = Graph::default();
+        let mut slots = Vec::new();
+        let scope = Scope {
+            field: "exit.g",
+            dim,
+            loss: false,
+            params,
+        };
+        let g = parse(&mut graph, source, &scope, &mut slots)?;
+        Ok(Formula {
+            source: source.to_string(),
+            slots,
+            program: Program::compile(&graph, &[g]),
+        })
+    }
+
+    /// `user_exit_contains` of the generated WGSL.
+    pub fn wgsl(&self) -> String {
+        let (body, outputs) = self.program.wgsl("    ", "e", "p.exit_vector", "x", "0.0", "0.0");
+        format!(
+            "// exit.g = {:?}\nfn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {{\n{body}    return {} >= 0.0;\n}}\n",
+            self.source, outputs[0]
+        )
+    }
+}
+
+/// One case's exit set: the formula and its parameter values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExprExit {
+    pub formula: Arc<Formula>,
+    pub values: Vec<f64>,
+}
+
+impl ExitPhysics for ExprExit {
+    fn contains(&self, x: &[f64]) -> bool {
+        self.formula.program.eval(x, 0.0, 0.0, &self.values)[0] >= 0.0
+    }
+    fn pack(&self, vector: &mut [f32; 8], _: &mut [f32; 4]) {
+        for (slot, v) in vector.iter_mut().zip(&self.values) {
+            *slot = *v as f32;
+        }
+    }
+}
+
+impl ExitModel for ExprExit {
+    type File = File;
+    type Kernel = Kernel;
+
+    fn sweep(file: &File, _: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder> {
+        let names = formula::names(&setup.params);
+        let formula = Arc::new(Formula::new(&file.g, setup.dim, &names)?);
+        let slots = slot_axes(&formula.slots, &setup.params);
+        Ok(Box::new(move |c, _, _| {
+            Ok(ExitParams::ExprExit(ExprExit {
+                formula: formula.clone(),
+                values: formula::values(c, &slots),
+            }))
+        }))
+    }
+    const WGSL: &'static str = include_str!("expr.wgsl");
+}
+
+/// CPU lanes: the formula's program on the state after the step.
+pub struct Kernel {
+    formula: Arc<Formula>,
+    params: [f32; 8],
+}
+
+const ZERO: Lanes = [0.0; LANES];
+
+impl ExitSet for Kernel {
+    const STATE: bool = true;
+
+    fn new(p: &CaseParams, model: &CaseModel) -> Self {
+        let ExitParams::ExprExit(e) = &model.exit else {
+            unreachable!("the expr kernel tests expr exits")
+        };
+        Kernel {
+            formula: e.formula.clone(),
+            params: p.exit_vector,
+        }
+    }
+    fn contains<const DIM: usize>(&self, _: &[Lanes; DIM], _: usize) -> [u32; LANES] {
+        unreachable!("a formula needs its registers")
+    }
+    fn scratch(&self) -> Scratch {
+        vec![self.formula.program.scratch(&self.params)]
+    }
+    #[inline(always)]
+    fn contains_state<const DIM: usize>(
+        &self,
+        scratch: &mut Scratch,
+        x: &[Lanes; DIM],
+        _: usize,
+    ) -> [u32; LANES] {
+        let registers = &mut scratch[0];
+        self.formula.program.run_lanes(registers, x, &ZERO, &ZERO);
+        let g = self.formula.program.output(registers, 0);
+        let mut out = [0u32; LANES];
+        for l in 0..LANES {
+            out[l] = (g[l] >= 0.0) as u32;
+        }
+        out
+    }
+}
