@@ -89,7 +89,7 @@ pub struct LevyExitReference {
 }
 
 /// Stationary-law parameters of a stationary study (no exit).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct StationaryReference {
     /// `"normal"`, `"student-t"` or `"alpha-stable"`.
     pub law: String,
@@ -301,12 +301,7 @@ fn formula_stationary(experiment: &Experiment, case: &CaseModel) -> Option<Stati
         law: "quadrature of the formulas on the histogram range".into(),
         center: mean,
         variance: Some(variance),
-        em_variance: None,
-        nu: None,
-        scale: None,
-        kappa: None,
-        em_second_moment: None,
-        stable_index: None,
+        ..Default::default()
     })
 }
 
@@ -318,15 +313,8 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
         return None;
     };
     let empty = StationaryReference {
-        law: String::new(),
         center,
-        variance: None,
-        em_variance: None,
-        nu: None,
-        scale: None,
-        kappa: None,
-        em_second_moment: None,
-        stable_index: None,
+        ..Default::default()
     };
     match case.noise {
         NoiseParams::Langevin(Langevin { d0 }) => {

@@ -104,14 +104,7 @@ mod tests {
     }
 
     fn compiles(source: &str) -> Result<(), String> {
-        let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::default(),
-        )
-        .validate(&module)
-        .map(|_| ())
-        .map_err(|e| e.emit_to_string(source))
+        crate::model::formula::validate(source)
     }
 
     #[test]
