@@ -8,6 +8,7 @@ use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
 use crate::kernel::potentials::Potential;
 use crate::kernel::simulate::{simulate, CaseKernel, Outcome};
+pub use crate::kernel::Isa;
 use crate::kernel::{DimVisitor, Dims};
 use crate::model::exit::{ExitModel, ExitVisitor};
 use crate::model::noise::{NoiseModel, NoiseVisitor};
@@ -23,41 +24,6 @@ use std::time::Instant;
 const UNIT: u32 = 4096;
 /// First-passage file value of a diverged trajectory.
 pub const DIVERGED_MARK: u32 = u32::MAX;
-
-/// The instruction sets the kernels are compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
-    Avx512,
-    Avx2,
-    Baseline,
-}
-
-impl Isa {
-    pub fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx512f")
-                && std::is_x86_feature_detected!("avx512bw")
-                && std::is_x86_feature_detected!("avx512dq")
-                && std::is_x86_feature_detected!("avx512vl")
-            {
-                return Isa::Avx512;
-            }
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Isa::Avx2;
-            }
-        }
-        Isa::Baseline
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Isa::Avx512 => "AVX-512",
-            Isa::Avx2 => "AVX2",
-            Isa::Baseline => "baseline SIMD",
-        }
-    }
-}
 
 /// A description of this CPU for reports.
 pub fn device_name() -> String {
@@ -293,28 +259,31 @@ fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
 }
 
-/// `unit_body` compiled with extra target features (called only where detected).
-macro_rules! unit_with_features {
-    ($name:ident, $features:literal) => {
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = $features)]
-        unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
-            experiment: &'a Experiment,
-            case: &Case,
-            unit: &Unit,
-            fpt_bins: &FptBins,
-            first_passage: Option<&mut [u32]>,
-        ) -> Tally {
-            unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
-        }
-    };
+crate::kernel::avx512! {
+    /// `unit_body` compiled for AVX-512 (called only where detected).
+    unsafe fn unit_avx512<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+        experiment: &'a Experiment,
+        case: &Case,
+        unit: &Unit,
+        fpt_bins: &FptBins,
+        first_passage: Option<&mut [u32]>,
+    ) -> Tally {
+        unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+    }
 }
 
-unit_with_features!(
-    unit_avx512,
-    "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2"
-);
-unit_with_features!(unit_avx2, "avx2,fma,bmi1,bmi2");
+crate::kernel::avx2! {
+    /// `unit_body` compiled for AVX2 and FMA (called only where detected).
+    unsafe fn unit_avx2<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+        experiment: &'a Experiment,
+        case: &Case,
+        unit: &Unit,
+        fpt_bins: &FptBins,
+        first_passage: Option<&mut [u32]>,
+    ) -> Tally {
+        unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+    }
+}
 
 #[inline(always)]
 fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(

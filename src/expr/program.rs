@@ -5,7 +5,7 @@
 //! (the GPU), instruction for instruction.
 
 use super::{children, Cmp, Graph, Id, Node};
-use crate::kernel::{Lanes, LANES};
+use crate::kernel::{Isa, Lanes, LANES};
 use crate::rng::fastmath;
 
 /// A compiled formula with one or more outputs.
@@ -18,6 +18,8 @@ pub struct Program {
     outputs: Vec<u32>,
     /// What [`Self::run_lanes`] executes for `code[invariant..]`.
     lanes: Vec<Instr>,
+    /// The instruction set [`Self::run_lanes`] runs with: this CPU's.
+    isa: Isa,
 }
 
 /// The four arithmetic operations, which [`Instr::Fused`] pairs.
@@ -38,6 +40,13 @@ fn arith(node: Node) -> Option<(Arith, u32, u32)> {
         _ => None,
     }
 }
+
+/// An operand of a lane instruction with this bit set is an input read in
+/// place (`x[k]` for `k < MAX_DIM`, then `u`, then the gradient), not a register:
+/// the coordinates are not copied into registers first.
+const INPUT: u32 = 1 << 31;
+const INPUT_LOSS: u32 = INPUT | crate::spec::MAX_DIM as u32;
+const INPUT_GRAD: u32 = INPUT_LOSS + 1;
 
 /// One instruction on the lanes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -103,6 +112,23 @@ fn lane_instructions(code: &[Node], invariant: usize, outputs: &[u32]) -> Vec<In
     }
     // an instruction fused into a later one is not executed on its own
     out.retain(|instr| !matches!(instr, Instr::Op(i, _) if fused_away[*i as usize]));
+    // inputs are read in place; only one that is an output is copied to its register
+    let input = |r: u32| match code.get(r as usize) {
+        Some(Node::Var(k)) => INPUT | *k as u32,
+        Some(Node::Loss) => INPUT_LOSS,
+        Some(Node::Grad) => INPUT_GRAD,
+        _ => r,
+    };
+    out.retain(|instr| match instr {
+        Instr::Op(i, Node::Var(_) | Node::Loss | Node::Grad) => outputs.contains(i),
+        _ => true,
+    });
+    for instr in &mut out {
+        match instr {
+            Instr::Op(_, node) => *node = remap(*node, &|r| input(r)),
+            Instr::Fused { a, b, c, .. } => [*a, *b, *c] = [input(*a), input(*b), input(*c)],
+        }
+    }
     out
 }
 
@@ -195,7 +221,19 @@ impl Program {
             invariant: invariant_nodes.len(),
             outputs,
             lanes,
+            isa: Isa::detect(),
         }
+    }
+
+    /// The same program run with instruction set `isa`, one of
+    /// [`Isa::available`] (for tests: every instruction set computes the same bits).
+    pub fn with_isa(self, isa: Isa) -> Program {
+        assert!(
+            Isa::available().contains(&isa),
+            "{} is not available on this CPU",
+            isa.name()
+        );
+        Program { isa, ..self }
     }
 
     /// Instructions run per evaluation (constants and parameters excluded).
@@ -266,6 +304,9 @@ impl Program {
 
     /// Evaluate on every lane: `x` the coordinates, `loss` `u`, `grad` the
     /// potential's gradient along the noise's coordinate. Read the results with [`Self::output`].
+    ///
+    /// The interpreter is compiled once per instruction set, out of line, so
+    /// that the specialized CPU kernels call it rather than each carrying a copy.
     #[inline(always)]
     pub fn run_lanes<const DIM: usize>(
         &self,
@@ -274,12 +315,40 @@ impl Program {
         loss: &Lanes,
         grad: &Lanes,
     ) {
-        let regs = scratch.regs.as_mut_ptr();
         assert_eq!(
             scratch.regs.len(),
             self.code.len(),
             "registers of another program"
         );
+        let x = x.as_slice();
+        match self.isa {
+            // SAFETY: `isa` was detected on this CPU by `Isa::detect`.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { run_avx512(self, scratch, x, loss, grad) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { run_avx2(self, scratch, x, loss, grad) },
+            _ => run_baseline(self, scratch, x, loss, grad),
+        }
+    }
+
+    /// The interpreter's loop, inlined into one function per instruction set.
+    #[inline(always)]
+    fn run_body(&self, scratch: &mut Scratch, x: &[Lanes], loss: &Lanes, grad: &Lanes) {
+        let regs = scratch.regs.as_mut_ptr();
+        // An operand: a register (below the instruction's, see the SAFETY
+        // notes) or an input read in place.
+        let operand = |k: u32| -> &Lanes {
+            if k & INPUT == 0 {
+                // SAFETY: as below.
+                unsafe { &(*regs.add(k as usize)).0 }
+            } else if k < INPUT_LOSS {
+                &x[(k & !INPUT) as usize]
+            } else if k == INPUT_LOSS {
+                loss
+            } else {
+                grad
+            }
+        };
         for instr in &self.lanes {
             let (i, node) = match *instr {
                 Instr::Op(i, node) => (i as usize, node),
@@ -292,12 +361,9 @@ impl Program {
                     c,
                     inner_left,
                 } => {
-                    // SAFETY: as below; a, b, c are registers below dst.
-                    let (out, r) = unsafe {
-                        (&mut (*regs.add(dst as usize)).0, |k: u32| {
-                            &(*regs.add(k as usize)).0
-                        })
-                    };
+                    // SAFETY: as below; a, b, c are registers below dst or inputs.
+                    let out = unsafe { &mut (*regs.add(dst as usize)).0 };
+                    let r = operand;
                     fused(out, outer, inner, [r(a), r(b), r(c)], inner_left);
                     continue;
                 }
@@ -306,7 +372,8 @@ impl Program {
             // instruction `i` is a register below `i` (children come first),
             // and `regs` has one register per instruction (checked above):
             // the output and the operands are distinct, in-bounds registers.
-            let (out, r) = unsafe { (&mut (*regs.add(i)).0, |k: u32| &(*regs.add(k as usize)).0) };
+            let out = unsafe { &mut (*regs.add(i)).0 };
+            let r = operand;
             match node {
                 Node::Var(c) => *out = x[c as usize],
                 Node::Loss => *out = *loss,
@@ -400,6 +467,31 @@ impl Program {
             out.push_str(&format!("{indent}let {} = {value};\n", r(i as u32)));
         }
         (out, self.outputs.iter().map(|&o| r(o)).collect())
+    }
+}
+
+#[inline(never)]
+fn run_baseline(program: &Program, scratch: &mut Scratch, x: &[Lanes], loss: &Lanes, grad: &Lanes) {
+    program.run_body(scratch, x, loss, grad)
+}
+
+crate::kernel::avx512! {
+    #[inline(never)]
+    unsafe fn run_avx512(
+        program: &Program,
+        scratch: &mut Scratch,
+        x: &[Lanes],
+        loss: &Lanes,
+        grad: &Lanes,
+    ) {
+        program.run_body(scratch, x, loss, grad)
+    }
+}
+
+crate::kernel::avx2! {
+    #[inline(never)]
+    unsafe fn run_avx2(program: &Program, scratch: &mut Scratch, x: &[Lanes], loss: &Lanes, grad: &Lanes) {
+        program.run_body(scratch, x, loss, grad)
     }
 }
 

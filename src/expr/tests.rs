@@ -262,3 +262,32 @@ fn fused_lane_instructions_compute_what_the_plain_ones_do() {
         }
     }
 }
+
+#[test]
+fn every_instruction_set_computes_the_same_bits() {
+    // The interpreter is compiled once per instruction set; the kernels of
+    // every set must give the backends' agreement the same f32 results.
+    let (mut graph, root, _) = compile(
+        "h * (x^2 - 1)^2 + exp(-x) * sin(x) / (2 + cos(x)) - ln(1 + x^2) + sqrt(abs(x)) + max(x, 0.3)",
+        1,
+        &["h"],
+    );
+    let d = graph.d(root, Wrt::Var(0));
+    let program = Program::compile(&graph, &[root, d]);
+    let mut x = [[0f32; LANES]; 1];
+    for (l, v) in x[0].iter_mut().enumerate() {
+        *v = -3.1 + l as f32 * 0.21;
+    }
+    let zero = [0f32; LANES];
+    let run = |isa| {
+        let program = program.clone().with_isa(isa);
+        let mut scratch = program.scratch(&[1.5]);
+        program.run_lanes(&mut scratch, &x, &zero, &zero);
+        [0, 1].map(|k| program.output(&scratch, k).map(f32::to_bits))
+    };
+    let available = crate::kernel::Isa::available();
+    let reference = run(crate::kernel::Isa::Baseline);
+    for isa in available {
+        assert_eq!(run(isa), reference, "{}", isa.name());
+    }
+}

@@ -52,7 +52,8 @@ pub trait Noise: NoiseFlags + Send + Sync {
     }
 
     /// [`Self::STATE`] noises: coordinate `c`'s next value from the state
-    /// before the step (a negative variance gives `+inf`: diverged).
+    /// before the step (a negative variance gives `+inf`: diverged) on the
+    /// lanes where `running` is 1, its value before the step on the others.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn step_state<const DIM: usize>(
@@ -65,6 +66,7 @@ pub trait Noise: NoiseFlags + Send + Sync {
         _dt: f32,
         _alpha: f32,
         _draw: &Lanes,
+        _running: &[u32; super::LANES],
         _out: &mut Lanes,
     ) {
         unreachable!("only formula noises read the whole state")

@@ -157,6 +157,8 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     }
 
     let mut draws = [[[0f32; LANES]; DIM]; 2];
+    // `u` where the noise reads it (0 otherwise: a formula noise is handed it, unread)
+    let mut loss = [0f32; LANES];
     let mut gradient = [[0f32; LANES]; DIM];
     // SGD: the data indices of this step's minibatch, per lane.
     let batch = if N::SGD {
@@ -191,12 +193,12 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
                 }
             }
-            let mut loss = [0f32; LANES];
             if P::STATE {
                 let wanted = if uses_loss { Some(&mut loss) } else { None };
                 case.potential
                     .state_lanes(&mut potential_scratch, &x, dim, &mut gradient, wanted);
             } else if uses_loss {
+                loss = [0f32; LANES];
                 for (c, xc) in x.iter().enumerate().take(dim) {
                     case.potential.value_lanes(c, xc, &mut loss);
                 }
@@ -241,13 +243,12 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                         params.dt,
                         params.alpha,
                         &draw[c],
+                        &running,
                         out,
                     );
                 }
                 for (xc, next) in x.iter_mut().zip(&next).take(dim) {
-                    for l in 0..LANES {
-                        xc[l] = if running[l] != 0 { next[l] } else { xc[l] };
-                    }
+                    *xc = *next;
                 }
             } else {
                 for c in 0..dim {

@@ -246,8 +246,14 @@ impl Noise for Kernel {
         dt: f32,
         alpha: f32,
         draw: &Lanes,
+        running: &[u32; LANES],
         out: &mut Lanes,
     ) {
+        // the update on running lanes, a bit blend (a select would not vectorize)
+        let blend = |l: usize, next: f32| {
+            let keep = 0u32.wrapping_sub(running[l]);
+            f32::from_bits((next.to_bits() & keep) | (x[c][l].to_bits() & !keep))
+        };
         if self.ito {
             let program = &self.formula.variances[c];
             let registers = &mut scratch[self.formula.dim + c];
@@ -255,7 +261,7 @@ impl Noise for Kernel {
             let variance = program.output(registers, 0);
             for l in 0..LANES {
                 let next = x[c][l] + -gradient[l] * dt + (variance[l] * dt).sqrt() * draw[l];
-                out[l] = if variance[l] < 0.0 { f32::INFINITY } else { next };
+                out[l] = blend(l, if variance[l] < 0.0 { f32::INFINITY } else { next });
             }
             return;
         }
@@ -271,7 +277,7 @@ impl Noise for Kernel {
                 -gradient[l]
             };
             let next = x[c][l] + drift * dt + (variance[l] * dt).sqrt() * draw[l];
-            out[l] = if variance[l] < 0.0 { f32::INFINITY } else { next };
+            out[l] = blend(l, if variance[l] < 0.0 { f32::INFINITY } else { next });
         }
     }
     #[inline(always)]
