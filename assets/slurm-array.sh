@@ -7,7 +7,7 @@
 #   sbatch --gpus-per-task=1 assets/slurm-array.sh experiment.toml   # one GPU each
 #   sbatch assets/slurm-array.sh experiment.toml --backend cpu --seed 5
 #   # when all have finished (or chain it: sbatch --dependency=afterok:<jobid> ...):
-#   kramers merge runs/shard-*/result.json -o runs/result.json --csv runs/cases.csv
+#   kramers merge runs/shard-* -o runs/merged    # result.json, cases.csv, plots, first_passage.*
 #
 # Arguments after the experiment file are passed on to `kramers run` (not
 # --out or --resume: the script sets those). GPUs are requested on the sbatch
@@ -22,13 +22,13 @@
 # checkpoint (written every 5 minutes; KRAMERS_CHECKPOINT_EVERY=SECONDS in the
 # submitting environment changes that) when requeued (`scontrol requeue
 # <jobid>_<task>`). A requeued task whose shard had already finished keeps its
-# result and exits. To run one shard again as a new job, name the shard: a
-# one-task array has SLURM_ARRAY_TASK_COUNT=1, which kramers would read as
-# shard 0 of 1:
+# result and exits. A task cancelled mid-run is resubmitted on its own with
+# `sbatch --array=5 assets/slurm-array.sh experiment.toml`: it resumes the
+# slice its checkpoint names. To run a shard that has no checkpoint as a new
+# one-task job, name the shard (a one-task array has SLURM_ARRAY_TASK_COUNT=1,
+# which kramers would read as shard 0 of 1):
 #
 #   sbatch --array=5 assets/slurm-array.sh experiment.toml --shard 5/16
-#
-# (it, too, resumes from the shard's checkpoint when there is one).
 #SBATCH --job-name=kramers
 #SBATCH --array=0-15
 #SBATCH --cpus-per-task=8

@@ -4,13 +4,16 @@
 #
 #   scripts/slurm-test.sh [KRAMERS_BINARY]      # default target/release/kramers
 #
-# It installs slurm-wlm and munge when missing, starts a private munged,
-# slurmctld and slurmd (configuration, state, logs and sockets in a temporary
-# directory; nothing in /etc is used or changed), runs assets/slurm-example.toml
-# unsharded, then as a 4-task job array of assets/slurm-array.sh with faults:
+# It installs slurm-wlm and munge when missing (the packages add their own
+# defaults under /etc; their services are not started), starts a private
+# munged, slurmctld and slurmd (key, configuration, state, logs, sockets and
+# ports of its own, in a temporary directory: nothing in /etc is used), runs
+# assets/slurm-example.toml unsharded, then as a 4-task job array of
+# assets/slurm-array.sh, with faults:
 #
 #   - task 1 is cancelled (scancel) after its first checkpoint and resubmitted
-#     as a one-task array (sbatch --array=1 ... --shard 1/4): it resumes;
+#     as a one-task array (sbatch --array=1 ...): it resumes the slice its
+#     checkpoint names;
 #   - the kramers process of task 2 is SIGKILLed after its first checkpoint
 #     (a node failure) and the task is requeued (scontrol requeue): it resumes;
 #   - task 0, finished, is requeued: it keeps its result and exits.
@@ -19,7 +22,8 @@
 # one apart from its `run` object, cases.csv and first_passage.npy byte for
 # byte. Every daemon it started is stopped and the temporary directory removed
 # whatever happens (SLURM_TEST_KEEP=1 keeps the directory). Exit code 0 when
-# everything passed, 1 otherwise. About a minute on 2 cores.
+# everything passed, 1 otherwise. About 80 s on 2 cores that are also
+# compiling, most of it the two runs of the experiment.
 set -Eeuo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,7 +82,7 @@ wait_for() {
     local limit=$1 what=$2 deadline
     shift 2
     deadline=$((SECONDS + limit))
-    until "$@"; do
+    until "$@" >/dev/null; do
         if ((SECONDS >= deadline)); then
             die "timed out after ${limit}s waiting for $what"
         fi
@@ -86,61 +90,66 @@ wait_for() {
     done
 }
 
-# stop_pid NAME PIDFILE: SIGTERM the daemon of PIDFILE, SIGKILL it after 10 s.
-stop_pid() {
-    local name=$1 pidfile=$2 pid i
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile" 2>/dev/null) || return 0
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
+# stop_daemons PIDFILE...: SIGTERM the daemons of the pid files (together:
+# slurmctld alone takes seconds to shut down), SIGKILL those left after 10 s.
+stop_daemons() {
+    local pidfile pid pids=() alive i
+    for pidfile in "$@"; do
+        pid=$(cat "$pidfile" 2>/dev/null) || continue
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    done
     for ((i = 0; i < 40; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        alive=()
+        for pid in "${pids[@]}"; do
+            if kill -0 "$pid" 2>/dev/null; then alive+=("$pid"); fi
+        done
+        ((${#alive[@]})) || return 0
         sleep 0.25
     done
-    log "cleanup: $name (pid $pid) ignored SIGTERM; SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
+    log "cleanup: pids ${alive[*]} ignored SIGTERM; SIGKILL"
+    kill -KILL "${alive[@]}" 2>/dev/null || true
 }
 
-# Processes left by this test's cluster: job steps (slurmstepd inherits the
-# marker variable that only the daemons got) and kramers run from $T/bin.
+# Processes left by this test's cluster: its job steps (slurmstepd, with
+# this cluster's SLURM_CONF in its environment) and kramers run from $T/bin.
 leftover_pids() {
-    local p
+    local p exe stepd
+    stepd=$(readlink -f "$(command -v slurmstepd)" 2>/dev/null) || stepd=
     for p in /proc/[0-9]*; do
-        [ "${p#/proc/}" != "$$" ] || continue
-        if [ "$(readlink "$p/exe" 2>/dev/null)" = "$T/bin/kramers" ] ||
-            tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "KRAMERS_SLURM_TEST_DAEMON=$T"; then
+        exe=$(readlink "$p/exe" 2>/dev/null) || continue
+        if [ "$exe" = "$T/bin/kramers" ] || { [ -n "$stepd" ] && [ "$exe" = "$stepd" ] &&
+            tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF "SLURM_CONF=$T/etc/slurm.conf"; }; then
             echo "${p#/proc/}"
         fi
     done
 }
 
 cleanup() {
-    local status=$? pids i
-    trap - ERR EXIT INT TERM
-    set +e
+    local status=$? pids i ids
+    trap - ERR EXIT
+    trap '' INT TERM # every step below is bounded: let it finish
+    set +eu
     if [ -n "$policy_added" ]; then rm -f /usr/sbin/policy-rc.d; fi
     if [ -n "$T" ] && [ -d "$T" ]; then
         # Jobs first: slurmstepd waits for slurmd/slurmctld to take its job's
         # end, so stopping the daemons under running jobs would strand them.
         if ((${#jobs_submitted[@]})) && [ -f "$T/run/slurmctld.pid" ]; then
             timeout 10 scancel "${jobs_submitted[@]}" 2>/dev/null
+            ids=$(IFS=, && echo "${jobs_submitted[*]}")
             for ((i = 0; i < 60; i++)); do
-                [ -z "$(timeout 5 squeue -h -j "$(
-                    IFS=,
-                    echo "${jobs_submitted[*]}"
-                )" 2>/dev/null)" ] && break
+                [ -z "$(timeout 5 squeue -h -j "$ids" 2>/dev/null)" ] && break
                 sleep 0.25
             done
         fi
-        stop_pid slurmd "$T/run/slurmd.pid"
-        stop_pid slurmctld "$T/run/slurmctld.pid"
+        log "cleanup: stopping slurmd, slurmctld, munged"
+        stop_daemons "$T/run/slurmd.pid" "$T/run/slurmctld.pid"
         pids=$(leftover_pids)
         if [ -n "$pids" ]; then
             log "cleanup: killing leftover job processes: $pids"
             # shellcheck disable=SC2086 # one pid per word
             kill -KILL $pids 2>/dev/null
         fi
-        stop_pid munged "$T/run/munged.pid"
+        stop_daemons "$T/run/munged.pid" # last: slurmctld and slurmd use it to the end
         if [ -n "${SLURM_TEST_KEEP:-}" ]; then
             log "kept $T (SLURM_TEST_KEEP)"
         else
@@ -169,7 +178,7 @@ install_packages() {
         chmod 755 /usr/sbin/policy-rc.d
         policy_added=1
     fi
-    export DEBIAN_FRONTEND=noninteractive
+    export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     if [ -n "$policy_added" ]; then
@@ -207,9 +216,11 @@ munge_ok() {
 }
 
 # One node (this machine, by its short host name, reached on 127.0.0.1), one
-# partition, no cgroups, no accounting. MinJobAge keeps finished jobs in
-# slurmctld long enough to requeue them (a finished job that has been purged
-# cannot be); ReturnToService=2 lets the node come back by itself.
+# partition, no cgroups, no accounting. cred_expire: a requeued job waits
+# that long before it may start again (default 120 s); sched_interval: the
+# main scheduling pass, which starts a job whose wait is over (default 60 s).
+# MinJobAge keeps finished jobs in slurmctld long enough to requeue them (a
+# purged one cannot be). ReturnToService=2 lets the node come back by itself.
 write_conf() {
     local node=$1 cpus mem_mb ports
     cpus=$(nproc)
@@ -223,7 +234,7 @@ SlurmdPort=${ports[1]}
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$T/run/munge.socket
+AuthInfo=socket=$T/run/munge.socket,cred_expire=10
 CredType=cred/munge
 StateSaveLocation=$T/state
 SlurmdSpoolDir=$T/spool
@@ -242,10 +253,11 @@ JobCompType=jobcomp/none
 MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 ReturnToService=2
-MinJobAge=120
+MinJobAge=300
 KillWait=5
 InactiveLimit=0
 SlurmdTimeout=60
@@ -255,14 +267,12 @@ EOF
     : >"$T/etc/plugstack.conf" # not /etc/slurm/plugstack.conf
 }
 
-# slurmctld and slurmd daemonize and write their pid files into $T/run. Only
-# they get the marker variable, so that cleanup can find their job steps.
+# slurmctld (-c: no state to recover) and slurmd daemonize and write their
+# pid files into $T/run.
 start_slurm() {
     local node=$1
-    KRAMERS_SLURM_TEST_DAEMON=$T slurmctld -c -i ||
-        die "slurmctld did not start"
-    KRAMERS_SLURM_TEST_DAEMON=$T slurmd ||
-        die "slurmd did not start"
+    slurmctld -c -i || die "slurmctld did not start"
+    slurmd || die "slurmd did not start"
     wait_for "$WAIT_S" "node $node to be idle in sinfo" node_idle "$node"
 }
 
@@ -289,8 +299,6 @@ task_ended() {
     *) return 0 ;;
     esac
 }
-
-task_running() { [ "$(job_state "$1")" = RUNNING ]; }
 
 # submit ARGS...: sbatch the array script from the work directory with the
 # job's environment (PATH with $T/bin, SLURM_CONF, KRAMERS_CHECKPOINT_EVERY),
@@ -325,41 +333,9 @@ shard_pid() {
 # merge_shards: the shard directories -> $T/merged/{result.json,cases.csv,
 # first_passage.npy}.
 merge_shards() {
-    local shard_dirs=("$work"/runs/shard-*) help
-    mkdir -p "$T/merged"
-    help=$(kramers merge --help) # not piped into grep -q: SIGPIPE + pipefail
-    if grep -qi 'dir' <<<"$help"; then
-        kramers merge "${shard_dirs[@]}" -o "$T/merged"
-        return
-    fi
-    # FALLBACK until `kramers merge DIR... -o DIR` lands (delete from here to
-    # the end of the function): merge the result.json files and concatenate
-    # the shards' first_passage.npy, case by case, in trajectory order.
-    log "kramers merge takes no directories yet: merging result.json files, concatenating first_passage.npy here"
-    kramers merge "${shard_dirs[@]/%//result.json}" -o "$T/merged/result.json" --csv "$T/merged/cases.csv"
-    python3 - "$T/merged/first_passage.npy" "${shard_dirs[@]}" <<'EOF'
-import ast, json, os, sys
-
-def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x93NUMPY\x01\x00", path
-    n = int.from_bytes(data[8:10], "little")
-    header = ast.literal_eval(data[10:10 + n].decode("latin1"))
-    assert header["descr"] == "<u4" and not header["fortran_order"], path
-    return header["shape"], data[10 + n:]
-
-shards = sorted(sys.argv[2:], key=lambda d: json.load(open(os.path.join(d, "result.json")))["run"]["trajectory_range"][0])
-parts = [read_npy(os.path.join(d, "first_passage.npy")) for d in shards]
-cases = parts[0][0][0]
-assert all(shape[0] == cases for shape, _ in parts)
-total = sum(shape[1] for shape, _ in parts)
-rows = b"".join(data[i * shape[1] * 4:(i + 1) * shape[1] * 4] for i in range(cases) for shape, data in parts)
-header = "{'descr': '<u4', 'fortran_order': False, 'shape': (%d, %d), }" % (cases, total)
-header += " " * (63 - (10 + len(header)) % 64) + "\n"   # numpy's alignment: 64 bytes
-with open(sys.argv[1], "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + rows)
-EOF
+    local shard_dirs=("$work"/runs/shard-*)
+    kramers merge "${shard_dirs[@]}" -o "$T/merged" >"$T/log/merge.log" 2>&1 ||
+        { cat "$T/log/merge.log" >&2; die "kramers merge failed"; }
 }
 
 # The merged result.json equals the unsharded one apart from `run`; cases.csv
@@ -409,8 +385,8 @@ main() {
     cp "$kramers_src" "$T/bin/kramers"
     cp "$experiment_src" "$work/experiment.toml"
     # Everything below (sinfo, sbatch, the daemons and, through
-    # --export=ALL, the jobs) uses this cluster and this kramers.
-    # A test run inside a Slurm job must not hand its own job's variables on.
+    # --export=ALL, the jobs) uses this cluster and this kramers; a test run
+    # inside a Slurm job must not hand its own job's variables on.
     unset "${!SLURM_@}"
     export SLURM_CONF=$T/etc/slurm.conf
     export PATH=$T/bin:$PATH
@@ -443,8 +419,9 @@ main() {
     [ ! -f "$work/runs/shard-$k/result.json" ] || die "shard $k finished before it was cancelled: make assets/slurm-example.toml bigger"
     [ -f "$work/runs/shard-$k/checkpoint.json" ] || die "shard $k has no checkpoint after scancel"
     done_at=$(json "$work/runs/shard-$k/checkpoint.json" 'r["done"]')
-    # --shard: a one-task array has SLURM_ARRAY_TASK_COUNT=1 (see the array script)
-    submit --array="$k" "$array_script" experiment.toml --backend cpu --shard "$k/$SHARDS"
+    # no --shard: a one-task array has SLURM_ARRAY_TASK_COUNT=1, but --resume
+    # takes the slice from the checkpoint
+    submit --array="$k" "$array_script" experiment.toml --backend cpu
     resub=$job_id
     faults+=("task $k (${array}_$k): scancel at $done_at trajectories per case, resubmitted as job ${resub}_$k")
     log "cancelled ${array}_$k at $done_at done; resubmitted as ${resub}_$k"
@@ -462,16 +439,20 @@ main() {
     scontrol requeue "${array}_$k"
     faults+=("task $k (${array}_$k): SIGKILL of kramers at $done_at trajectories per case, scontrol requeue")
 
+    # A finished task that is requeued keeps its result (requeued as soon as
+    # it has finished, so that its wait overlaps the other tasks).
+    k=$FINISHED
+    wait_for "$RUN_S" "task ${array}_$k to finish" task_ended "${array}_$k"
+    [ "$(job_state "${array}_$k")" = COMPLETED ] || die "task ${array}_$k ended $(job_state "${array}_$k")"
+    before=$(sha256sum "$work/runs/shard-$k/result.json")
+    scontrol requeue "${array}_$k"
+    log "task ${array}_$k finished; requeued it"
+
     # Everything runs to the end.
     wait_for "$RUN_S" "jobs $array and $resub to finish" jobs_done "$array,$resub"
     t_array=$((SECONDS - t_array_start))
     log "all tasks finished in ${t_array}s"
 
-    # A finished task that is requeued keeps its result.
-    k=$FINISHED
-    before=$(sha256sum "$work/runs/shard-$k/result.json")
-    scontrol requeue "${array}_$k"
-    wait_for "$WAIT_S" "requeued finished task ${array}_$k to run and end" jobs_done "$array"
     after=$(sha256sum "$work/runs/shard-$k/result.json")
     [ "$before" = "$after" ] || die "requeued finished shard $k rewrote its result.json"
     grep -q "already finished" "$work/runs/slurm-${array}_$k.log" ||

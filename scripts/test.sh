@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine as root: installs Mesa's
 # software Vulkan driver (lavapipe) for the GPU tests when it is missing,
-# then runs every test. `.ci/run` calls this script.
+# then runs every test, and the Slurm job-array test (scripts/slurm-test.sh).
+# `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,8 @@ fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
 cargo test --release --locked "$@"
+
+# A real one-node Slurm cluster: a job array of assets/slurm-array.sh with a
+# cancelled and a killed task, merged and compared with the unsharded run
+# (installs slurm-wlm and munge when missing; about two minutes).
+bash scripts/slurm-test.sh target/release/kramers

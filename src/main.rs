@@ -89,13 +89,16 @@ enum Command {
     Run(RunArgs),
     /// Combine shard results (`kramers run --shard k/n`) into the result of the whole run.
     Merge {
-        /// The shards' result.json files, in any order.
+        /// The shards: the directories `kramers run --out` wrote, or their
+        /// result.json files, in any order.
         #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Where to write the merged result.json.
+        shards: Vec<PathBuf>,
+        /// A directory to write as `kramers run` does (result.json, cases.csv,
+        /// the plots and the shards' first_passage files concatenated), or a
+        /// FILE.json for the merged result.json alone.
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
-        /// Also write the merged cases.csv here.
+        /// With `-o FILE.json`: also write the merged cases.csv here.
         #[arg(long)]
         csv: Option<PathBuf>,
     },
@@ -163,7 +166,11 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
-        Command::Merge { files, output, csv } => merge_command(&files, &output, csv.as_deref()),
+        Command::Merge {
+            shards,
+            output,
+            csv,
+        } => merge_command(&shards, &output, csv.as_deref()),
         Command::Devices { json } => devices(json),
         Command::Escape {
             file,
@@ -322,11 +329,13 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     {
         experiment = experiment.with_trajectories(n)?;
     }
-    let shard = match &args.shard {
-        Some(text) => Some(Shard::parse(text)?),
-        None => Shard::from_env(|name| std::env::var(name).ok())?,
+    // --shard, else the checkpoint's own slice when resuming (a task resubmitted
+    // alone sees a scheduler environment of one task), else the scheduler's.
+    let shard = match (&args.shard, resumed.as_ref().and_then(|c| c.shard.clone())) {
+        (Some(text), _) => Some(Shard::parse(text)?),
+        (None, Some(from_checkpoint)) => Some(from_checkpoint),
+        (None, None) => Shard::from_env(|name| std::env::var(name).ok())?,
     };
-    let shard = shard.or_else(|| resumed.as_ref().and_then(|c| c.shard.clone()));
     if let Some(shard) = &shard {
         let range = shard.range(experiment.trajectories)?;
         eprintln!(
@@ -391,7 +400,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     run.result.run.experiment.path = origin;
     run.result.run.experiment.text = text;
-    kramers::run::write_files(&out, &experiment, &run)?;
+    kramers::run::write_files(&out, &experiment, &mut run)?;
     let result = run.result;
     print_summary(&result);
     warn_diverged(&result);
@@ -486,10 +495,31 @@ fn warn_diverged(result: &RunResult) {
     }
 }
 
-fn merge_command(files: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow::Result<()> {
+fn merge_command(inputs: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow::Result<()> {
+    use kramers::report::fpt_file;
+    let to_directory = output.extension().is_none_or(|e| e != "json");
+    if let (true, Some(csv)) = (to_directory, csv) {
+        return Err(kramers::Error::invalid(
+            "--csv",
+            csv.display(),
+            "only with -o FILE.json (a directory output holds its cases.csv)",
+        )
+        .into());
+    }
+    // each shard: its result.json and the directory its other files are in
     let mut shards = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|source| kramers::Error::Io {
+    let mut directories = Vec::new();
+    for input in inputs {
+        let (file, directory) = if input.is_dir() {
+            (input.join("result.json"), input.clone())
+        } else {
+            let parent = input.parent().filter(|p| !p.as_os_str().is_empty());
+            (
+                input.clone(),
+                parent.unwrap_or(Path::new(".")).to_path_buf(),
+            )
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| kramers::Error::Io {
             action: "read",
             path: file.clone(),
             source,
@@ -501,8 +531,31 @@ fn merge_command(files: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow
             ))
         })?;
         shards.push((file.display().to_string(), result));
+        directories.push(directory);
     }
     let (experiment, merged) = kramers::report::merge::merge(&shards)?;
+    let cases = experiment.cases.len();
+    // Every shard's first-passage file is checked before anything is written.
+    let first_passage = match (to_directory, experiment.observe.fpt_file) {
+        (true, Some(format)) => {
+            let parts = kramers::report::merge::trajectory_order(&shards)
+                .into_iter()
+                .map(|i| {
+                    let run = &shards[i].1.run;
+                    let [start, end] = run.trajectory_range;
+                    fpt_file::check_shard(
+                        format,
+                        &directories[i],
+                        cases,
+                        (end - start) as u64,
+                        run.first_passage.as_ref(),
+                    )
+                })
+                .collect::<kramers::Result<Vec<_>>>()?;
+            Some((format, parts))
+        }
+        _ => None,
+    };
     let mut result = RunResult::new(&experiment, &merged, std::env::args().collect());
     result.run.experiment = shards[0].1.run.experiment.clone();
     result.run.merged_from = shards.iter().map(|(name, _)| name.clone()).collect();
@@ -512,13 +565,23 @@ fn merge_command(files: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow
         .map(|t| t.trajectory_steps(experiment.max_steps))
         .sum();
     result.run.trajectory_steps_per_s = steps as f64 / merged.wall_time.as_secs_f64().max(1e-9);
-    if let Some(dir) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+    let (json, csv) = if to_directory {
+        (output.join("result.json"), Some(output.join("cases.csv")))
+    } else {
+        (output.to_path_buf(), csv.map(Path::to_path_buf))
+    };
+    if let Some(dir) = json.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    write_atomic(output, result.to_json().as_bytes())?;
-    if let Some(csv) = csv {
+    if let Some((format, parts)) = &first_passage {
+        let path = output.join(fpt_file::file_name(*format));
+        result.run.first_passage = Some(fpt_file::concatenate(*format, parts, cases, &path)?);
+    }
+    if let Some(csv) = &csv {
         write_atomic(csv, result.to_csv().as_bytes())?;
     }
+    // result.json last: its presence says the directory is complete
+    write_atomic(&json, result.to_json().as_bytes())?;
     print_summary(&result);
     warn_diverged(&result);
     println!(
@@ -527,6 +590,18 @@ fn merge_command(files: &[PathBuf], output: &Path, csv: Option<&Path>) -> anyhow
         result.trajectories,
         output.display()
     );
+    if let (false, Some(format)) = (to_directory, experiment.observe.fpt_file) {
+        eprintln!(
+            "note: the shards' {} files are not merged into a .json output; `-o DIR` concatenates them",
+            fpt_file::file_name(format)
+        );
+    }
+    if to_directory {
+        match kramers::report::run_plots::write_run_plots(output, &result) {
+            Ok(paths) => print_plots(&paths),
+            Err(e) => eprintln!("warning: plots not drawn: {e}"),
+        }
+    }
     Ok(())
 }
 

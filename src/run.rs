@@ -9,10 +9,10 @@ use crate::backend::blocks::{run_in_blocks, Partial};
 use crate::backend::engine::Engine;
 use crate::backend::{Backend, BackendChoice, Progress, RunOutput};
 use crate::error::{Error, Result};
-use crate::report::npy::npy_u32;
+use crate::report::fpt_file;
 use crate::report::{checkpoint, write_atomic, RunResult};
 use crate::spec::shard::Shard;
-use crate::spec::{Experiment, FptFormat};
+use crate::spec::Experiment;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -108,7 +108,7 @@ pub fn run_on(
 /// file renamed into place: the per-trajectory first passages when the
 /// experiment asks for them, `cases.csv` and `result.json` last; then remove
 /// the checkpoint they replace. Returns the paths written.
-pub fn write_files(out: &Path, experiment: &Experiment, run: &Run) -> Result<Vec<PathBuf>> {
+pub fn write_files(out: &Path, experiment: &Experiment, run: &mut Run) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).map_err(|source| Error::Io {
         action: "create",
         path: out.to_path_buf(),
@@ -116,18 +116,12 @@ pub fn write_files(out: &Path, experiment: &Experiment, run: &Run) -> Result<Vec
     })?;
     let mut written = Vec::new();
     if let (Some(format), Some(fpt)) = (experiment.observe.fpt_file, &run.output.first_passage) {
-        let (name, bytes) = match format {
-            FptFormat::Npy => (
-                "first_passage.npy",
-                npy_u32(&[experiment.cases.len(), experiment.range.len()], fpt),
-            ),
-            FptFormat::RawU32 => (
-                "first_passage.u32",
-                fpt.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ),
-        };
-        write_atomic(&out.join(name), &bytes)?;
-        written.push(out.join(name));
+        let cases = experiment.cases.len();
+        let bytes = fpt_file::encode(format, cases, experiment.range.len() as u64, fpt);
+        let path = out.join(fpt_file::file_name(format));
+        write_atomic(&path, &bytes)?;
+        run.result.run.first_passage = Some(fpt_file::record(format, &bytes));
+        written.push(path);
     }
     for (name, text) in [
         ("cases.csv", run.result.to_csv()),

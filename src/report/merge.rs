@@ -12,6 +12,13 @@ use crate::report::RunResult;
 use crate::spec::Experiment;
 use std::time::Duration;
 
+/// The indices of `shards` in the order of their trajectory ranges.
+pub fn trajectory_order(shards: &[(String, RunResult)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..shards.len()).collect();
+    order.sort_by_key(|&i| shards[i].1.run.trajectory_range);
+    order
+}
+
 /// The experiment and the merged output of `shards` (named by their files).
 pub fn merge(shards: &[(String, RunResult)]) -> Result<(Experiment, RunOutput)> {
     let refuse = |why: String| Error::Incompatible(format!("cannot merge: {why}"));
@@ -74,8 +81,7 @@ pub fn merge(shards: &[(String, RunResult)]) -> Result<(Experiment, RunOutput)> 
     }
 
     // The ranges must tile 0..trajectories.
-    let mut order: Vec<usize> = (0..shards.len()).collect();
-    order.sort_by_key(|&i| shards[i].1.run.trajectory_range);
+    let order = trajectory_order(shards);
     let mut covered = 0u32;
     let mut previous: Option<usize> = None;
     for &i in &order {

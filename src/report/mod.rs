@@ -5,6 +5,7 @@ pub mod bench_plot;
 pub mod checkpoint;
 pub mod escape_report;
 pub mod fig4_report;
+pub mod fpt_file;
 pub mod merge;
 pub mod npy;
 pub mod plot;

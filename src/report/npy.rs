@@ -3,6 +3,16 @@
 /// `.npy` bytes of a C-order `<u4` array of the given shape.
 pub fn npy_u32(shape: &[usize], data: &[u32]) -> Vec<u8> {
     debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+    let mut bytes = npy_u32_header(shape);
+    bytes.reserve(4 * data.len());
+    for v in data {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
+}
+
+/// The bytes before the data of [`npy_u32`]: magic, version, header length and header.
+pub fn npy_u32_header(shape: &[usize]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
     let shape_text = if dims.len() == 1 {
         format!("({},)", dims[0])
@@ -14,13 +24,10 @@ pub fn npy_u32(shape: &[usize], data: &[u32]) -> Vec<u8> {
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
     header.push('\n');
-    let mut bytes = Vec::with_capacity(10 + header.len() + 4 * data.len());
+    let mut bytes = Vec::with_capacity(10 + header.len());
     bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
-    for v in data {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
     bytes
 }
 

@@ -58,6 +58,10 @@ pub struct RunInfo {
     /// rebuilds the experiment.
     #[serde(default)]
     pub experiment: ExperimentSource,
+    /// The per-trajectory first-passage file written beside this result
+    /// (`observe.fpt_file`): name, size and CRC-32, which `kramers merge` checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_passage: Option<crate::report::fpt_file::FptRecord>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -287,6 +291,7 @@ impl RunResult {
                 resumed: false,
                 merged_from: Vec::new(),
                 experiment: ExperimentSource::default(),
+                first_passage: None,
             },
         }
     }

@@ -161,6 +161,159 @@ fn gpu_shards_merge_to_the_unsharded_result() {
     shards_merge_to_unsharded("gpu");
 }
 
+/// SHARDED recording every trajectory's first passage in `format`.
+fn with_fpt_file(format: &str) -> String {
+    SHARDED.replace(
+        "[observe]\n",
+        &format!("[observe]\nfpt_file = \"{format}\"\n"),
+    )
+}
+
+/// `kramers merge DIR.. -o DIR`: shard directories (three uneven slices,
+/// given out of order) merge into a directory like the unsharded run's:
+/// result.json equal apart from `run`, cases.csv and the concatenated
+/// first-passage file byte for byte, the plots drawn.
+#[test]
+fn shard_directories_merge_into_a_directory_with_the_first_passages() {
+    for (format, name) in [("npy", "first_passage.npy"), ("u32", "first_passage.u32")] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "e.toml", &with_fpt_file(format));
+        let full = dir.path().join("full");
+        ok(run(&file, "cpu", &full, &[], &[]), "unsharded run");
+        let mut shards = Vec::new();
+        for k in 0..3 {
+            let out = dir.path().join(format!("shard-{k}"));
+            ok(
+                run(&file, "cpu", &out, &["--shard", &format!("{k}/3")], &[]),
+                "shard",
+            );
+            shards.push(out.to_str().unwrap().to_string());
+        }
+        shards.rotate_left(1); // any order
+        let merged = dir.path().join("merged");
+        let mut args = vec!["merge"];
+        args.extend(shards.iter().map(String::as_str));
+        args.extend(["-o", merged.to_str().unwrap()]);
+        ok(kramers(&args, &[]), "merge");
+        assert_eq!(
+            without_run(&merged.join("result.json")),
+            without_run(&full.join("result.json")),
+            "{format}"
+        );
+        for same in ["cases.csv", name] {
+            assert!(
+                std::fs::read(merged.join(same)).unwrap()
+                    == std::fs::read(full.join(same)).unwrap(),
+                "{format}: merged {same} differs from the unsharded run's"
+            );
+        }
+        // the record of the concatenated file is the unsharded run's
+        assert_eq!(
+            read_json(&merged.join("result.json"))["run"]["first_passage"],
+            read_json(&full.join("result.json"))["run"]["first_passage"]
+        );
+        assert!(merged.join("survival.png").is_file(), "plots drawn");
+    }
+}
+
+/// A shard whose first-passage file is missing, truncated or another
+/// shard's (same size, other trajectories): exit 2 naming the file, nothing written.
+#[test]
+fn merges_of_missing_truncated_or_foreign_first_passage_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "e.toml", &with_fpt_file("npy"));
+    let shard = |k: u32, tag: &str| {
+        let out = dir.path().join(format!("{tag}-{k}"));
+        ok(
+            run(
+                &file,
+                "cpu",
+                &out,
+                &["--trajectories", "100", "--shard", &format!("{k}/2")],
+                &[],
+            ),
+            "shard",
+        );
+        out
+    };
+    let merge_into = |shards: [&Path; 2], out: &Path| {
+        let mut args = vec!["merge"];
+        args.extend(shards.iter().map(|p| p.to_str().unwrap()));
+        args.extend(["-o", out.to_str().unwrap()]);
+        kramers(&args, &[])
+    };
+    let fpt = |d: &Path| d.join("first_passage.npy");
+    let (missing, truncated, foreign) = (
+        shard(1, "missing"),
+        shard(0, "truncated"),
+        shard(1, "foreign"),
+    );
+    std::fs::remove_file(fpt(&missing)).unwrap();
+    let bytes = std::fs::read(fpt(&truncated)).unwrap();
+    std::fs::write(fpt(&truncated), &bytes[..bytes.len() - 40]).unwrap();
+    // shard 0's 50 trajectories in place of shard 1's: same shape, other values
+    let zero = shard(0, "zero");
+    std::fs::copy(fpt(&zero), fpt(&foreign)).unwrap();
+    for (shards, named, why) in [
+        (
+            [zero.as_path(), missing.as_path()],
+            fpt(&missing),
+            "missing",
+        ),
+        (
+            [truncated.as_path(), foreign.as_path()],
+            fpt(&truncated),
+            "truncated",
+        ),
+        (
+            [zero.as_path(), foreign.as_path()],
+            fpt(&foreign),
+            "another run's",
+        ),
+    ] {
+        let out = dir.path().join("merged");
+        let output = merge_into(shards, &out);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{why}: {stderr}");
+        let named = named.display().to_string();
+        assert!(
+            stderr.contains(&named) && stderr.contains(why),
+            "{why}: {stderr}"
+        );
+        assert!(
+            !out.exists(),
+            "{why}: a refused merge wrote {}",
+            out.display()
+        );
+    }
+    // --csv goes with a .json output only
+    let out = dir.path().join("merged");
+    let csv = dir.path().join("c.csv");
+    let output = kramers(
+        &[
+            "merge",
+            zero.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--csv"));
+    assert!(!out.exists() && !csv.exists());
+    // a .json output merges the tallies and says the files stay per shard
+    let good = shard(1, "good");
+    let json = dir.path().join("merged.json");
+    let output = ok(
+        merge_into([good.as_path(), zero.as_path()], &json),
+        "merge to .json",
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("-o DIR"));
+    assert!(json.is_file() && !dir.path().join("first_passage.npy").exists());
+}
+
 /// Slurm (task ids from SLURM_ARRAY_TASK_MIN) and Kubernetes Indexed Job
 /// variables pick the same slice as --shard.
 #[test]
@@ -217,6 +370,150 @@ fn scheduler_environment_picks_the_shard() {
             serde_json::json!([666, 999])
         );
     }
+}
+
+/// `assets/k8s-indexed-job.yaml` against the Indexed Job fields it relies on
+/// (batch/v1 JobSpec: completionMode Indexed, completions, parallelism,
+/// backoffLimitPerIndex with restartPolicy Never, mounts backed by volumes,
+/// KRAMERS_SHARD_COUNT equal to completions), then its container script run
+/// as written, once per JOB_COMPLETION_INDEX, on local paths: the shards merge
+/// to the unsharded result.
+#[test]
+fn k8s_indexed_job_manifest_is_an_indexed_job_and_its_shards_merge() {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/k8s-indexed-job.yaml"
+    ))
+    .unwrap();
+    let docs = YamlLoader::load_from_str(&text).expect("valid YAML");
+    assert_eq!(docs.len(), 1, "one document");
+    let job = &docs[0];
+    let field = |node: &Yaml, path: &str| -> Yaml {
+        let mut node = node.clone();
+        for key in path.split('.') {
+            node = match key.parse::<usize>() {
+                Ok(i) => node[i].clone(),
+                Err(_) => node[key].clone(),
+            };
+            assert!(!node.is_badvalue(), "{path}: no field {key}");
+        }
+        node
+    };
+    let string = |node: &Yaml, path: &str| {
+        field(node, path)
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| panic!("{path}: not a string"))
+    };
+    let int = |node: &Yaml, path: &str| {
+        field(node, path)
+            .as_i64()
+            .unwrap_or_else(|| panic!("{path}: not an integer"))
+    };
+    assert_eq!(string(job, "apiVersion"), "batch/v1");
+    assert_eq!(string(job, "kind"), "Job");
+    assert!(!string(job, "metadata.name").is_empty());
+    assert_eq!(string(job, "spec.completionMode"), "Indexed");
+    let completions = int(job, "spec.completions");
+    let parallelism = int(job, "spec.parallelism");
+    assert!(completions >= 1 && (1..=completions).contains(&parallelism));
+    // backoffLimitPerIndex: Indexed Jobs only, and pods must not restart in place
+    assert!(int(job, "spec.backoffLimitPerIndex") >= 0);
+    let pod = field(job, "spec.template.spec");
+    assert_eq!(string(&pod, "restartPolicy"), "Never");
+    let containers = field(&pod, "containers");
+    let containers = containers.as_vec().expect("containers: a list");
+    assert_eq!(containers.len(), 1);
+    let container = &containers[0];
+    let env = field(container, "env");
+    let count = env
+        .as_vec()
+        .expect("env: a list")
+        .iter()
+        .find(|e| e["name"].as_str() == Some("KRAMERS_SHARD_COUNT"))
+        .expect("KRAMERS_SHARD_COUNT is set (Kubernetes has no count variable)");
+    assert_eq!(
+        count["value"].as_str().expect("env values are strings"),
+        completions.to_string(),
+        "KRAMERS_SHARD_COUNT must equal spec.completions"
+    );
+    let volumes: Vec<String> = field(&pod, "volumes")
+        .as_vec()
+        .expect("volumes: a list")
+        .iter()
+        .map(|v| string(v, "name"))
+        .collect();
+    let mut mounts = std::collections::HashMap::new();
+    for mount in field(container, "volumeMounts")
+        .as_vec()
+        .expect("volumeMounts: a list")
+    {
+        let name = string(mount, "name");
+        assert!(volumes.contains(&name), "volumeMount {name} has no volume");
+        mounts.insert(name, string(mount, "mountPath"));
+    }
+    assert_eq!(string(container, "command.0"), "/bin/sh");
+    let script = string(container, "args.0");
+    assert!(
+        script.contains("$JOB_COMPLETION_INDEX"),
+        "the pod picks its shard directory by index"
+    );
+
+    // The script as written, on local directories, once per index.
+    let dir = tempfile::tempdir().unwrap();
+    let experiment_dir = dir.path().join("experiment");
+    let runs = dir.path().join("runs");
+    std::fs::create_dir_all(&experiment_dir).unwrap();
+    std::fs::create_dir_all(&runs).unwrap();
+    let experiment = write(
+        &experiment_dir,
+        "experiment.toml",
+        &SHARDED.replace("trajectories = 10001", "trajectories = 1001"),
+    );
+    // each mount path as a directory (`/experiment/`, `/runs/`)
+    let local = script
+        .replace(
+            &format!("{}/", mounts["experiment"]),
+            &format!("{}/", experiment_dir.display()),
+        )
+        .replace(
+            &format!("{}/", mounts["runs"]),
+            &format!("{}/", runs.display()),
+        );
+    let bin = Path::new(env!("CARGO_BIN_EXE_kramers"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for index in 0..completions {
+        let output = Command::new("/bin/sh")
+            .args(["-c", &local])
+            .env("PATH", &path)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("KRAMERS_SHARD_COUNT", completions.to_string())
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("SLURM_ARRAY_TASK_COUNT")
+            .output()
+            .unwrap();
+        ok(output, &format!("pod {index}"));
+    }
+    let full = dir.path().join("full");
+    ok(run(&experiment, "auto", &full, &[], &[]), "unsharded run");
+    let merged = dir.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend((0..completions).map(|k| runs.join(format!("shard-{k}")).display().to_string()));
+    args.extend(["-o".to_string(), merged.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(kramers(&args, &[]), "merge");
+    assert_eq!(
+        without_run(&merged.join("result.json")),
+        without_run(&full.join("result.json"))
+    );
 }
 
 /// Bad flags and mismatched merges: exit 2, the flag or the problem named, nothing written.
