@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine as root: installs Mesa's
 # software Vulkan driver (lavapipe) for the GPU tests when it is missing,
-# then runs every test, and the Slurm job-array test (scripts/slurm-test.sh).
+# then runs every test: the Rust tests, the Python package's (built into a
+# virtual environment) and the Slurm job-array test (scripts/slurm-test.sh).
 # `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,20 @@ fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
 cargo test --release --locked "$@"
+
+# The Python package (python/): built into a virtual environment under target/
+# and tested with pytest, against the CLI built above.
+venv=target/python-venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" || {
+        echo "test.sh: installing python3-venv for the Python package's tests" >&2
+        apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv "$venv"
+    }
+fi
+"$venv/bin/pip" install -q "maturin>=1.7,<2" numpy pytest
+PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install -q --no-build-isolation ./python
+KRAMERS_BIN="$PWD/target/release/kramers" "$venv/bin/python" -m pytest -q python/tests
 
 # A real one-node Slurm cluster: a job array of assets/slurm-array.sh with a
 # cancelled and a killed task, merged and compared with the unsharded run

@@ -40,6 +40,9 @@ pub enum Error {
     /// experiment (`kramers merge`, `--resume`): the user picked the wrong files.
     #[error("{0}")]
     Incompatible(String),
+    /// The caller asked the run to stop (`RunOptions::cancel`) before it finished.
+    #[error("the run was cancelled")]
+    Cancelled,
 }
 
 impl Error {

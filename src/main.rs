@@ -395,6 +395,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             shard,
             progress: &|n| bar.inc(n),
             command_line: std::env::args().collect(),
+            cancel: None,
         },
     )?;
     bar.finish_and_clear();
@@ -791,35 +792,11 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
 }
 
 fn theory_command(file: &Path, json: bool) -> anyhow::Result<()> {
-    use kramers::analysis::references::case_references;
+    use kramers::analysis::references::theory_rows;
     let experiment = Experiment::from_path(file)?;
-    let rows: Vec<(String, Option<_>)> = (0..experiment.cases.len())
-        .map(|i| {
-            let case = &experiment.cases[i];
-            let params: Vec<String> = case
-                .params
-                .iter()
-                .map(|(k, v)| {
-                    let v = serde_json::to_value(v).unwrap_or_default();
-                    format!(
-                        "{}={}",
-                        k.rsplit('.').next().unwrap_or(k),
-                        v.to_string().trim_matches('"')
-                    )
-                })
-                .collect();
-            (params.join(" "), case_references(&experiment, i, None))
-        })
-        .collect();
+    let rows = theory_rows(&experiment);
     if json {
-        let cases: Vec<serde_json::Value> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, (params, theory))| {
-                serde_json::json!({ "index": i, "params": params, "theory": theory })
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&cases)?);
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6e}"));
@@ -835,8 +812,9 @@ fn theory_command(file: &Path, json: bool) -> anyhow::Result<()> {
         "{:>4}  {:<56} {:>13} {:>13}  asymptotic / stationary",
         "case", "parameters", "exact MFPT", "shifted (dt)"
     );
-    for (i, (params, theory)) in rows.iter().enumerate() {
-        let t = theory.clone().unwrap_or_default();
+    for row in &rows {
+        let (i, params) = (row.index, &row.params);
+        let t = row.theory.clone().unwrap_or_default();
         let mut extra: Vec<String> = Vec::new();
         if let Some(k) = &t.kramers {
             extra.push(format!(

@@ -14,6 +14,7 @@ use crate::report::{checkpoint, write_atomic, RunResult};
 use crate::spec::shard::Shard;
 use crate::spec::Experiment;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// How a run goes besides its experiment and backend.
@@ -28,6 +29,9 @@ pub struct RunOptions<'a> {
     pub progress: Progress<'a>,
     /// The command line, for provenance.
     pub command_line: Vec<String>,
+    /// Set by another thread to stop the run between blocks of about 0.1 s
+    /// ([`Error::Cancelled`]); the blocks cannot change the result.
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl Default for RunOptions<'_> {
@@ -38,6 +42,7 @@ impl Default for RunOptions<'_> {
             shard: None,
             progress: &|_| {},
             command_line: Vec::new(),
+            cancel: None,
         }
     }
 }
@@ -61,6 +66,7 @@ pub fn run(experiment: &Experiment, backend: &dyn Backend, options: RunOptions) 
         experiment,
         partial,
         options.checkpoints.map(|(_, every)| every),
+        options.cancel,
         options.progress,
         &mut |done| match options.checkpoints {
             Some((dir, _)) => {

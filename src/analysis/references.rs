@@ -136,6 +136,41 @@ pub struct Observed<'a> {
     pub escape: &'a EscapeStats,
 }
 
+/// One case's theory as `kramers theory --json` (and Python's `kramers.theory`)
+/// give it: the index, the swept parameters as `name=value` (short names) and
+/// the references.
+#[derive(Clone, Debug, Serialize)]
+pub struct TheoryRow {
+    pub index: usize,
+    pub params: String,
+    pub theory: Option<TheoryReferences>,
+}
+
+/// The theory of every case of `experiment`, without simulating.
+pub fn theory_rows(experiment: &Experiment) -> Vec<TheoryRow> {
+    (0..experiment.cases.len())
+        .map(|index| {
+            let params: Vec<String> = experiment.cases[index]
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    let v = serde_json::to_value(v).unwrap_or_default();
+                    format!(
+                        "{}={}",
+                        k.rsplit('.').next().unwrap_or(k),
+                        v.to_string().trim_matches('"')
+                    )
+                })
+                .collect();
+            TheoryRow {
+                index,
+                params: params.join(" "),
+                theory: case_references(experiment, index, None),
+            }
+        })
+        .collect()
+}
+
 /// The references of case `case_index`; `observed` adds the z scores. `None` when nothing applies.
 pub fn case_references(
     experiment: &Experiment,

@@ -9,9 +9,10 @@
 
 use super::Backend;
 use super::{Progress, RunOutput};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::observables::{FptBins, Tally};
 use crate::spec::Experiment;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Trajectories per case of the first block, and the granule of block sizes.
@@ -54,14 +55,21 @@ impl Partial {
     }
 }
 
+/// How often a run that can be cancelled looks at its flag: blocks of about
+/// half this long.
+const CANCEL_PACE: Duration = Duration::from_millis(200);
+
 /// Run what `partial` has not done yet of `experiment.range`, in blocks; after
 /// a block, when `every` has passed since the last checkpoint (or the start),
-/// hand the prefix to `checkpoint`. Without `every`, one block.
+/// hand the prefix to `checkpoint`. Before every block, stop with
+/// [`Error::Cancelled`] when `cancel` is set (then blocks last about 0.1 s).
+/// Without `every` or `cancel`, one block.
 pub fn run_in_blocks(
     engine: &dyn Backend,
     experiment: &Experiment,
     mut partial: Partial,
     every: Option<Duration>,
+    cancel: Option<&AtomicBool>,
     progress: Progress<'_>,
     checkpoint: &mut dyn FnMut(&Partial) -> Result<()>,
 ) -> Result<RunOutput> {
@@ -72,7 +80,12 @@ pub fn run_in_blocks(
     let mut backend = engine.backend().to_string();
     let mut device = String::new();
     let mut last_checkpoint = Instant::now();
-    let mut block = match every {
+    // blocks paced by the checkpoints, or by the cancel flag's checks
+    let pace = match (every, cancel) {
+        (Some(every), Some(_)) => Some(every.min(CANCEL_PACE)),
+        (every, cancel) => every.or(cancel.map(|_| CANCEL_PACE)),
+    };
+    let mut block = match pace {
         None => total,
         Some(_) => {
             let threads = rayon::current_num_threads() as u32;
@@ -80,11 +93,17 @@ pub fn run_in_blocks(
         }
     };
     while partial.done < total {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Cancelled);
+        }
         let len = block.min(total - partial.done);
         let first = range.start + partial.done;
         let part = experiment.clone().with_range(first..first + len)?;
         let block_started = Instant::now();
-        let output = engine.run(&part, progress)?;
+        let output = match cancel {
+            Some(cancel) => engine.run_cancellable(&part, progress, cancel)?,
+            None => engine.run(&part, progress)?,
+        };
         let seconds = block_started.elapsed().as_secs_f64();
         for (total, t) in partial.tallies.iter_mut().zip(&output.tallies) {
             total.merge(t);
@@ -105,9 +124,11 @@ pub fn run_in_blocks(
                 checkpoint(&partial)?;
                 last_checkpoint = Instant::now();
             }
-            // Aim at blocks of half the checkpoint interval.
+        }
+        if let Some(pace) = pace {
+            // Aim at blocks of half the pace.
             let rate = len as f64 / seconds.max(1e-3);
-            let aim = (rate * every.as_secs_f64() / 2.0).min(u32::MAX as f64) as u32;
+            let aim = (rate * pace.as_secs_f64() / 2.0).min(u32::MAX as f64) as u32;
             block = aim
                 .clamp(len, len.saturating_mul(MAX_GROWTH))
                 .clamp(GRANULE, 1 << 31)

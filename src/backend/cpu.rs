@@ -4,6 +4,7 @@
 //! thread count: tallies are integers and streams are keyed by trajectory.
 
 use super::{Progress, RunOutput};
+use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
 use crate::kernel::potentials::Potential;
@@ -18,6 +19,7 @@ use crate::rng::{Purpose, StreamKey};
 use crate::spec::{Case, Experiment};
 use rayon::prelude::*;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Trajectories per rayon work item.
@@ -41,6 +43,14 @@ impl super::Backend for Cpu {
     ) -> crate::error::Result<RunOutput> {
         Ok(run(experiment, progress))
     }
+    fn run_cancellable(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: &AtomicBool,
+    ) -> crate::error::Result<RunOutput> {
+        run_cancellable(experiment, progress, Some(cancel))
+    }
     fn backend(&self) -> &'static str {
         "cpu"
     }
@@ -55,10 +65,21 @@ struct Unit<'a> {
     start: u32,
     len: u32,
     first_passage: Option<&'a mut [u32]>,
+    /// The run's cancel flag, which the kernel looks at every millisecond or so.
+    cancel: Option<&'a AtomicBool>,
 }
 
 /// Run trajectories `experiment.range` of every case on all rayon threads.
 pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
+    run_cancellable(experiment, progress, None).expect("a run without a cancel flag completes")
+}
+
+/// [`run`], stopped within milliseconds when `cancel` is set ([`Error::Cancelled`]).
+pub fn run_cancellable(
+    experiment: &Experiment,
+    progress: Progress<'_>,
+    cancel: Option<&AtomicBool>,
+) -> Result<RunOutput> {
     let started = Instant::now();
     let range = experiment.range.clone();
     let n = range.len() as u32;
@@ -77,6 +98,7 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
                         start: range.start + k as u32 * UNIT,
                         len: slice.len() as u32,
                         first_passage: Some(slice),
+                        cancel,
                     });
                 }
             }
@@ -89,6 +111,7 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
                         start,
                         len: UNIT.min(range.end - start),
                         first_passage: None,
+                        cancel,
                     });
                 }
             }
@@ -107,9 +130,13 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
             experiment.cases.len()
         ]
     };
+    let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let tallies = units
         .into_par_iter()
         .fold(empty, |mut tallies, mut unit| {
+            if cancelled() {
+                return tallies;
+            }
             let case = &experiment.cases[unit.case];
             let out = unit.first_passage.take();
             let tally = run_unit(experiment, case, &unit, isa, &fpt_bins, out);
@@ -124,13 +151,16 @@ pub fn run(experiment: &Experiment, progress: Progress<'_>) -> RunOutput {
             a
         });
 
-    RunOutput {
+    if cancelled() {
+        return Err(Error::Cancelled);
+    }
+    Ok(RunOutput {
         backend: "cpu".into(),
         device: device_name(),
         tallies,
         first_passage,
         wall_time: started.elapsed(),
-    }
+    })
 }
 
 /// Simulate one unit with the kernel specialized for the experiment's shape:
@@ -305,6 +335,7 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             .shape
             .bridge
             .then(|| StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0),
+        cancel: unit.cancel,
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;

@@ -7,6 +7,7 @@ use super::{cpu, gpu::Gpu, Backend, BackendChoice, Progress, RunOutput};
 use crate::error::{Error, Result};
 use crate::observables::Tally;
 use crate::spec::Experiment;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Which GPU adapters to use (`--devices`): every one, or indices of `kramers devices`.
@@ -121,10 +122,30 @@ impl Backend for Engine {
     /// Run trajectories `experiment.range` of every case; several devices each
     /// take a contiguous part of the range.
     fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput> {
+        self.run_on_devices(experiment, progress, None)
+    }
+
+    fn run_cancellable(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<RunOutput> {
+        self.run_on_devices(experiment, progress, Some(cancel))
+    }
+}
+
+impl Engine {
+    fn run_on_devices(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<RunOutput> {
         let gpus = match self {
-            Engine::Cpu => return Ok(cpu::run(experiment, progress)),
+            Engine::Cpu => return cpu::run_cancellable(experiment, progress, cancel),
             Engine::Gpus(gpus) if gpus.len() == 1 => {
-                return Ok(gpus[0].run(experiment, progress)?.0)
+                return Ok(gpus[0].run_cancellable(experiment, progress, cancel)?.0)
             }
             Engine::Gpus(gpus) => gpus,
         };
@@ -137,7 +158,7 @@ impl Backend for Engine {
                 .map(|k| {
                     let gpu = &gpus[k as usize];
                     let part = experiment.clone().with_range(at(k)..at(k + 1));
-                    scope.spawn(move || Ok(gpu.run(&part?, progress)?.0))
+                    scope.spawn(move || Ok(gpu.run_cancellable(&part?, progress, cancel)?.0))
                 })
                 .collect();
             handles

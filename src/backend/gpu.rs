@@ -363,6 +363,14 @@ impl super::Backend for Gpu {
     fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput> {
         Ok(Gpu::run(self, experiment, progress)?.0)
     }
+    fn run_cancellable(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<RunOutput> {
+        Ok(Gpu::run_cancellable(self, experiment, progress, Some(cancel))?.0)
+    }
     fn backend(&self) -> &'static str {
         "gpu"
     }

@@ -9,6 +9,7 @@ pub mod gpu;
 use crate::error::Result;
 use crate::observables::Tally;
 use crate::spec::Experiment;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Which backend to use.
@@ -55,6 +56,14 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 pub trait Backend {
     /// Run trajectories `experiment.range` of every case.
     fn run(&self, experiment: &Experiment, progress: Progress<'_>) -> Result<RunOutput>;
+    /// [`Self::run`], stopped with [`crate::Error::Cancelled`] soon after
+    /// `cancel` is set (the CPU within milliseconds, a GPU after its current dispatch).
+    fn run_cancellable(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<RunOutput>;
     /// `"cpu"` or `"gpu"`.
     fn backend(&self) -> &'static str;
     /// The adapter or CPU, for reports.

@@ -38,7 +38,12 @@ pub struct CaseKernel<'a, P, N, E> {
     pub key: [u32; 2],
     /// Brownian-bridge exit correction, with the key of its uniforms.
     pub bridge: Option<[u32; 2]>,
+    /// When set, stop early (the outcomes then are partial: the caller drops them).
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
 }
+
+/// Step pairs between two looks at [`CaseKernel::cancel`] (about a millisecond).
+const CANCEL_EVERY: u32 = 1024;
 
 /// The draws of one step pair: `draws[s][c]` for step `2 pair + s`, coordinate `c`;
 /// `pair` differs per lane.
@@ -173,7 +178,16 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let mut noise_scratch = case.noise.scratch();
     let mut exit_scratch = case.exit.scratch();
     let data_size = (params.potential[1] as u32).max(1);
+    let mut pairs = 0u32;
     while any(&live) {
+        pairs = pairs.wrapping_add(1);
+        if pairs.is_multiple_of(CANCEL_EVERY)
+            && case
+                .cancel
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return;
+        }
         let mut pair = [0u32; LANES];
         let mut running = [0u32; LANES];
         for l in 0..LANES {

@@ -101,6 +101,25 @@ impl Default for EscapeFiles<'_> {
     }
 }
 
+/// The text of escape.json: version, device, points, curves and growth fits.
+pub fn escape_json(
+    device: &str,
+    points: &[EscapePoint],
+    curves: &[Curve],
+    growth: &[GrowthFit],
+) -> String {
+    let json = EscapeJson {
+        kramers_version: env!("CARGO_PKG_VERSION"),
+        device,
+        points,
+        curves,
+        growth,
+    };
+    let mut text = serde_json::to_string_pretty(&json).expect("serializable");
+    text.push('\n');
+    text
+}
+
 /// Write the four files into `dir` (created if needed), each atomically.
 pub fn write_escape(
     dir: &Path,
@@ -152,15 +171,7 @@ pub fn write_escape(
         &dir.join(format!("{}.csv", files.stem)),
         &csv.into_inner().expect("in-memory csv"),
     )?;
-    let json = EscapeJson {
-        kramers_version: env!("CARGO_PKG_VERSION"),
-        device,
-        points,
-        curves,
-        growth,
-    };
-    let mut text = serde_json::to_string_pretty(&json).expect("serializable");
-    text.push('\n');
+    let text = escape_json(device, points, curves, growth);
     write_atomic(&dir.join(format!("{}.json", files.stem)), text.as_bytes())?;
     escape_plot(
         &dir.join(format!("{}.png", files.stem)),

@@ -159,6 +159,13 @@ impl Experiment {
         check_fpt_memory(self.observe.fpt_file, self.total_trajectories())?;
         Ok(self)
     }
+
+    /// Record every trajectory's first passage (`observe.fpt_file`).
+    pub fn with_fpt_file(mut self, format: FptFormat) -> Result<Self> {
+        check_fpt_memory(Some(format), self.total_trajectories())?;
+        self.observe.fpt_file = Some(format);
+        Ok(self)
+    }
 }
 
 fn parse_error(origin: &str, message: String) -> Error {

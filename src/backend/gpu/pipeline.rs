@@ -13,6 +13,7 @@ use crate::kernel::codes::Outcome;
 use crate::kernel::preprocess::{Variant, MAX_PRIVATE_ROW};
 use crate::observables::{FptBins, Tally};
 use crate::spec::Experiment;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// The pipelines and bind group layouts of one kernel shape.
@@ -64,6 +65,17 @@ impl Gpu {
         experiment: &Experiment,
         progress: Progress<'_>,
     ) -> Result<(RunOutput, GpuStats)> {
+        self.run_cancellable(experiment, progress, None)
+    }
+
+    /// [`Self::run`], stopped with [`Error::Cancelled`] after the dispatch
+    /// that is running when `cancel` is set.
+    pub fn run_cancellable(
+        &self,
+        experiment: &Experiment,
+        progress: Progress<'_>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<(RunOutput, GpuStats)> {
         let started = Instant::now();
         let kernels = self.kernels(experiment)?;
         let limits = DeviceLimits {
@@ -91,8 +103,9 @@ impl Gpu {
             .map(|_| vec![0u32; experiment.total_trajectories() as usize]);
         let mut stats = GpuStats::default();
         for slice in &plan.slices {
-            let readback =
-                self.execute(experiment, slice, &plan, &kernels, &resources, &mut stats)?;
+            let readback = self.execute(
+                experiment, slice, &plan, &kernels, &resources, &mut stats, cancel,
+            )?;
             self.decode(
                 experiment,
                 slice,
@@ -322,6 +335,7 @@ impl Gpu {
     }
 
     /// Run one slice: `init`, `simulate` until no lane runs, `tally`; read back.
+    #[allow(clippy::too_many_arguments)]
     fn execute(
         &self,
         experiment: &Experiment,
@@ -330,6 +344,7 @@ impl Gpu {
         kernels: &Kernels,
         res: &Resources,
         stats: &mut GpuStats,
+        cancel: Option<&AtomicBool>,
     ) -> Result<Readback> {
         let info = SliceInfo {
             first_trajectory: slice.first_trajectory as u32,
@@ -398,6 +413,9 @@ impl Gpu {
             dispatches += 1;
             if self.read_words(&res.active_staging, 1)?[0] == 0 {
                 break;
+            }
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(Error::Cancelled);
             }
             if dispatches >= most_dispatches {
                 return Err(Error::Gpu(format!(
