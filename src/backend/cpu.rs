@@ -289,31 +289,24 @@ fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
 }
 
-crate::kernel::avx512! {
-    /// `unit_body` compiled for AVX-512 (called only where detected).
-    unsafe fn unit_avx512<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
-        experiment: &'a Experiment,
-        case: &Case,
-        unit: &Unit,
-        fpt_bins: &FptBins,
-        first_passage: Option<&mut [u32]>,
-    ) -> Tally {
-        unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
-    }
+/// `unit_body` compiled with the target features of `$isa` (called only where detected).
+macro_rules! unit_for_isa {
+    ($isa:ident, $name:ident) => {
+        crate::kernel::$isa! {
+            unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+                experiment: &'a Experiment,
+                case: &Case,
+                unit: &Unit,
+                fpt_bins: &FptBins,
+                first_passage: Option<&mut [u32]>,
+            ) -> Tally {
+                unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
+            }
+        }
+    };
 }
-
-crate::kernel::avx2! {
-    /// `unit_body` compiled for AVX2 and FMA (called only where detected).
-    unsafe fn unit_avx2<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
-        experiment: &'a Experiment,
-        case: &Case,
-        unit: &Unit,
-        fpt_bins: &FptBins,
-        first_passage: Option<&mut [u32]>,
-    ) -> Tally {
-        unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
-    }
-}
+unit_for_isa!(avx512, unit_avx512);
+unit_for_isa!(avx2, unit_avx2);
 
 #[inline(always)]
 fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(

@@ -475,25 +475,25 @@ fn run_baseline(program: &Program, scratch: &mut Scratch, x: &[Lanes], loss: &La
     program.run_body(scratch, x, loss, grad)
 }
 
-crate::kernel::avx512! {
-    #[inline(never)]
-    unsafe fn run_avx512(
-        program: &Program,
-        scratch: &mut Scratch,
-        x: &[Lanes],
-        loss: &Lanes,
-        grad: &Lanes,
-    ) {
-        program.run_body(scratch, x, loss, grad)
-    }
+/// `run_body` compiled with the target features of `$isa`, out of line.
+macro_rules! run_for_isa {
+    ($isa:ident, $name:ident) => {
+        crate::kernel::$isa! {
+            #[inline(never)]
+            unsafe fn $name(
+                program: &Program,
+                scratch: &mut Scratch,
+                x: &[Lanes],
+                loss: &Lanes,
+                grad: &Lanes,
+            ) {
+                program.run_body(scratch, x, loss, grad)
+            }
+        }
+    };
 }
-
-crate::kernel::avx2! {
-    #[inline(never)]
-    unsafe fn run_avx2(program: &Program, scratch: &mut Scratch, x: &[Lanes], loss: &Lanes, grad: &Lanes) {
-        program.run_body(scratch, x, loss, grad)
-    }
-}
+run_for_isa!(avx512, run_avx512);
+run_for_isa!(avx2, run_avx2);
 
 fn remap(node: Node, map: &dyn Fn(Id) -> u32) -> Node {
     match node {
