@@ -667,7 +667,7 @@ fn escape(
         .sum();
     let bar = progress_bar(total);
     let (points, device) =
-        escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut notices(&bar))?;
+        escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut notices(&bar), None)?;
     bar.finish_and_clear();
     let curves = escape_sweep::curves(&dynamics);
     let growth = escape_sweep::growth_fits(&points);
@@ -718,8 +718,9 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
             let bar = progress_bar(total);
             let mut notice = notices(&bar);
             let (points, device) =
-                escape_sweep::run(&fig.paper, choice, &|n| bar.inc(n), &mut notice)?;
-            let (check, _) = escape_sweep::run(&fig.check, choice, &|n| bar.inc(n), &mut notice)?;
+                escape_sweep::run(&fig.paper, choice, &|n| bar.inc(n), &mut notice, None)?;
+            let (check, _) =
+                escape_sweep::run(&fig.check, choice, &|n| bar.inc(n), &mut notice, None)?;
             bar.finish_and_clear();
             let mut curves = escape_sweep::curves(&fig.paper);
             // the continuous-time check's exact values (no shift: bridge)

@@ -92,12 +92,14 @@ pub fn run(experiment: &Experiment, backend: &dyn Backend, options: RunOptions) 
 }
 
 /// Open the backend `choice` (`notice` hears the CPU fallback of `auto`) and
-/// run on it: what the sweeps do (`escape`, `reproduce`, `check`).
+/// run on it: what the sweeps do (`escape`, `reproduce`, `check`); `cancel`
+/// as in [`RunOptions`].
 pub fn run_on(
     experiment: &Experiment,
     choice: BackendChoice,
     progress: Progress<'_>,
     notice: &mut dyn FnMut(&str),
+    cancel: Option<&AtomicBool>,
 ) -> Result<Run> {
     let engine = Engine::open(choice, None, notice)?;
     run(
@@ -105,6 +107,7 @@ pub fn run_on(
         &engine,
         RunOptions {
             progress,
+            cancel,
             ..RunOptions::default()
         },
     )

@@ -188,7 +188,8 @@ fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
     let cancel = AtomicBool::new(false);
     interruptible(py, &cancel, || {
         let dynamics = escape_sweep::default_sweep(quick);
-        let (points, device) = escape_sweep::run(&dynamics, choice, &|_| {}, &mut |_| {})?;
+        let (points, device) =
+            escape_sweep::run(&dynamics, choice, &|_| {}, &mut |_| {}, Some(&cancel))?;
         let curves = escape_sweep::curves(&dynamics);
         let growth = escape_sweep::growth_fits(&points);
         Ok(kramers::report::escape_report::escape_json(

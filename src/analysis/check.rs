@@ -57,7 +57,7 @@ pub fn runner(
     choice: BackendChoice,
     notice: &mut dyn FnMut(&str),
 ) -> impl FnMut(&Experiment) -> Result<RunOutput> + '_ {
-    move |experiment| Ok(crate::run::run_on(experiment, choice, &|_| {}, notice)?.output)
+    move |experiment| Ok(crate::run::run_on(experiment, choice, &|_| {}, notice, None)?.output)
 }
 
 /// The whole suite. `quick`: sizes for a couple of minutes on two CPU cores; otherwise 10x the

@@ -188,18 +188,20 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
     }
 }
 
-/// Run every dynamic (one batched run each) and collect the points.
+/// Run every dynamic (one batched run each) and collect the points; `cancel`
+/// as in [`crate::run::RunOptions`].
 pub fn run(
     dynamics: &[Dynamic],
     choice: BackendChoice,
     progress: Progress<'_>,
     notice: &mut dyn FnMut(&str),
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<(Vec<EscapePoint>, String)> {
     let mut points = Vec::new();
     let mut device = String::new();
     for dynamic in dynamics {
         let experiment = &dynamic.experiment;
-        let output = crate::run::run_on(experiment, choice, progress, notice)?.output;
+        let output = crate::run::run_on(experiment, choice, progress, notice, cancel)?.output;
         device = format!("{} ({})", output.backend, output.device);
         for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
             let stats = escape_stats(tally, case.model.dt, experiment.max_steps);

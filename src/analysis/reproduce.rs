@@ -375,7 +375,7 @@ pub fn fig4(
     let mut points = Vec::new();
     let mut device = String::new();
     for (experiment, labels) in &runs {
-        let output = crate::run::run_on(experiment, choice, progress, notice)?.output;
+        let output = crate::run::run_on(experiment, choice, progress, notice, None)?.output;
         device = format!("{} ({})", output.backend, output.device);
         for (tally, (scale, dynamic, lambda1, lambda2)) in output.tallies.iter().zip(labels) {
             let n = tally.trajectories;
