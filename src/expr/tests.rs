@@ -3,7 +3,7 @@
 //! the generated WGSL through naga.
 
 use super::*;
-use crate::kernel::LANES;
+use crate::kernel::{Lanes, LANES};
 
 fn compile(source: &str, dim: usize, params: &[&str]) -> (Graph, Id, Vec<String>) {
     let params: Vec<String> = params.iter().map(|s| s.to_string()).collect();
@@ -122,33 +122,49 @@ fn multi_dimensional_gradient_and_loss_chain_rule() {
     assert!((out[2] - 2.0 * u * x1).abs() < 1e-12);
 }
 
-#[test]
-fn lanes_agree_with_f64_to_f32_rounding() {
-    let (mut graph, root, _) = compile(
-        "h * (x^2 - 1)^2 + exp(-x) * cos(x) - ln(1 + x^2) + if(x < 0.5, x, -x)",
-        1,
-        &["h"],
-    );
+/// `source` (parameter `h`) and its derivative in `x`, as one program.
+fn value_and_slope(source: &str) -> Program {
+    let (mut graph, root, _) = compile(source, 1, &["h"]);
     let d = graph.d(root, Wrt::Var(0));
-    let program = Program::compile(&graph, &[root, d]);
+    Program::compile(&graph, &[root, d])
+}
+
+/// `x` on the lanes: `start + l * step` on lane `l`.
+fn lanes_from(start: f32, step: f32) -> [Lanes; 1] {
+    [std::array::from_fn(|l| start + l as f32 * step)]
+}
+
+/// The two outputs of `program` on the lanes `x`, with `h = 1.5`.
+fn run_on_lanes(program: &Program, x: &[Lanes; 1]) -> [Lanes; 2] {
     let mut scratch = program.scratch(&[1.5]);
-    let mut x = [[0f32; LANES]; 1];
-    for (l, v) in x[0].iter_mut().enumerate() {
-        *v = -2.0 + l as f32 * 0.13;
-    }
     let zero = [0f32; LANES];
-    program.run_lanes(&mut scratch, &x, &zero, &zero);
+    program.run_lanes(&mut scratch, x, &zero, &zero);
+    [0, 1].map(|k| *program.output(&scratch, k))
+}
+
+/// Every lane of both outputs within `tolerance` (relative) of the f64 evaluation.
+fn assert_lanes_match_f64(source: &str, x: &[Lanes; 1], tolerance: f64) {
+    let program = value_and_slope(source);
+    let lanes = run_on_lanes(&program, x);
     for (l, &xl) in x[0].iter().enumerate() {
-        let exact = program.eval(&[xl as f64], 0.0, 0.0, &[1.5f32 as f64]);
+        let exact = program.eval(&[xl as f64], 0.0, 0.0, &[1.5]);
         for (k, e) in exact.iter().enumerate() {
-            let got = program.output(&scratch, k)[l] as f64;
-            let e = *e;
+            let got = lanes[k][l] as f64;
             assert!(
-                (got - e).abs() < 1e-5 * (1.0 + e.abs()),
-                "output {k} at x = {xl}: {got} vs {e}"
+                (got - e).abs() < tolerance * (1.0 + e.abs()),
+                "{source}: output {k} at x = {xl}: {got} vs {e}"
             );
         }
     }
+}
+
+#[test]
+fn lanes_agree_with_f64_to_f32_rounding() {
+    assert_lanes_match_f64(
+        "h * (x^2 - 1)^2 + exp(-x) * cos(x) - ln(1 + x^2) + if(x < 0.5, x, -x)",
+        &lanes_from(-2.0, 0.13),
+        1e-5,
+    );
 }
 
 #[test]
@@ -239,27 +255,7 @@ fn fused_lane_instructions_compute_what_the_plain_ones_do() {
         "2 * x",
     ];
     for source in formulas {
-        let (mut graph, root, _) = compile(source, 1, &["h"]);
-        let d = graph.d(root, Wrt::Var(0));
-        let program = Program::compile(&graph, &[root, d]);
-        let mut scratch = program.scratch(&[1.5]);
-        let mut x = [[0f32; LANES]; 1];
-        for (l, v) in x[0].iter_mut().enumerate() {
-            *v = -1.9 + l as f32 * 0.117;
-        }
-        let zero = [0f32; LANES];
-        program.run_lanes(&mut scratch, &x, &zero, &zero);
-        for (l, &xl) in x[0].iter().enumerate() {
-            let exact = program.eval(&[xl as f64], 0.0, 0.0, &[1.5]);
-            for (k, e) in exact.iter().enumerate() {
-                let got = program.output(&scratch, k)[l] as f64;
-                assert!(
-                    (got - e).abs() < 1e-4 * (1.0 + e.abs()),
-                    "{source}: output {k} at x = {}: {got} vs {e}",
-                    x[0][l]
-                );
-            }
-        }
+        assert_lanes_match_f64(source, &lanes_from(-1.9, 0.117), 1e-4);
     }
 }
 
@@ -267,24 +263,11 @@ fn fused_lane_instructions_compute_what_the_plain_ones_do() {
 fn every_instruction_set_computes_the_same_bits() {
     // The interpreter is compiled once per instruction set; the kernels of
     // every set must give the backends' agreement the same f32 results.
-    let (mut graph, root, _) = compile(
+    let program = value_and_slope(
         "h * (x^2 - 1)^2 + exp(-x) * sin(x) / (2 + cos(x)) - ln(1 + x^2) + sqrt(abs(x)) + max(x, 0.3)",
-        1,
-        &["h"],
     );
-    let d = graph.d(root, Wrt::Var(0));
-    let program = Program::compile(&graph, &[root, d]);
-    let mut x = [[0f32; LANES]; 1];
-    for (l, v) in x[0].iter_mut().enumerate() {
-        *v = -3.1 + l as f32 * 0.21;
-    }
-    let zero = [0f32; LANES];
-    let run = |isa| {
-        let program = program.clone().with_isa(isa);
-        let mut scratch = program.scratch(&[1.5]);
-        program.run_lanes(&mut scratch, &x, &zero, &zero);
-        [0, 1].map(|k| program.output(&scratch, k).map(f32::to_bits))
-    };
+    let x = lanes_from(-3.1, 0.21);
+    let run = |isa| run_on_lanes(&program.clone().with_isa(isa), &x).map(|o| o.map(f32::to_bits));
     let available = crate::kernel::Isa::available();
     let reference = run(crate::kernel::Isa::Baseline);
     for isa in available {
