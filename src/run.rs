@@ -29,8 +29,8 @@ pub struct RunOptions<'a> {
     pub progress: Progress<'a>,
     /// The command line, for provenance.
     pub command_line: Vec<String>,
-    /// Set by another thread to stop the run between blocks of about 0.1 s
-    /// ([`Error::Cancelled`]); the blocks cannot change the result.
+    /// Set by another thread to stop the run ([`Error::Cancelled`]): the CPU
+    /// kernels look at it every millisecond or so, a GPU after each dispatch.
     pub cancel: Option<&'a AtomicBool>,
 }
 

@@ -6,11 +6,12 @@
 //!
 //! A run holds no GIL: it runs on a thread of its own while the calling thread
 //! waits with the GIL released, waking every 50 ms to let Python deliver
-//! signals; a KeyboardInterrupt sets the run's cancel flag, which stops it at
-//! the next block (about 0.1 s).
+//! signals; a KeyboardInterrupt sets the run's cancel flag, which the CPU
+//! kernels look at every millisecond or so and a GPU after each dispatch.
 
 use kramers::backend::engine::Engine;
 use kramers::backend::BackendChoice;
+use kramers::report::fpt_file;
 use kramers::run::RunOptions;
 use kramers::spec::{Experiment, FptFormat};
 use kramers::Error;
@@ -153,13 +154,11 @@ fn run<'py>(
     notices.extend(said);
     run.result.run.experiment.path = origin.to_string();
     run.result.run.experiment.text = text.to_string();
+    let (cases, trajectories) = (experiment.cases.len(), experiment.range.len());
     let fpt = run.output.first_passage.as_ref().map(|values| {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        (
-            PyBytes::new(py, &bytes),
-            experiment.cases.len(),
-            experiment.range.len(),
-        )
+        // the bytes of first_passage.u32 (raw little-endian, case after case)
+        let bytes = fpt_file::encode(FptFormat::RawU32, cases, trajectories as u64, values);
+        (PyBytes::new(py, &bytes), cases, trajectories)
     });
     Ok((run.result.to_json(), run.result.to_csv(), notices, fpt))
 }

@@ -55,15 +55,11 @@ impl Partial {
     }
 }
 
-/// How often a run that can be cancelled looks at its flag: blocks of about
-/// half this long.
-const CANCEL_PACE: Duration = Duration::from_millis(200);
-
 /// Run what `partial` has not done yet of `experiment.range`, in blocks; after
 /// a block, when `every` has passed since the last checkpoint (or the start),
-/// hand the prefix to `checkpoint`. Before every block, stop with
-/// [`Error::Cancelled`] when `cancel` is set (then blocks last about 0.1 s).
-/// Without `every` or `cancel`, one block.
+/// hand the prefix to `checkpoint`. With `cancel`, the backends stop within a
+/// dispatch or a millisecond of the flag being set ([`Error::Cancelled`]).
+/// Without `every`, one block.
 pub fn run_in_blocks(
     engine: &dyn Backend,
     experiment: &Experiment,
@@ -80,12 +76,7 @@ pub fn run_in_blocks(
     let mut backend = engine.backend().to_string();
     let mut device = String::new();
     let mut last_checkpoint = Instant::now();
-    // blocks paced by the checkpoints, or by the cancel flag's checks
-    let pace = match (every, cancel) {
-        (Some(every), Some(_)) => Some(every.min(CANCEL_PACE)),
-        (every, cancel) => every.or(cancel.map(|_| CANCEL_PACE)),
-    };
-    let mut block = match pace {
+    let mut block = match every {
         None => total,
         Some(_) => {
             let threads = rayon::current_num_threads() as u32;
@@ -124,11 +115,9 @@ pub fn run_in_blocks(
                 checkpoint(&partial)?;
                 last_checkpoint = Instant::now();
             }
-        }
-        if let Some(pace) = pace {
-            // Aim at blocks of half the pace.
+            // Aim at blocks of half the checkpoint interval.
             let rate = len as f64 / seconds.max(1e-3);
-            let aim = (rate * pace.as_secs_f64() / 2.0).min(u32::MAX as f64) as u32;
+            let aim = (rate * every.as_secs_f64() / 2.0).min(u32::MAX as f64) as u32;
             block = aim
                 .clamp(len, len.saturating_mul(MAX_GROWTH))
                 .clamp(GRANULE, 1 << 31)
