@@ -13,6 +13,7 @@ pub mod expr;
 pub mod kernel;
 pub mod model;
 pub mod observables;
+pub mod rare;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -362,6 +362,25 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let engine = Engine::open(args.backend, devices.as_ref(), &mut |notice| {
         eprintln!("note: {notice}")
     })?;
+    if let Some(rare) = &experiment.rare {
+        for (given, field) in [
+            (
+                shard.is_some(),
+                "--shard (or a scheduler's array environment)",
+            ),
+            (resumed.is_some(), "--resume"),
+        ] {
+            if given {
+                return Err(kramers::Error::invalid(
+                    field,
+                    "given with a [rare] experiment",
+                    "a run without it: rare-event splitting runs whole, without shards or checkpoints",
+                )
+                .into());
+            }
+        }
+        return rare_run(&experiment, rare, &engine, &out, origin, text);
+    }
     let resume = match &resumed {
         Some(c) => {
             let partial = c.partial(&out, &experiment, engine.backend())?;
@@ -411,6 +430,86 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         Ok(paths) => print_plots(&paths),
         Err(e) => eprintln!("warning: plots not drawn: {e}"),
     }
+    Ok(())
+}
+
+/// `kramers run` of an experiment with a `[rare]` table: AMS for every case.
+fn rare_run(
+    experiment: &Experiment,
+    rare: &kramers::rare::RareSettings,
+    engine: &dyn kramers::backend::Backend,
+    out: &std::path::Path,
+    origin: String,
+    text: String,
+) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(experiment.cases.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} cases (splitting), eta {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar.tick();
+    let mut result = kramers::rare::result::run(
+        experiment,
+        rare,
+        engine,
+        std::env::args().collect(),
+        &|_| bar.inc(1),
+        None,
+    )?;
+    bar.finish_and_clear();
+    result.run.experiment.path = origin;
+    result.run.experiment.text = text;
+    std::fs::create_dir_all(out).map_err(|source| kramers::Error::Io {
+        action: "create",
+        path: out.to_path_buf(),
+        source,
+    })?;
+    kramers::report::write_atomic(&out.join("cases.csv"), result.to_csv().as_bytes())?;
+    kramers::report::write_atomic(&out.join("result.json"), result.to_json().as_bytes())?;
+    println!(
+        "{:>5}  {:>12}  {:>27}  {:>10}  {:>12}  {:>7}  {:>11}",
+        "case", "mfpt (AMS)", "95% interval", "p", "exact", "z", "steps"
+    );
+    for case in &result.cases {
+        let r = &case.rare;
+        let exact = case.theory.as_ref().and_then(|t| {
+            if experiment.shape.bridge {
+                t.exact_mfpt
+            } else {
+                t.exact_mfpt_shifted
+            }
+        });
+        let z = case
+            .theory
+            .as_ref()
+            .and_then(|t| t.z.as_ref())
+            .and_then(|z| z.mfpt);
+        let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4e}"));
+        println!(
+            "{:>5}  {:>12}  {:>27}  {:>10.3e}  {:>12}  {:>7}  {:>11}",
+            case.index,
+            num(r.mfpt),
+            r.ci95
+                .map_or("-".to_string(), |c| format!("[{:.4e}, {:.4e}]", c[0], c[1])),
+            r.p,
+            num(exact),
+            z.map_or("-".to_string(), |z| format!("{z:+.2}")),
+            r.steps
+        );
+        if r.unfinished_runs > 0 {
+            eprintln!(
+                "warning: case {}: {} of {} runs reached rare.max_rounds before finishing; raise it",
+                case.index, r.unfinished_runs, r.runs
+            );
+        }
+    }
+    println!(
+        "{} on {}: {:.1} s, {:.3e} steps/s",
+        result.method, result.device, result.run.wall_time_s, result.run.trajectory_steps_per_s
+    );
+    println!("wrote {}", out.join("result.json").display());
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
 use crate::kernel::potentials::Potential;
-use crate::kernel::simulate::{simulate, CaseKernel, Outcome};
+use crate::kernel::simulate::{simulate, CaseKernel, Outcome, SegmentEnd, Segments};
 pub use crate::kernel::Isa;
 use crate::kernel::{DimVisitor, Dims};
 use crate::model::exit::{ExitModel, ExitVisitor};
@@ -51,6 +51,14 @@ impl super::Backend for Cpu {
     ) -> crate::error::Result<RunOutput> {
         run_cancellable(experiment, progress, Some(cancel))
     }
+    fn run_segments(
+        &self,
+        experiment: &Experiment,
+        case: usize,
+        segments: &Segments,
+    ) -> Result<Vec<SegmentEnd>> {
+        Ok(run_segments(experiment, case, segments))
+    }
     fn backend(&self) -> &'static str {
         "cpu"
     }
@@ -67,6 +75,45 @@ struct Unit<'a> {
     first_passage: Option<&'a mut [u32]>,
     /// The run's cancel flag, which the kernel looks at every millisecond or so.
     cancel: Option<&'a AtomicBool>,
+    /// Rare-event segments (`start .. start + len` of these) instead of trajectories.
+    segments: Option<&'a Segments<'a>>,
+}
+
+/// Where a unit writes what each trajectory or segment gave.
+enum PerTrajectory<'a> {
+    /// First-passage steps (the first-passage file).
+    FirstPassage(&'a mut [u32]),
+    /// How each rare-event segment ended.
+    Segments(&'a mut [SegmentEnd]),
+}
+
+/// Segments per rayon work item (few: a round of splitting has few segments).
+const SEGMENT_UNIT: u32 = 256;
+
+/// Run rare-event segments of case `case` (an index into `experiment.cases`)
+/// on all rayon threads: each from its own start on its own stream (purpose
+/// [`Purpose::Rare`]) to its exit, its levels or `experiment.max_steps`.
+pub fn run_segments(experiment: &Experiment, case: usize, segments: &Segments) -> Vec<SegmentEnd> {
+    let count = segments.counter.len();
+    let mut ends = vec![SegmentEnd::default(); count];
+    let isa = Isa::detect();
+    let fpt_bins = FptBins::new(experiment.max_steps);
+    ends.par_chunks_mut(SEGMENT_UNIT as usize)
+        .enumerate()
+        .for_each(|(k, out)| {
+            let unit = Unit {
+                case,
+                start: k as u32 * SEGMENT_UNIT,
+                len: out.len() as u32,
+                first_passage: None,
+                cancel: None,
+                segments: Some(segments),
+            };
+            let model = &experiment.cases[case];
+            let out = Some(PerTrajectory::Segments(out));
+            run_unit(experiment, model, &unit, isa, &fpt_bins, out);
+        });
+    ends
 }
 
 /// Run trajectories `experiment.range` of every case on all rayon threads.
@@ -99,6 +146,7 @@ pub fn run_cancellable(
                         len: slice.len() as u32,
                         first_passage: Some(slice),
                         cancel,
+                        segments: None,
                     });
                 }
             }
@@ -112,6 +160,7 @@ pub fn run_cancellable(
                         len: UNIT.min(range.end - start),
                         first_passage: None,
                         cancel,
+                        segments: None,
                     });
                 }
             }
@@ -138,7 +187,7 @@ pub fn run_cancellable(
                 return tallies;
             }
             let case = &experiment.cases[unit.case];
-            let out = unit.first_passage.take();
+            let out = unit.first_passage.take().map(PerTrajectory::FirstPassage);
             let tally = run_unit(experiment, case, &unit, isa, &fpt_bins, out);
             tallies[unit.case].merge(&tally);
             progress(unit.len as u64);
@@ -172,7 +221,7 @@ fn run_unit(
     unit: &Unit,
     isa: Isa,
     fpt_bins: &FptBins,
-    first_passage: Option<&mut [u32]>,
+    first_passage: Option<PerTrajectory<'_>>,
 ) -> Tally {
     experiment.shape.potential.visit(UnitJob {
         experiment,
@@ -191,7 +240,7 @@ struct UnitJob<'a, 'u> {
     unit: &'a Unit<'u>,
     isa: Isa,
     fpt_bins: &'a FptBins,
-    first_passage: Option<&'a mut [u32]>,
+    first_passage: Option<PerTrajectory<'a>>,
 }
 
 impl<'a> PotentialVisitor<'a> for UnitJob<'a, '_> {
@@ -264,7 +313,7 @@ fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     unit: &Unit,
     isa: Isa,
     fpt_bins: &FptBins,
-    first_passage: Option<&mut [u32]>,
+    first_passage: Option<PerTrajectory<'_>>,
 ) -> Tally {
     #[cfg(target_arch = "x86_64")]
     {
@@ -298,7 +347,7 @@ macro_rules! unit_for_isa {
                 case: &Case,
                 unit: &Unit,
                 fpt_bins: &FptBins,
-                first_passage: Option<&mut [u32]>,
+                first_passage: Option<PerTrajectory<'_>>,
             ) -> Tally {
                 unit_body::<P, N, E, DIM>(experiment, case, unit, fpt_bins, first_passage)
             }
@@ -314,26 +363,54 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     case: &Case,
     unit: &Unit,
     fpt_bins: &FptBins,
-    mut first_passage: Option<&mut [u32]>,
+    mut first_passage: Option<PerTrajectory<'_>>,
 ) -> Tally {
     let params = &crate::kernel::abi::record(experiment, case);
+    // rare-event segments draw from their own streams, noise and bridge alike
+    let (dynamics, bridge) = match unit.segments {
+        None => (Purpose::Dynamics, Purpose::Bridge),
+        Some(_) => (Purpose::Rare, Purpose::Rare),
+    };
     let kernel = CaseKernel {
         potential: P::new(params, &experiment.data_set, &case.model),
         noise: N::new(params, &case.model),
         exit: E::new(params, &case.model),
         params,
         dim: experiment.shape.dim,
-        key: StreamKey::new(experiment.seed, case.index, Purpose::Dynamics).0,
+        key: StreamKey::new(experiment.seed, case.index, dynamics).0,
         bridge: experiment
             .shape
             .bridge
-            .then(|| StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0),
+            .then(|| StreamKey::new(experiment.seed, case.index, bridge).0),
         cancel: unit.cancel,
+        segments: unit.segments,
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;
     let mut tally = Tally::new(dim, histogram, fpt_bins);
     simulate(&kernel, unit.start, unit.len, |outcome: Outcome<DIM>| {
+        let k = (outcome.trajectory - unit.start) as usize;
+        match first_passage.as_mut() {
+            Some(PerTrajectory::Segments(ends)) => {
+                let mut state = [0.0; crate::spec::MAX_DIM];
+                state[..dim].copy_from_slice(&outcome.state[..dim]);
+                ends[k] = SegmentEnd {
+                    state,
+                    code: outcome.code,
+                    steps: outcome.steps,
+                    best: outcome.best,
+                };
+                return;
+            }
+            Some(PerTrajectory::FirstPassage(out)) => {
+                out[k] = if outcome.diverged {
+                    DIVERGED_MARK
+                } else {
+                    outcome.first_passage
+                };
+            }
+            None => {}
+        }
         tally.add(
             outcome.first_passage,
             outcome.diverged,
@@ -341,13 +418,6 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             histogram,
             fpt_bins,
         );
-        if let Some(out) = first_passage.as_deref_mut() {
-            out[(outcome.trajectory - unit.start) as usize] = if outcome.diverged {
-                DIVERGED_MARK
-            } else {
-                outcome.first_passage
-            };
-        }
     });
     tally
 }

@@ -96,6 +96,19 @@ impl Engine {
 }
 
 impl Backend for Engine {
+    /// On the CPU, or on the first device.
+    fn run_segments(
+        &self,
+        experiment: &Experiment,
+        case: usize,
+        segments: &crate::kernel::simulate::Segments,
+    ) -> Result<Vec<crate::kernel::simulate::SegmentEnd>> {
+        match self {
+            Engine::Cpu => Ok(cpu::run_segments(experiment, case, segments)),
+            Engine::Gpus(gpus) => gpus[0].run_segments(experiment, case, segments),
+        }
+    }
+
     fn backend(&self) -> &'static str {
         match self {
             Engine::Cpu => "cpu",

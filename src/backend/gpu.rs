@@ -371,11 +371,33 @@ impl super::Backend for Gpu {
     ) -> Result<RunOutput> {
         Ok(Gpu::run_cancellable(self, experiment, progress, Some(cancel))?.0)
     }
+    fn run_segments(
+        &self,
+        experiment: &Experiment,
+        case: usize,
+        segments: &crate::kernel::simulate::Segments,
+    ) -> Result<Vec<crate::kernel::simulate::SegmentEnd>> {
+        Gpu::run_segments(self, experiment, case, segments)
+    }
     fn backend(&self) -> &'static str {
         "gpu"
     }
     fn device(&self) -> String {
         self.device_name()
+    }
+}
+
+impl Gpu {
+    /// Rare-event segments ([`super::Backend::run_segments`]).
+    pub fn run_segments(
+        &self,
+        _experiment: &Experiment,
+        _case: usize,
+        _segments: &crate::kernel::simulate::Segments,
+    ) -> Result<Vec<crate::kernel::simulate::SegmentEnd>> {
+        Err(crate::error::Error::Gpu(
+            "rare-event segments: not on the GPU yet".into(),
+        ))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod gpu;
 
 use crate::error::Result;
+use crate::kernel::simulate::{SegmentEnd, Segments};
 use crate::observables::Tally;
 use crate::spec::Experiment;
 use std::sync::atomic::AtomicBool;
@@ -64,6 +65,15 @@ pub trait Backend {
         progress: Progress<'_>,
         cancel: &AtomicBool,
     ) -> Result<RunOutput>;
+    /// Step rare-event segments of case `case` (an index into
+    /// `experiment.cases`), each from its own start on its own stream, to its
+    /// exit, its levels or `experiment.max_steps` ([`crate::rare`]).
+    fn run_segments(
+        &self,
+        experiment: &Experiment,
+        case: usize,
+        segments: &Segments,
+    ) -> Result<Vec<SegmentEnd>>;
     /// `"cpu"` or `"gpu"`.
     fn backend(&self) -> &'static str;
     /// The adapter or CPU, for reports.

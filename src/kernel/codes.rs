@@ -17,15 +17,21 @@ pub enum Outcome {
     Diverged = 3,
     /// A slot beyond the slice's trajectories: never simulated or counted.
     Padding = 4,
+    /// A rare-event segment whose score fell to its return level (back in `A`).
+    Returned = 5,
+    /// A rare-event segment whose score first exceeded its stop level (a cut).
+    Cut = 6,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Running,
         Outcome::Censored,
         Outcome::Escaped,
         Outcome::Diverged,
         Outcome::Padding,
+        Outcome::Returned,
+        Outcome::Cut,
     ];
 
     /// The WGSL constant's name.
@@ -36,6 +42,8 @@ impl Outcome {
             Outcome::Escaped => "OUTCOME_ESCAPED",
             Outcome::Diverged => "OUTCOME_DIVERGED",
             Outcome::Padding => "OUTCOME_PADDING",
+            Outcome::Returned => "OUTCOME_RETURNED",
+            Outcome::Cut => "OUTCOME_CUT",
         }
     }
 
@@ -55,10 +63,18 @@ pub enum Purpose {
     Bridge = 1,
     /// The finite data set of `paper-2d` / `sgd` (drawn once per case).
     DataSet = 2,
+    /// Rare-event splitting's segments: counter word 0 is `2 segment` for
+    /// their noise and `2 segment + 1` for their bridge uniforms.
+    Rare = 3,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::Dynamics, Purpose::Bridge, Purpose::DataSet];
+    pub const ALL: [Purpose; 4] = [
+        Purpose::Dynamics,
+        Purpose::Bridge,
+        Purpose::DataSet,
+        Purpose::Rare,
+    ];
 
     /// The WGSL constant's name: the tag already shifted into place.
     pub fn constant(self) -> &'static str {
@@ -66,6 +82,7 @@ impl Purpose {
             Purpose::Dynamics => "STREAM_DYNAMICS",
             Purpose::Bridge => "STREAM_BRIDGE",
             Purpose::DataSet => "STREAM_DATA_SET",
+            Purpose::Rare => "STREAM_RARE",
         }
     }
 

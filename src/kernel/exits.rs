@@ -14,6 +14,15 @@ pub trait ExitSet: Send + Sync {
     /// Whether each lane's state (`dim` of the `DIM` coordinates) lies in the exit set (1) or not (0).
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES];
 
+    /// Rare-event splitting's score on lanes: the quantity [`Self::contains`]
+    /// compares with its threshold (a half-space's `n . x`, a ball's squared
+    /// distance from its centre), so that the exit is `score >= threshold`.
+    /// Exits without one are refused before a rare-event run.
+    #[inline(always)]
+    fn score<const DIM: usize>(&self, _x: &[Lanes; DIM], _dim: usize) -> Lanes {
+        unreachable!("only half-space and ball exits have a score")
+    }
+
     /// Registers for [`Self::contains_state`] (none for built-ins).
     fn scratch(&self) -> Scratch {
         Scratch::default()

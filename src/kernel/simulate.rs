@@ -15,6 +15,8 @@ use crate::rng::fastmath::exp;
 use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
 
+pub use super::codes::Outcome as Code;
+
 pub use super::codes::DIVERGENCE_BOUND;
 
 /// How one trajectory ended.
@@ -26,6 +28,47 @@ pub struct Outcome<const DIM: usize> {
     pub diverged: bool,
     /// State at exit, at divergence, or after `max_steps`.
     pub state: [f32; DIM],
+    /// How it ended.
+    pub code: Code,
+    /// Steps taken.
+    pub steps: u32,
+    /// Rare-event segments: the largest exit score along it, start included (0 otherwise).
+    pub best: f32,
+}
+
+/// Rare-event segments ([`crate::rare`]): trajectory `t` of a [`simulate`]
+/// call is segment `t`, started from its own state on its own stream and
+/// stopped, besides the exit and `max_steps`, when its exit score (see
+/// [`ExitSet::score`]) falls to `levels[t][0]` ([`Code::Returned`]) or first
+/// exceeds `levels[t][1]` ([`Code::Cut`]).
+pub struct Segments<'a> {
+    /// Start states, `dim` values per segment.
+    pub start: &'a [f32],
+    /// Counter word 0 of each segment's noise; its bridge uniforms use the next one.
+    pub counter: &'a [u32],
+    pub levels: &'a [[f32; 2]],
+}
+
+/// How a rare-event segment ended ([`crate::backend::Backend::run_segments`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SegmentEnd {
+    /// The state it stopped in (`dim` coordinates used).
+    pub state: [f32; crate::spec::MAX_DIM],
+    pub code: Code,
+    pub steps: u32,
+    /// The largest exit score along it, its start included.
+    pub best: f32,
+}
+
+impl Default for SegmentEnd {
+    fn default() -> Self {
+        SegmentEnd {
+            state: [0.0; crate::spec::MAX_DIM],
+            code: Code::Padding,
+            steps: 0,
+            best: 0.0,
+        }
+    }
 }
 
 /// The numbers of one case, as the kernel reads them.
@@ -40,6 +83,8 @@ pub struct CaseKernel<'a, P, N, E> {
     pub bridge: Option<[u32; 2]>,
     /// When set, stop early (the outcomes then are partial: the caller drops them).
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Rare-event segments instead of trajectories from the case's start.
+    pub segments: Option<&'a Segments<'a>>,
 }
 
 /// Step pairs between two looks at [`CaseKernel::cancel`] (about a millisecond).
@@ -146,19 +191,70 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
 
     let mut x = [[0f32; LANES]; DIM];
     let mut trajectory = [0u32; LANES];
+    // counter word 0 of the noise and of the bridge uniforms (the trajectory, or a segment's)
+    let mut counter = [0u32; LANES];
+    let mut bridge_counter = [0u32; LANES];
     let mut steps = [0u32; LANES];
     let mut live = [false; LANES];
     let mut first_passage = [0u32; LANES];
     let mut diverged = [0u32; LANES];
-    for l in 0..LANES {
+    // segments: the running best score, the stop levels and how a stopped one ended
+    let mut best = [0f32; LANES];
+    let mut levels = [[f32::NEG_INFINITY; LANES], [f32::INFINITY; LANES]];
+    let mut ended = [0u32; LANES];
+    let segments = case.segments;
+    // Lane `l` takes trajectory (or segment) `t` from its start.
+    let load = |l: usize,
+                t: u32,
+                x: &mut [Lanes; DIM],
+                trajectory: &mut [u32; LANES],
+                counter: &mut [u32; LANES],
+                bridge_counter: &mut [u32; LANES],
+                levels: &mut [Lanes; 2]| {
+        trajectory[l] = t;
+        match segments {
+            None => {
+                counter[l] = t;
+                bridge_counter[l] = t;
+                for (c, xc) in x.iter_mut().enumerate().take(dim) {
+                    xc[l] = params.start[c];
+                }
+            }
+            Some(s) => {
+                let t = t as usize;
+                counter[l] = s.counter[t];
+                bridge_counter[l] = s.counter[t].wrapping_add(1);
+                for (c, xc) in x.iter_mut().enumerate().take(dim) {
+                    xc[l] = s.start[t * dim + c];
+                }
+                levels[0][l] = s.levels[t][0];
+                levels[1][l] = s.levels[t][1];
+            }
+        }
+    };
+    for (l, lane_live) in live.iter_mut().enumerate() {
         if next < end {
-            trajectory[l] = next;
-            live[l] = true;
+            load(
+                l,
+                next,
+                &mut x,
+                &mut trajectory,
+                &mut counter,
+                &mut bridge_counter,
+                &mut levels,
+            );
+            *lane_live = true;
             next += 1;
         }
     }
-    for xc in x.iter_mut().take(dim).enumerate() {
-        *xc.1 = [params.start[xc.0]; LANES];
+    if segments.is_some() {
+        // a segment that starts above its stop level is cut at step 0
+        best = case.exit.score(&x, dim);
+        for l in 0..LANES {
+            if best[l] > levels[1][l] {
+                ended[l] = Code::Cut as u32;
+            }
+        }
     }
 
     let mut draws = [[[0f32; LANES]; DIM]; 2];
@@ -192,12 +288,12 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         let mut running = [0u32; LANES];
         for l in 0..LANES {
             pair[l] = steps[l] / 2;
-            running[l] = live[l] as u32 & (steps[l] < max_steps) as u32;
+            running[l] = live[l] as u32 & (steps[l] < max_steps) as u32 & (ended[l] == 0) as u32;
         }
-        draw_pair(&case.noise, &trajectory, &pair, dim, case.key, &mut draws);
+        draw_pair(&case.noise, &counter, &pair, dim, case.key, &mut draws);
         for draw in &draws {
             if N::SGD {
-                minibatch(&trajectory, &steps, case.key, data_size, &mut indices);
+                minibatch(&counter, &steps, case.key, data_size, &mut indices);
                 for c in 0..dim {
                     case.potential
                         .minibatch_gradient_lanes(c, &x[c], &indices, &mut gradient[c]);
@@ -296,7 +392,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                         after[l] += n * xc[l];
                     }
                 }
-                let (w0, _) = threefry2x32_20_lanes(&trajectory, &steps, bridge_key);
+                let (w0, _) = threefry2x32_20_lanes(&bridge_counter, &steps, bridge_key);
                 for l in 0..LANES {
                     let gap = -2.0 * (threshold - before[l]) * (threshold - after[l]);
                     let probability = exp(gap / (spread[l] * params.dt));
@@ -309,6 +405,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     bounded[l] &= (xc[l].abs() <= DIVERGENCE_BOUND) as u32;
                 }
             }
+            let stepped_lanes = running;
             // 0/1 integer masks keep this bookkeeping branch-free and vectorized.
             for l in 0..LANES {
                 let stepped = running[l];
@@ -319,6 +416,33 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 first_passage[l] += escaped * steps[l];
                 running[l] =
                     stepped & (blew_up ^ 1) & (escaped ^ 1) & (steps[l] < max_steps) as u32;
+            }
+            if segments.is_some() {
+                // A segment that steps on stops where its score falls to its
+                // return level or first exceeds its stop level.
+                let score = case.exit.score(&x, dim);
+                for l in 0..LANES {
+                    let stepped = stepped_lanes[l] != 0;
+                    best[l] = if stepped {
+                        best[l].max(score[l])
+                    } else {
+                        best[l]
+                    };
+                    let returned = (score[l] <= levels[0][l]) as u32;
+                    let cut = (score[l] > levels[1][l]) as u32;
+                    let going = running[l] | (stepped_lanes[l] & ((steps[l] >= max_steps) as u32));
+                    let stop = going & (returned | cut);
+                    ended[l] = if stop != 0 {
+                        if cut != 0 {
+                            Code::Cut as u32
+                        } else {
+                            Code::Returned as u32
+                        }
+                    } else {
+                        ended[l]
+                    };
+                    running[l] &= stop ^ 1;
+                }
             }
         }
         // Lanes that stopped during this pair hand over their trajectory.
@@ -331,20 +455,45 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         }
         for l in 0..LANES {
             if stopped[l] {
+                let code = if diverged[l] != 0 {
+                    Code::Diverged
+                } else if first_passage[l] != 0 {
+                    Code::Escaped
+                } else if ended[l] != 0 {
+                    Code::from_code(ended[l]).expect("a segment's code")
+                } else {
+                    Code::Censored
+                };
                 done(Outcome {
                     trajectory: trajectory[l],
                     first_passage: first_passage[l],
                     diverged: diverged[l] != 0,
                     state: std::array::from_fn(|c| x[c][l]),
+                    code,
+                    steps: steps[l],
+                    best: best[l],
                 });
                 if next < end {
-                    trajectory[l] = next;
+                    load(
+                        l,
+                        next,
+                        &mut x,
+                        &mut trajectory,
+                        &mut counter,
+                        &mut bridge_counter,
+                        &mut levels,
+                    );
                     next += 1;
                     steps[l] = 0;
                     first_passage[l] = 0;
                     diverged[l] = 0;
-                    for (c, xc) in x.iter_mut().enumerate().take(dim) {
-                        xc[l] = params.start[c];
+                    ended[l] = 0;
+                    if segments.is_some() {
+                        let score = case.exit.score(&x, dim);
+                        best[l] = score[l];
+                        if best[l] > levels[1][l] {
+                            ended[l] = Code::Cut as u32;
+                        }
                     }
                 } else {
                     live[l] = false;

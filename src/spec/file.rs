@@ -26,6 +26,8 @@ pub struct ExperimentFile {
     pub noise: NoiseFile,
     pub exit: Option<ExitFile>,
     pub observe: Option<ObserveFile>,
+    /// Rare-event splitting instead of direct simulation (`crate::rare`).
+    pub rare: Option<crate::rare::RareFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -93,6 +93,8 @@ pub struct Experiment {
     /// Trajectories `range` of every case are simulated (a shard, a device's or a
     /// checkpoint block's share): `0..trajectories` unless set by `with_range`.
     pub range: std::ops::Range<u32>,
+    /// `[rare]`: estimate escapes by adaptive multilevel splitting instead.
+    pub rare: Option<crate::rare::RareSettings>,
 }
 
 impl Experiment {
@@ -388,6 +390,8 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         }
     };
 
+    let rare = file.rare.as_ref().map(|r| r.validate()).transpose()?;
+
     let count = axes.count();
     if count > stream_case_limit() {
         return Err(Error::invalid(
@@ -449,6 +453,9 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
                 "a start point outside the exit set (the trajectory would leave at step 0)",
             ));
         }
+        if let Some(rare) = &rare {
+            crate::rare::settings::levels(rare, &model)?;
+        }
         let index = flat as u32;
         cases.push(Case {
             index,
@@ -478,6 +485,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         data_from_file: data.as_ref().is_some_and(|d| d.from_file),
         data_set: data.map(|d| d.points).unwrap_or_default(),
         range: 0..trajectories,
+        rare,
     })
 }
 

@@ -151,6 +151,9 @@ impl Experiment {
         }
         hash.write(&(self.data_set.len() as u64).to_le_bytes());
         hash.write(bytemuck::cast_slice(&self.data_set));
+        if let Some(rare) = &self.rare {
+            hash.write(format!("{rare:?}").as_bytes());
+        }
         // The formulas of expression models (none for built-ins, whose
         // fingerprints stay as they were).
         if let Some(first) = self.cases.first() {

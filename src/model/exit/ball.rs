@@ -78,6 +78,15 @@ impl ExitSet for Kernel {
     }
     #[inline(always)]
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
+        let distance = self.score(x, dim);
+        let mut inside = [0u32; LANES];
+        for l in 0..LANES {
+            inside[l] = (distance[l] >= self.radius_squared) as u32;
+        }
+        inside
+    }
+    #[inline(always)]
+    fn score<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> Lanes {
         let mut distance = [0f32; LANES];
         for (c, xc) in x.iter().enumerate().take(dim) {
             for l in 0..LANES {
@@ -85,10 +94,6 @@ impl ExitSet for Kernel {
                 distance[l] += y * y;
             }
         }
-        let mut inside = [0u32; LANES];
-        for l in 0..LANES {
-            inside[l] = (distance[l] >= self.radius_squared) as u32;
-        }
-        inside
+        distance
     }
 }

@@ -112,16 +112,21 @@ impl ExitSet for Kernel {
     }
     #[inline(always)]
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
+        let projection = self.score(x, dim);
+        let mut inside = [0u32; LANES];
+        for l in 0..LANES {
+            inside[l] = (projection[l] >= self.threshold) as u32;
+        }
+        inside
+    }
+    #[inline(always)]
+    fn score<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> Lanes {
         let mut projection = [0f32; LANES];
         for (c, xc) in x.iter().enumerate().take(dim) {
             for l in 0..LANES {
                 projection[l] += self.normal[c] * xc[l];
             }
         }
-        let mut inside = [0u32; LANES];
-        for l in 0..LANES {
-            inside[l] = (projection[l] >= self.threshold) as u32;
-        }
-        inside
+        projection
     }
 }
