@@ -59,6 +59,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     let case_slot = lane / slice.lanes_per_case;
     let p = cases[slice.first_case + case_slot];
     let key = vec2<u32>(slice.seed, p.case_index);
+    let bridge_key = vec2<u32>(slice.seed, p.case_index | STREAM_BRIDGE);
     var trajectory = slice.first_trajectory + g % slice.per_case;
     var x: array<f32, DIM>;
     for (var c = 0u; c < DIM; c++) {
@@ -77,10 +78,10 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         for (var i = 0u; i < BLOCK_PAIRS; i++) {
             let next = draw_pair(p, trajectory, key, steps / 2u + 1u);
             if outcome == OUTCOME_RUNNING {
-                outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x);
+                outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x, trajectory, bridge_key);
             }
             if outcome == OUTCOME_RUNNING && steps < p.max_steps {
-                outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y);
+                outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y, trajectory, bridge_key);
             }
             if outcome == OUTCOME_RUNNING && steps >= p.max_steps {
                 outcome = OUTCOME_CENSORED;
@@ -121,9 +122,12 @@ fn save(g: u32, total: u32, x: array<f32, DIM>, steps: u32, outcome: u32) {
     progress[g] = vec2<u32>(steps, outcome);
 }
 
-// One Euler–Maruyama step of one trajectory; the outcome after it (running, escaped or diverged).
+// One Euler–Maruyama step of one trajectory; the outcome after it (running,
+// escaped or diverged). `trajectory` and `key` name the noise stream,
+// `bridge_counter` and `bridge_key` the bridge uniforms' (src/rng/stream.rs).
 fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function, u32>, trajectory: u32,
-           key: vec2<u32>, draws: array<f32, DIM>, draw_1d: f32) -> u32 {
+           key: vec2<u32>, draws: array<f32, DIM>, draw_1d: f32, bridge_counter: u32,
+           bridge_key: vec2<u32>) -> u32 {
     var gradient: array<f32, DIM>;
     if NOISE_MINIBATCH {
         let batch = u32(slot(p.noise, 0u));
@@ -192,7 +196,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         for (var c = 0u; c < DIM; c++) {
             after += slot(p.exit_vector, c) * (*x)[c];
         }
-        let w = threefry2x32_20(vec2<u32>(trajectory, *steps), vec2<u32>(slice.seed, p.case_index | STREAM_BRIDGE));
+        let w = threefry2x32_20(vec2<u32>(bridge_counter, *steps), bridge_key);
         let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
         crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
     }
@@ -236,4 +240,86 @@ fn draw_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairD
         }
     }
     return out;
+}
+
+// Rare-event splitting's segments (src/rare; CPU twin: the `segments` mode of
+// src/kernel/simulate.rs): one invocation per segment j < slice.count of case
+// cases[slice.first_case], from its state on its own stream (counter word
+// jobs[j].counter for the noise, + 1 for the bridge, key purpose STREAM_RARE),
+// at most slice.budget steps per dispatch, until the exit, max_steps, its
+// score falling to jobs[j].lo (OUTCOME_RETURNED) or first exceeding
+// jobs[j].hi (OUTCOME_CUT, also at step 0). best[j]: its largest score.
+// The host dispatches until no segment runs (counters[0] = 0).
+struct SegmentJob {
+    counter: u32,
+    lo: f32,
+    hi: f32,
+    pad: u32,
+}
+
+@group(0) @binding(8) var<storage, read> jobs: array<SegmentJob>;
+@group(0) @binding(9) var<storage, read_write> best: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn segment(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+    let j = (wid.y * nwg.x + wid.x) * WORKGROUP + lid.x;
+    if j >= slice.count {
+        return;
+    }
+    var outcome = progress[j].y;
+    if outcome != OUTCOME_RUNNING {
+        return;
+    }
+    let p = cases[slice.first_case];
+    let job = jobs[j];
+    let key = vec2<u32>(slice.seed, p.case_index | STREAM_RARE);
+    var x: array<f32, DIM>;
+    for (var c = 0u; c < DIM; c++) {
+        x[c] = state[c * slice.count + j];
+    }
+    var steps = progress[j].x;
+    var top = best[j];
+    if steps == 0u {
+        top = exit_score(p, x);
+        if top > job.hi {
+            outcome = OUTCOME_CUT;
+        }
+    }
+    var spent = 0u;
+    while spent < slice.budget && outcome == OUTCOME_RUNNING {
+        let pair = draw_pair(p, job.counter, key, steps / 2u);
+        outcome = advance(p, &x, &steps, job.counter, key, pair.draws[0], pair.one_d.x, job.counter + 1u, key);
+        outcome = segment_check(p, x, steps, outcome, job, &top);
+        if outcome == OUTCOME_RUNNING {
+            outcome = advance(p, &x, &steps, job.counter, key, pair.draws[1], pair.one_d.y, job.counter + 1u, key);
+            outcome = segment_check(p, x, steps, outcome, job, &top);
+        }
+        spent += 2u;
+    }
+    for (var c = 0u; c < DIM; c++) {
+        state[c * slice.count + j] = x[c];
+    }
+    progress[j] = vec2<u32>(steps, outcome);
+    best[j] = top;
+    if outcome == OUTCOME_RUNNING {
+        atomicAdd(&counters[0], 1u);
+    }
+}
+
+// After a segment's step: its best score, then cut, returned or censored.
+fn segment_check(p: CaseParams, x: array<f32, DIM>, steps: u32, outcome: u32, job: SegmentJob,
+                 top: ptr<function, f32>) -> u32 {
+    let score = exit_score(p, x);
+    *top = max(*top, score);
+    if outcome != OUTCOME_RUNNING {
+        return outcome;
+    }
+    if score > job.hi {
+        return OUTCOME_CUT;
+    }
+    if score <= job.lo {
+        return OUTCOME_RETURNED;
+    }
+    return select(OUTCOME_RUNNING, OUTCOME_CENSORED, steps >= p.max_steps);
 }

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 mod pipeline;
 mod plan;
+mod segments;
 
 /// Backends kramers asks wgpu for: the native compute APIs only.
 const BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
@@ -384,20 +385,6 @@ impl super::Backend for Gpu {
     }
     fn device(&self) -> String {
         self.device_name()
-    }
-}
-
-impl Gpu {
-    /// Rare-event segments ([`super::Backend::run_segments`]).
-    pub fn run_segments(
-        &self,
-        _experiment: &Experiment,
-        _case: usize,
-        _segments: &crate::kernel::simulate::Segments,
-    ) -> Result<Vec<crate::kernel::simulate::SegmentEnd>> {
-        Err(crate::error::Error::Gpu(
-            "rare-event segments: not on the GPU yet".into(),
-        ))
     }
 }
 

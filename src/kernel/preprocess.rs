@@ -26,6 +26,8 @@ pub const SHARED: &[(&str, &str)] = &[
 pub const ENTRIES: &[(&str, &str)] = &[
     ("init", include_str!("../../shaders/init.wgsl")),
     ("simulate", include_str!("../../shaders/simulate.wgsl")),
+    // rare-event segments: an entry point of simulate.wgsl (it shares `advance`)
+    ("segment", include_str!("../../shaders/simulate.wgsl")),
     ("tally", include_str!("../../shaders/tally.wgsl")),
     (
         "samplers_kat",

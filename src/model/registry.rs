@@ -82,9 +82,13 @@ pub const NOISE_FUNCTIONS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// The same for exit sets: `exit_contains`, whether a state lies in the exit set.
-pub const EXIT_FUNCTIONS: &[(&str, &str, &str, &str)] = &[(
-    "contains",
-    "p: CaseParams, x: array<f32, DIM>",
-    "p, x",
-    "bool",
-)];
+pub const EXIT_FUNCTIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "contains",
+        "p: CaseParams, x: array<f32, DIM>",
+        "p, x",
+        "bool",
+    ),
+    // rare-event splitting's score (src/kernel/exits.rs `ExitSet::score`)
+    ("score", "p: CaseParams, x: array<f32, DIM>", "p, x", "f32"),
+];

@@ -129,8 +129,9 @@ impl Gpu {
         ))
     }
 
-    /// The pipelines of the experiment's shape (cached per device).
-    fn kernels(&self, experiment: &Experiment) -> Result<Kernels> {
+    /// The kernel variant of the experiment's shape and its generated `user`
+    /// module (formulas, checked by naga before any dispatch).
+    pub(super) fn variant(&self, experiment: &Experiment) -> Result<(Variant, String)> {
         let shape = &experiment.shape;
         let row_width = row_width(experiment) as u32;
         let user = experiment
@@ -160,6 +161,12 @@ impl Gpu {
                     ))
                 })?;
         }
+        Ok((variant, user))
+    }
+
+    /// The pipelines of the experiment's shape (cached per device).
+    fn kernels(&self, experiment: &Experiment) -> Result<Kernels> {
+        let (variant, user) = self.variant(experiment)?;
         use wgpu::BufferBindingType as B;
         let storage = |read_only| B::Storage { read_only };
         let init_layout = self.layout(
