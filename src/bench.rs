@@ -51,6 +51,67 @@ pub const WORKLOADS: [Workload; 6] = [
     },
 ];
 
+/// `AMS20`: rare escapes by adaptive multilevel splitting, Langevin over the
+/// `barrier` at dL / D0 = 20 (README "Rare escapes"): wall time, steps per
+/// second and the relative 95% half-width of the estimate. `--quick` keeps
+/// 1000 replicas and 10 runs instead of 2000 and 60.
+pub const RARE_WORKLOAD: Workload = Workload {
+    id: "AMS20",
+    text: include_str!("../assets/rare-precision.toml"),
+};
+
+/// One splitting measurement.
+#[derive(Clone, Debug, Serialize)]
+pub struct RareRow {
+    pub workload: String,
+    pub backend: String,
+    pub device: String,
+    pub replicas: u32,
+    pub runs: u32,
+    pub wall_time_s: f64,
+    pub steps: u64,
+    pub steps_per_s: f64,
+    pub mfpt: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    /// Half the 95% interval over the estimate.
+    pub relative_half_width: Option<f64>,
+    /// Exact mean first-passage time (shifted level) and the z score.
+    pub exact: Option<f64>,
+    pub z: Option<f64>,
+}
+
+/// Run the splitting workload on `target`.
+fn rare_row(quick: bool, target: &Engine) -> Result<RareRow> {
+    let mut experiment = Experiment::from_toml(RARE_WORKLOAD.text, "assets/rare-precision.toml")?;
+    let mut settings = experiment.rare.clone().expect("a [rare] table");
+    if quick {
+        settings.replicas = 1000;
+        settings.kill = 100;
+        settings.runs = 10;
+        experiment.rare = Some(settings.clone());
+    }
+    let result =
+        crate::rare::result::run(&experiment, &settings, target, Vec::new(), &|_| {}, None)?;
+    let case = &result.cases[0];
+    let r = &case.rare;
+    let theory = case.theory.as_ref();
+    Ok(RareRow {
+        workload: RARE_WORKLOAD.id.to_string(),
+        backend: target.backend().to_string(),
+        device: target.device(),
+        replicas: settings.replicas,
+        runs: settings.runs,
+        wall_time_s: result.run.wall_time_s,
+        steps: r.steps,
+        steps_per_s: result.run.trajectory_steps_per_s,
+        mfpt: r.mfpt,
+        ci95: r.ci95,
+        relative_half_width: r.mfpt.zip(r.ci95).map(|(m, c)| (c[1] - c[0]) / 2.0 / m),
+        exact: theory.and_then(|t| t.exact_mfpt_shifted),
+        z: theory.and_then(|t| t.z.as_ref()).and_then(|z| z.mfpt),
+    })
+}
+
 /// Ensemble sizes (log2) per workload: W1 spans 2^10 .. 2^24; the costlier
 /// 2-D workloads stop earlier. `quick` keeps a few sizes.
 pub fn sizes(id: &str, quick: bool) -> Vec<u32> {
@@ -93,11 +154,13 @@ impl BenchOptions {
     /// Refuse unknown workloads and sizes before anything runs (bad input, exit 2).
     pub fn check(&self) -> Result<()> {
         for id in &self.workloads {
-            if !WORKLOADS.iter().any(|w| w.id.eq_ignore_ascii_case(id)) {
+            if !WORKLOADS.iter().any(|w| w.id.eq_ignore_ascii_case(id))
+                && !RARE_WORKLOAD.id.eq_ignore_ascii_case(id)
+            {
                 return Err(Error::invalid(
                     "--workloads",
                     id,
-                    "W1, W1-expr, W2, W3, W4 or W5",
+                    "W1, W1-expr, W2, W3, W4, W5 or AMS20",
                 ));
             }
         }
@@ -193,6 +256,9 @@ pub struct BenchReport {
     pub first_result: Vec<FirstResult>,
     pub rows: Vec<BenchRow>,
     pub scaling: Vec<ScalingRow>,
+    /// The splitting workload, per backend.
+    #[serde(default)]
+    pub rare: Vec<RareRow>,
     /// Workloads not run, with the reason.
     pub skipped: Vec<String>,
 }
@@ -405,6 +471,20 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
     } else {
         Vec::new()
     };
+    let mut rare = Vec::new();
+    if options.chosen(RARE_WORKLOAD.id) {
+        for target in &targets {
+            say(&format!("{} on {}", RARE_WORKLOAD.id, target.device()));
+            match rare_row(options.quick, target) {
+                Ok(row) => rare.push(row),
+                Err(e) => {
+                    let line = format!("{} on {}: {e}", RARE_WORKLOAD.id, target.device());
+                    say(&format!("skipped {line}"));
+                    skipped.push(line);
+                }
+            }
+        }
+    }
     Ok(BenchReport {
         kramers_version: env!("CARGO_PKG_VERSION").to_string(),
         quick: options.quick,
@@ -414,6 +494,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
         first_result,
         rows,
         scaling,
+        rare,
         skipped,
     })
 }
@@ -510,6 +591,69 @@ pub fn table(report: &BenchReport) -> String {
             f.backend, f.device, f.device_s, f.first_run_s
         ));
     }
+    if !report.rows.is_empty() {
+        out.push_str(&rows_table(report, &devices));
+    }
+    let formulas = formula_ratios(report, &devices);
+    if !formulas.is_empty() {
+        out.push_str(
+            "W1-expr / W1 (W1 written as formulas against the built-in models, this run):\n",
+        );
+        out.push_str(&formulas);
+    }
+    if !report.scaling.is_empty() {
+        out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");
+        out.push_str(&format!(
+            "{:<5} {:>6} {:>12} {:>12} {:>12} {:>9} {:>12} {:>9}\n",
+            "", "N", "N*max_steps", "steps done", "N*MFPT/dt", "wall s", "steps/s", "MiB"
+        ));
+        for r in &report.scaling {
+            out.push_str(&format!(
+                "{:<5} {:>6} {:>12.3e} {:>12.3e} {:>12.3e} {:>9.3} {:>12.3e} {:>9}\n",
+                r.backend,
+                format!("2^{}", r.trajectories.trailing_zeros()),
+                r.budget_steps,
+                r.steps as f64,
+                r.predicted_steps,
+                r.wall_time_s,
+                r.trajectory_steps_per_s,
+                memory(r.peak_rss_mib, r.run_rss_mib)
+            ));
+        }
+    }
+    if !report.rare.is_empty() {
+        out.push_str(
+            "AMS20: splitting at dL/D0 = 20 (Langevin, exact mean escape 5.7e17 time units)\n",
+        );
+        out.push_str(&format!(
+            "{:<5} {:>9} {:>9} {:>12} {:>12} {:>12} {:>10} {:>7}  {}\n",
+            "", "replicas", "wall s", "steps", "steps/s", "MFPT", "95% ±", "z", "device"
+        ));
+        for r in &report.rare {
+            out.push_str(&format!(
+                "{:<5} {:>9} {:>9.2} {:>12.3e} {:>12.3e} {:>12} {:>10} {:>7}  {}\n",
+                r.backend,
+                format!("{}x{}", r.replicas, r.runs),
+                r.wall_time_s,
+                r.steps as f64,
+                r.steps_per_s,
+                r.mfpt.map_or("-".into(), |m| format!("{m:.4e}")),
+                r.relative_half_width
+                    .map_or("-".into(), |h| format!("{:.1}%", 100.0 * h)),
+                r.z.map_or("-".into(), |z| format!("{z:+.2}")),
+                r.device
+            ));
+        }
+    }
+    for s in &report.skipped {
+        out.push_str(&format!("skipped {s}\n"));
+    }
+    out
+}
+
+/// The throughput rows of [`table`]: workloads and sizes down, devices across.
+fn rows_table(report: &BenchReport, devices: &[String]) -> String {
+    let mut out = String::new();
     out.push_str(&format!(
         "trajectory-steps per second ({} threads); {}\n",
         report.threads,
@@ -570,36 +714,6 @@ pub fn table(report: &BenchReport) -> String {
     for (i, d) in devices.iter().enumerate() {
         out.push_str(&format!("[{i}] {d}\n"));
     }
-    let formulas = formula_ratios(report, &devices);
-    if !formulas.is_empty() {
-        out.push_str(
-            "W1-expr / W1 (W1 written as formulas against the built-in models, this run):\n",
-        );
-        out.push_str(&formulas);
-    }
-    if !report.scaling.is_empty() {
-        out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");
-        out.push_str(&format!(
-            "{:<5} {:>6} {:>12} {:>12} {:>12} {:>9} {:>12} {:>9}\n",
-            "", "N", "N*max_steps", "steps done", "N*MFPT/dt", "wall s", "steps/s", "MiB"
-        ));
-        for r in &report.scaling {
-            out.push_str(&format!(
-                "{:<5} {:>6} {:>12.3e} {:>12.3e} {:>12.3e} {:>9.3} {:>12.3e} {:>9}\n",
-                r.backend,
-                format!("2^{}", r.trajectories.trailing_zeros()),
-                r.budget_steps,
-                r.steps as f64,
-                r.predicted_steps,
-                r.wall_time_s,
-                r.trajectory_steps_per_s,
-                memory(r.peak_rss_mib, r.run_rss_mib)
-            ));
-        }
-    }
-    for s in &report.skipped {
-        out.push_str(&format!("skipped {s}\n"));
-    }
     out
 }
 
@@ -652,6 +766,7 @@ mod tests {
             first_result: Vec::new(),
             rows: vec![row("cpu", "A", 1.0e9), row("gpu", "B", 2.5e8)],
             scaling: Vec::new(),
+            rare: Vec::new(),
             skipped: Vec::new(),
         };
         let text = table(&report);

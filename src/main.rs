@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Throughput of the fixed workloads W1–W5 and W1-expr (assets/bench/) at several ensemble sizes,
+    /// Throughput of the fixed workloads W1–W5 and W1-expr (assets/bench/) at several ensemble sizes, and of splitting (AMS20),
     /// on the CPU backend and every GPU adapter side by side: table, bench.json, bench.png.
     Bench {
         /// A few sizes (a couple of minutes on two CPU cores with lavapipe).
@@ -38,7 +38,7 @@ enum Command {
         /// Backends to measure: the CPU backend and every adapter (all), or one kind.
         #[arg(long, value_enum, default_value = "all")]
         backend: kramers::bench::BenchBackends,
-        /// Only these workloads, e.g. `--workloads W1,W3` (default: all, W1 to W5 and W1-expr).
+        /// Only these workloads, e.g. `--workloads W1,W3` (default: all, W1 to W5, W1-expr and AMS20).
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<String>,
         /// Ensemble sizes as log2 N for every workload, e.g. `--sizes 16,20`
@@ -760,18 +760,34 @@ fn escape(
         Some(path) => escape_sweep::file_sweep(Experiment::from_path(path)?)?,
         None => escape_sweep::default_sweep(quick),
     };
+    // the bar counts direct trajectories; split heights take a second or so each
     let total: u64 = dynamics
         .iter()
-        .map(|d| d.experiment.total_trajectories())
+        .map(|d| {
+            let direct = d.experiment.cases.iter();
+            let direct = direct.filter(|c| !escape_sweep::by_splitting(&c.model));
+            direct.count() as u64 * d.experiment.range.len() as u64
+        })
         .sum();
     let bar = progress_bar(total);
-    let (points, device) =
-        escape_sweep::run(&dynamics, choice, &|n| bar.inc(n), &mut notices(&bar), None)?;
+    let (points, device) = escape_sweep::run(
+        &dynamics,
+        escape_sweep::Method::Split,
+        choice,
+        &|n| bar.inc(n),
+        &mut notices(&bar),
+        None,
+    )?;
     bar.finish_and_clear();
     let curves = escape_sweep::curves(&dynamics);
     let growth = escape_sweep::growth_fits(&points);
+    let large = kramers::report::escape_report::LargeBarriers::of(&dynamics, &points, &curves);
     print!("{}", kramers::report::escape_report::escape_table(&points));
     print!("{}", kramers::report::escape_report::growth_table(&growth));
+    print!(
+        "{}",
+        kramers::report::escape_report::lemma6_table(&large.lemma6)
+    );
     kramers::report::escape_report::write_escape(
         out,
         &Default::default(),
@@ -779,9 +795,15 @@ fn escape(
         &points,
         &curves,
         &growth,
+        &large,
     )?;
+    let prefactor = if large.prefactor.is_empty() {
+        ""
+    } else {
+        ", escape-prefactor.png, escape-prefactor.svg"
+    };
     println!(
-        "ran on {device}; wrote {}/escape.csv, escape.json, escape.png, escape.svg",
+        "ran on {device}; wrote {}/escape.csv, escape.json, escape.png, escape.svg{prefactor}",
         out.display()
     );
     Ok(())
@@ -816,10 +838,22 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
             let total: u64 = all.iter().map(|d| d.experiment.total_trajectories()).sum();
             let bar = progress_bar(total);
             let mut notice = notices(&bar);
-            let (points, device) =
-                escape_sweep::run(&fig.paper, choice, &|n| bar.inc(n), &mut notice, None)?;
-            let (check, _) =
-                escape_sweep::run(&fig.check, choice, &|n| bar.inc(n), &mut notice, None)?;
+            let (points, device) = escape_sweep::run(
+                &fig.paper,
+                escape_sweep::Method::Direct,
+                choice,
+                &|n| bar.inc(n),
+                &mut notice,
+                None,
+            )?;
+            let (check, _) = escape_sweep::run(
+                &fig.check,
+                escape_sweep::Method::Direct,
+                choice,
+                &|n| bar.inc(n),
+                &mut notice,
+                None,
+            )?;
             bar.finish_and_clear();
             let mut curves = escape_sweep::curves(&fig.paper);
             // the continuous-time check's exact values (no shift: bridge)
@@ -866,6 +900,7 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
                 &all_points,
                 &curves,
                 &growth,
+                &Default::default(),
             )?;
             println!(
                 "ran on {device}; wrote {}/fig10.csv, fig10.json, fig10.png, fig10.svg",

@@ -136,6 +136,26 @@ fn run<'py>(
     }
     let mut notices: Vec<String> = experiment.warnings();
     let cancel = AtomicBool::new(false);
+    if let Some(settings) = experiment.rare.clone() {
+        // rare-event splitting: result.json and cases.csv of its own, no first passages
+        let (mut result, said) = interruptible(py, &cancel, || {
+            let mut said = Vec::new();
+            let engine = Engine::open(choice, None, &mut |n| said.push(n.to_string()))?;
+            let result = kramers::rare::result::run(
+                &experiment,
+                &settings,
+                &engine,
+                vec!["kramers.run (Python)".to_string()],
+                &|_| {},
+                Some(&cancel),
+            )?;
+            Ok((result, said))
+        })?;
+        notices.extend(said);
+        result.run.experiment.path = origin.to_string();
+        result.run.experiment.text = text.to_string();
+        return Ok((result.to_json(), result.to_csv(), notices, None));
+    }
     let run = interruptible(py, &cancel, || {
         let mut said = Vec::new();
         let engine = Engine::open(choice, None, &mut |n| said.push(n.to_string()))?;
@@ -187,12 +207,19 @@ fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
     let cancel = AtomicBool::new(false);
     interruptible(py, &cancel, || {
         let dynamics = escape_sweep::default_sweep(quick);
-        let (points, device) =
-            escape_sweep::run(&dynamics, choice, &|_| {}, &mut |_| {}, Some(&cancel))?;
+        let (points, device) = escape_sweep::run(
+            &dynamics,
+            escape_sweep::Method::Split,
+            choice,
+            &|_| {},
+            &mut |_| {},
+            Some(&cancel),
+        )?;
         let curves = escape_sweep::curves(&dynamics);
         let growth = escape_sweep::growth_fits(&points);
+        let large = kramers::report::escape_report::LargeBarriers::of(&dynamics, &points, &curves);
         Ok(kramers::report::escape_report::escape_json(
-            &device, &points, &curves, &growth,
+            &device, &points, &curves, &growth, &large,
         ))
     })
 }

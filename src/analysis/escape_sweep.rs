@@ -2,6 +2,9 @@
 //! is one experiment whose cases are the barrier heights, run as one batch;
 //! every point is set beside its exact quadrature value and the low-noise
 //! asymptote (Kramers, Lemma 6 factorized form, Imkeller–Pavlyukevich).
+//! Heights whose exact mean escape time is beyond [`DIRECT_BUDGET_STEPS`]
+//! are estimated by adaptive multilevel splitting ([`crate::rare`]) instead
+//! of being waited for.
 
 use super::escape::escape_stats;
 use super::{model1d, theory};
@@ -21,11 +24,19 @@ pub struct Dynamic {
     pub experiment: Experiment,
 }
 
+/// Predicted mean escape (steps) beyond which a height is estimated by
+/// splitting: direct simulation would cost `trajectories` times this.
+pub const DIRECT_BUDGET_STEPS: f64 = 2e5;
+
 /// One point of the escape-rate plot.
 #[derive(Clone, Debug, Serialize)]
 pub struct EscapePoint {
     pub dynamic: String,
+    /// `"direct"` (Monte Carlo of every trajectory) or `"ams"` (splitting).
+    pub method: String,
     pub height: f64,
+    /// Steps simulated for this point.
+    pub steps: u64,
     pub trajectories: u64,
     pub escaped: u64,
     /// Mean first-passage time (time units); with censoring, `1 / rate`.
@@ -43,12 +54,19 @@ pub struct EscapePoint {
 }
 
 /// The built-in default sweep: `barrier` potential (Ha = 1, Hb = 2), ten heights
-/// (four with `quick`), Langevin vs power-law-loss (Itô) vs alpha-stable noise.
+/// (four with `quick`), Langevin vs power-law-loss (Itô) vs alpha-stable noise;
+/// Langevin and power-law-loss go on to high barriers (splitting: seven more
+/// heights up to 9, two with `quick`), where alpha-stable escapes no slower.
 pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
     let heights: Vec<f64> = if quick {
         vec![0.25, 0.75, 1.25, 1.75]
     } else {
         vec![0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5]
+    };
+    let high: Vec<f64> = if quick {
+        vec![4.0, 6.0]
+    } else {
+        vec![3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
     };
     let trajectories: i64 = if quick { 2000 } else { 10000 };
     let noises: [(&str, &str, Fields, i64); 3] = [
@@ -79,6 +97,10 @@ pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
         .into_iter()
         .enumerate()
         .map(|(i, (label, kind, fields, max_steps))| {
+            let mut heights = heights.clone();
+            if kind != "alpha-stable" {
+                heights.extend(&high);
+            }
             let experiment = ExperimentBuilder::new(label)
                 .set("seed", 1 + i)
                 .set("dt", 0.01)
@@ -89,7 +111,7 @@ pub fn default_sweep(quick: bool) -> Vec<Dynamic> {
                     &[
                         ("curvature_min", 1.0.into()),
                         ("curvature_top", 2.0.into()),
-                        ("height", heights.clone().into()),
+                        ("height", heights.into()),
                     ],
                 )
                 .noise(kind, &fields)
@@ -188,10 +210,27 @@ pub fn asymptote(case: &crate::spec::CaseModel) -> Option<(f64, &'static str)> {
     }
 }
 
-/// Run every dynamic (one batched run each) and collect the points; `cancel`
-/// as in [`crate::run::RunOptions`].
+/// Whether case `case` of `experiment` is estimated by splitting: its exact
+/// mean escape is known and beyond [`DIRECT_BUDGET_STEPS`].
+pub fn by_splitting(case: &crate::spec::CaseModel) -> bool {
+    model1d::exact_mfpt(case).is_some_and(|t| t / case.dt > DIRECT_BUDGET_STEPS)
+}
+
+/// How a sweep treats heights beyond the direct budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Simulate every height directly (the paper's figures, as the paper did).
+    Direct,
+    /// Estimate heights whose exact escape is beyond [`DIRECT_BUDGET_STEPS`] by splitting.
+    Split,
+}
+
+/// Run every dynamic (one batched run each for the direct heights, splitting
+/// for the others with [`Method::Split`]) and collect the points in height
+/// order; `cancel` as in [`crate::run::RunOptions`].
 pub fn run(
     dynamics: &[Dynamic],
+    method: Method,
     choice: BackendChoice,
     progress: Progress<'_>,
     notice: &mut dyn FnMut(&str),
@@ -199,9 +238,74 @@ pub fn run(
 ) -> Result<(Vec<EscapePoint>, String)> {
     let mut points = Vec::new();
     let mut device = String::new();
+    let mut engine: Option<crate::backend::engine::Engine> = None;
     for dynamic in dynamics {
-        let experiment = &dynamic.experiment;
-        let output = crate::run::run_on(experiment, choice, progress, notice, cancel)?.output;
+        let (rare_cases, direct_cases): (Vec<_>, Vec<_>) = dynamic
+            .experiment
+            .cases
+            .iter()
+            .cloned()
+            .partition(|c| method == Method::Split && by_splitting(&c.model));
+        let mut mine = Vec::new();
+        if !rare_cases.is_empty() {
+            let mut experiment = dynamic.experiment.clone();
+            experiment.cases = rare_cases;
+            let settings = experiment
+                .rare
+                .clone()
+                .map_or_else(|| crate::rare::RareFile::default().validate(), Ok)?;
+            if engine.is_none() {
+                engine = Some(crate::backend::engine::Engine::open(choice, None, notice)?);
+            }
+            let backend = engine.as_ref().expect("opened");
+            let result = crate::rare::result::run(
+                &experiment,
+                &settings,
+                backend,
+                Vec::new(),
+                &|_| {},
+                cancel,
+            )?;
+            device = format!(
+                "{} ({})",
+                crate::backend::Backend::backend(backend),
+                crate::backend::Backend::device(backend)
+            );
+            for (case, rare) in experiment.cases.iter().zip(&result.cases) {
+                let r = &rare.rare;
+                let exact = model1d::exact_mfpt(&case.model);
+                let asymptote = asymptote(&case.model);
+                let mfpt = r.mfpt.unwrap_or(f64::INFINITY);
+                mine.push((
+                    case.index,
+                    EscapePoint {
+                        dynamic: dynamic.label.clone(),
+                        method: "ams".into(),
+                        height: height_of(&case.params),
+                        steps: r.steps,
+                        trajectories: 0,
+                        escaped: 0,
+                        mfpt,
+                        ci95: r.ci95.unwrap_or([0.0, f64::INFINITY]),
+                        censored: false,
+                        exact,
+                        asymptote: asymptote.map(|a| a.0),
+                        asymptote_name: asymptote.map(|a| a.1.to_string()),
+                        z: match (exact, r.standard_error) {
+                            (Some(e), Some(se)) if se > 0.0 => Some((mfpt - e) / se),
+                            _ => None,
+                        },
+                    },
+                ));
+            }
+        }
+        if direct_cases.is_empty() {
+            points.extend(mine.into_iter().map(|(_, p)| p));
+            continue;
+        }
+        let mut experiment = dynamic.experiment.clone();
+        experiment.cases = direct_cases;
+        let output = crate::run::run_on(&experiment, choice, progress, notice, cancel)?.output;
         device = format!("{} ({})", output.backend, output.device);
         for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
             let stats = escape_stats(tally, case.model.dt, experiment.max_steps);
@@ -217,23 +321,30 @@ pub fn run(
                 };
             let exact = model1d::exact_mfpt(&case.model);
             let asymptote = asymptote(&case.model);
-            points.push(EscapePoint {
-                dynamic: dynamic.label.clone(),
-                height: height_of(&case.params),
-                trajectories: tally.trajectories,
-                escaped: tally.escaped,
-                mfpt,
-                ci95,
-                censored,
-                exact,
-                asymptote: asymptote.map(|a| a.0),
-                asymptote_name: asymptote.map(|a| a.1.to_string()),
-                z: match (exact, se) {
-                    (Some(e), Some(se)) if se > 0.0 => Some((mfpt - e) / se),
-                    _ => None,
+            mine.push((
+                case.index,
+                EscapePoint {
+                    dynamic: dynamic.label.clone(),
+                    method: "direct".into(),
+                    height: height_of(&case.params),
+                    steps: tally.trajectory_steps(experiment.max_steps),
+                    trajectories: tally.trajectories,
+                    escaped: tally.escaped,
+                    mfpt,
+                    ci95,
+                    censored,
+                    exact,
+                    asymptote: asymptote.map(|a| a.0),
+                    asymptote_name: asymptote.map(|a| a.1.to_string()),
+                    z: match (exact, se) {
+                        (Some(e), Some(se)) if se > 0.0 => Some((mfpt - e) / se),
+                        _ => None,
+                    },
                 },
-            });
+            ));
         }
+        mine.sort_by_key(|(index, _)| *index);
+        points.extend(mine.into_iter().map(|(_, p)| p));
     }
     Ok((points, device))
 }
@@ -388,4 +499,115 @@ pub fn growth_fits(points: &[EscapePoint]) -> Vec<GrowthFit> {
             })
         })
         .collect()
+}
+
+/// Lemma 6 at large barriers: the slope of `ln MFPT` against
+/// `ln(1 + k dL / D0)` over the upper half of a power-law-loss dynamic's
+/// heights, beside the exponent `kappa - alpha + 1/2` (`kappa = 2 / k`) that
+/// the exact MFPT approaches (SPEC §5.6).
+#[derive(Clone, Debug, Serialize)]
+pub struct Lemma6Slope {
+    pub dynamic: String,
+    /// The heights fitted.
+    pub heights: Vec<f64>,
+    pub slope: f64,
+    pub slope_se: f64,
+    /// The same slope of the exact values at those heights.
+    pub exact_slope: Option<f64>,
+    pub exponent: f64,
+}
+
+/// One [`Lemma6Slope`] per power-law-loss dynamic with at least three heights in its upper half.
+pub fn lemma6_slopes(dynamics: &[Dynamic], points: &[EscapePoint]) -> Vec<Lemma6Slope> {
+    let mut out = Vec::new();
+    for dynamic in dynamics {
+        let Some(case) = dynamic.experiment.cases.first() else {
+            continue;
+        };
+        let NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }) = case.model.noise else {
+            continue;
+        };
+        let mut mine: Vec<&EscapePoint> = points
+            .iter()
+            .filter(|p| p.dynamic == dynamic.label && p.mfpt.is_finite() && p.mfpt > 0.0)
+            .collect();
+        mine.sort_by(|a, b| a.height.total_cmp(&b.height));
+        let upper = &mine[mine.len() / 2..];
+        if upper.len() < 3 {
+            continue;
+        }
+        let x: Vec<f64> = upper
+            .iter()
+            .map(|p| (1.0 + k * p.height / d0).ln())
+            .collect();
+        let y: Vec<f64> = upper.iter().map(|p| p.mfpt.ln()).collect();
+        let (slope, slope_se, _) = least_squares(&x, &y);
+        let exact: Option<Vec<f64>> = upper.iter().map(|p| p.exact.map(f64::ln)).collect();
+        out.push(Lemma6Slope {
+            dynamic: dynamic.label.clone(),
+            heights: upper.iter().map(|p| p.height).collect(),
+            slope,
+            slope_se,
+            exact_slope: exact.map(|e| least_squares(&x, &e).0),
+            exponent: theory::power_law_growth_exponent(2.0 / k, case.model.interpretation.alpha()),
+        });
+    }
+    out
+}
+
+/// Kramers' law at large barriers: a Langevin dynamic's points and exact
+/// curve times `exp(-2 dL / D0)`, which tend to the prefactor
+/// `pi / sqrt(Ha Hb)` of the mean time to the top (SPEC §5.5).
+#[derive(Clone, Debug, Serialize)]
+pub struct PrefactorSeries {
+    pub dynamic: String,
+    /// `(height, MFPT exp(-2 dL/D0), its 95% interval)` per point.
+    pub points: Vec<(f64, f64, [f64; 2])>,
+    /// The exact curve, scaled alike.
+    pub exact: Vec<(f64, f64)>,
+    pub prefactor: f64,
+}
+
+/// One [`PrefactorSeries`] per Langevin dynamic over a `barrier`.
+pub fn prefactor_series(
+    dynamics: &[Dynamic],
+    points: &[EscapePoint],
+    curves: &[Curve],
+) -> Vec<PrefactorSeries> {
+    let mut out = Vec::new();
+    for dynamic in dynamics {
+        let Some(case) = dynamic.experiment.cases.first() else {
+            continue;
+        };
+        let NoiseParams::Langevin(Langevin { d0 }) = case.model.noise else {
+            continue;
+        };
+        let PotentialParams::Barrier(barrier) = case.model.potential else {
+            continue;
+        };
+        let scale = |h: f64| (-2.0 * h / d0).exp();
+        out.push(PrefactorSeries {
+            dynamic: dynamic.label.clone(),
+            points: points
+                .iter()
+                .filter(|p| p.dynamic == dynamic.label && p.mfpt.is_finite())
+                .map(|p| {
+                    let s = scale(p.height);
+                    (p.height, p.mfpt * s, [p.ci95[0] * s, p.ci95[1] * s])
+                })
+                .collect(),
+            exact: curves
+                .iter()
+                .filter(|c| c.dynamic == dynamic.label && c.kind == "exact")
+                .flat_map(|c| c.points.iter().map(|&(h, t)| (h, t * scale(h))))
+                .collect(),
+            prefactor: theory::kramers_top_time(
+                barrier.curvature_min,
+                barrier.curvature_top,
+                0.0,
+                d0,
+            ),
+        });
+    }
+    out
 }

@@ -57,8 +57,11 @@ pub fn run(
 ) -> Result<RareResult> {
     let started = Instant::now();
     let mut cases = Vec::with_capacity(experiment.cases.len());
+    let mut case_wall_time_s = Vec::with_capacity(experiment.cases.len());
     for (i, case) in experiment.cases.iter().enumerate() {
+        let case_started = Instant::now();
         let rare = estimate(experiment, settings, i, backend, cancel)?;
+        case_wall_time_s.push(case_started.elapsed().as_secs_f64());
         let mut theory = case_references(experiment, i, None);
         if let Some(refs) = theory.as_mut() {
             let exact = if case.model.bridge {
@@ -119,6 +122,7 @@ pub fn run(
             merged_from: Vec::new(),
             experiment: ExperimentSource::default(),
             first_passage: None,
+            case_wall_time_s,
         },
     })
 }

@@ -1,9 +1,12 @@
 //! The outputs of `kramers escape`: the table, `escape.csv`, `escape.json`,
 //! `escape.png` and `escape.svg`.
 
-use super::plot::escape_plot;
+use super::plot::{escape_plot, prefactor_plot};
 use super::write_atomic;
-use crate::analysis::escape_sweep::{Curve, EscapePoint, GrowthFit};
+use crate::analysis::escape_sweep::{
+    lemma6_slopes, prefactor_series, Curve, Dynamic, EscapePoint, GrowthFit, Lemma6Slope,
+    PrefactorSeries,
+};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -15,6 +18,27 @@ struct EscapeJson<'a> {
     points: &'a [EscapePoint],
     curves: &'a [Curve],
     growth: &'a [GrowthFit],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    lemma6: &'a [Lemma6Slope],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    prefactor: &'a [PrefactorSeries],
+}
+
+/// What a sweep adds beyond its points: the large-barrier views.
+#[derive(Default)]
+pub struct LargeBarriers {
+    pub lemma6: Vec<Lemma6Slope>,
+    pub prefactor: Vec<PrefactorSeries>,
+}
+
+impl LargeBarriers {
+    /// Lemma 6's slopes and the Kramers prefactor series of a sweep.
+    pub fn of(dynamics: &[Dynamic], points: &[EscapePoint], curves: &[Curve]) -> Self {
+        LargeBarriers {
+            lemma6: lemma6_slopes(dynamics, points),
+            prefactor: prefactor_series(dynamics, points, curves),
+        }
+    }
 }
 
 fn number(v: Option<f64>) -> String {
@@ -24,8 +48,16 @@ fn number(v: Option<f64>) -> String {
 /// The table printed by `kramers escape`.
 pub fn escape_table(points: &[EscapePoint]) -> String {
     let mut out = format!(
-        "{:<38} {:>7} {:>31} {:>12} {:>12} {:>7}  {}\n",
-        "dynamic", "height", "MFPT [95% CI]", "exact", "asymptote", "z", "asymptote formula"
+        "{:<38} {:>7} {:>6} {:>31} {:>12} {:>12} {:>7} {:>10}  {}\n",
+        "dynamic",
+        "height",
+        "method",
+        "MFPT [95% CI]",
+        "exact",
+        "asymptote",
+        "z",
+        "steps",
+        "asymptote formula"
     );
     for p in points {
         let mfpt = format!(
@@ -36,17 +68,22 @@ pub fn escape_table(points: &[EscapePoint]) -> String {
             if p.censored { "*" } else { "" }
         );
         out.push_str(&format!(
-            "{:<38} {:>7.3} {:>31} {:>12} {:>12} {:>7}  {}\n",
+            "{:<38} {:>7.3} {:>6} {:>31} {:>12} {:>12} {:>7} {:>10.3e}  {}\n",
             p.dynamic,
             p.height,
+            p.method,
             mfpt,
             p.exact.map(|v| format!("{v:.4e}")).unwrap_or("-".into()),
             p.asymptote
                 .map(|v| format!("{v:.4e}"))
                 .unwrap_or("-".into()),
             p.z.map(|v| format!("{v:+.2}")).unwrap_or("-".into()),
+            p.steps as f64,
             p.asymptote_name.as_deref().unwrap_or("")
         ));
+    }
+    if points.iter().any(|p| p.method == "ams") {
+        out.push_str("ams: adaptive multilevel splitting (the exact escape is beyond the direct budget); steps: simulated for the point\n");
     }
     if points.iter().any(|p| p.censored) {
         out.push_str("* some trajectories censored: 1 / (rate MLE) with its exact interval\n");
@@ -85,6 +122,23 @@ pub fn growth_table(fits: &[GrowthFit]) -> String {
     out
 }
 
+/// The large-barrier lines: Lemma 6's exponent against the fitted slope.
+pub fn lemma6_table(slopes: &[Lemma6Slope]) -> String {
+    let mut out = String::new();
+    for s in slopes {
+        out.push_str(&format!(
+            "{}: at dL = {:?}, d ln T / d ln(1 + k dL/D0) = {:.3} ± {:.3} (exact {}), Lemma 6 exponent kappa - alpha + 1/2 = {:.3}\n",
+            s.dynamic,
+            s.heights,
+            s.slope,
+            s.slope_se,
+            s.exact_slope.map_or("-".into(), |v| format!("{v:.3}")),
+            s.exponent
+        ));
+    }
+    out
+}
+
 /// What one escape-plot output set is called and titled.
 pub struct EscapeFiles<'a> {
     /// File stem: `escape` writes escape.csv, escape.json, escape.png, escape.svg.
@@ -107,6 +161,7 @@ pub fn escape_json(
     points: &[EscapePoint],
     curves: &[Curve],
     growth: &[GrowthFit],
+    large: &LargeBarriers,
 ) -> String {
     let json = EscapeJson {
         kramers_version: env!("CARGO_PKG_VERSION"),
@@ -114,13 +169,16 @@ pub fn escape_json(
         points,
         curves,
         growth,
+        lemma6: &large.lemma6,
+        prefactor: &large.prefactor,
     };
     let mut text = serde_json::to_string_pretty(&json).expect("serializable");
     text.push('\n');
     text
 }
 
-/// Write the four files into `dir` (created if needed), each atomically.
+/// Write the four files into `dir` (created if needed), each atomically, and
+/// `<stem>-prefactor.png/.svg` when there is a Langevin series.
 pub fn write_escape(
     dir: &Path,
     files: &EscapeFiles<'_>,
@@ -128,6 +186,7 @@ pub fn write_escape(
     points: &[EscapePoint],
     curves: &[Curve],
     growth: &[GrowthFit],
+    large: &LargeBarriers,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "create",
@@ -137,7 +196,9 @@ pub fn write_escape(
     let mut csv = csv::Writer::from_writer(Vec::new());
     let header = [
         "dynamic",
+        "method",
         "height",
+        "steps",
         "trajectories",
         "escaped",
         "mfpt",
@@ -153,7 +214,9 @@ pub fn write_escape(
     for p in points {
         csv.write_record([
             p.dynamic.clone(),
+            p.method.clone(),
             p.height.to_string(),
+            p.steps.to_string(),
             p.trajectories.to_string(),
             p.escaped.to_string(),
             format!("{:.6e}", p.mfpt),
@@ -171,7 +234,7 @@ pub fn write_escape(
         &dir.join(format!("{}.csv", files.stem)),
         &csv.into_inner().expect("in-memory csv"),
     )?;
-    let text = escape_json(device, points, curves, growth);
+    let text = escape_json(device, points, curves, growth, large);
     write_atomic(&dir.join(format!("{}.json", files.stem)), text.as_bytes())?;
     escape_plot(
         &dir.join(format!("{}.png", files.stem)),
@@ -179,5 +242,12 @@ pub fn write_escape(
         files.title,
         points,
         curves,
-    )
+    )?;
+    if !large.prefactor.is_empty() {
+        prefactor_plot(
+            &dir.join(format!("{}-prefactor", files.stem)),
+            &large.prefactor,
+        )?;
+    }
+    Ok(())
 }

@@ -62,6 +62,9 @@ pub struct RunInfo {
     /// (`observe.fpt_file`): name, size and CRC-32, which `kramers merge` checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_passage: Option<crate::report::fpt_file::FptRecord>,
+    /// Rare-event splitting: the wall time of each case, in case order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_wall_time_s: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -292,6 +295,7 @@ impl RunResult {
                 merged_from: Vec::new(),
                 experiment: ExperimentSource::default(),
                 first_passage: None,
+                case_wall_time_s: Vec::new(),
             },
         }
     }

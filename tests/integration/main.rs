@@ -13,6 +13,7 @@ mod golden;
 mod gpu_agreement;
 mod gpu_samplers;
 mod gpu_scale;
+mod rare;
 mod reproduce;
 mod rng;
 mod scale;
