@@ -121,7 +121,9 @@ class Result:
     @property
     def cases(self) -> List[Dict[str, Any]]:
         """Per case: params, dt, trajectories, fpt (escaped, censored, mean,
-        ci95, rate...), final moments, histogram, theory and z scores."""
+        ci95, rate...), final moments, histogram, theory and z scores; with a
+        ``[rare]`` table, the splitting estimate ``rare`` instead of fpt and
+        final (README "Rare escapes")."""
         return self.json["cases"]
 
     @property
@@ -175,10 +177,11 @@ class Result:
         return columns
 
     def __repr__(self) -> str:
-        return (
-            f"<kramers.Result {self.json['name']!r}: {len(self.cases)} cases x "
-            f"{self.json['trajectories']} trajectories on {self.backend}>"
-        )
+        if self.json.get("method") == "ams":
+            what = "by splitting (AMS)"
+        else:
+            what = f"x {self.json['trajectories']} trajectories"
+        return f"<kramers.Result {self.json['name']!r}: {len(self.cases)} cases {what} on {self.backend}>"
 
 
 def run(

@@ -237,3 +237,39 @@ def test_escape_returns_the_cli_escape_json(tmp_path):
     assert ours == theirs
     # three dynamics, each at several heights
     assert len({p["dynamic"] for p in ours["points"]}) == 3 and len(ours["points"]) > 6
+
+
+def test_rare_experiment_runs_splitting_as_the_cli_does(tmp_path):
+    """A [rare] table: kramers.run gives the CLI's AMS result.json (method, p,
+    estimate and its interval) and its cases.csv."""
+    text = """
+name = "python rare"
+seed = 3
+dt = 0.01
+max_steps = 10000000
+trajectories = 1
+[potential]
+kind = "barrier"
+curvature_min = 1.0
+curvature_top = 2.0
+height = 5.0
+[noise]
+kind = "langevin"
+d0 = 0.5
+[exit]
+kind = "top"
+[rare]
+replicas = 200
+kill = 20
+runs = 4
+"""
+    (tmp_path / "r.toml").write_text(text)
+    cli("run", tmp_path / "r.toml", "--backend", "cpu", "--out", tmp_path / "out")
+    theirs = json.loads((tmp_path / "out" / "result.json").read_text())
+    ours = kramers.run(tmp_path / "r.toml", backend="cpu")
+    assert without_run(ours.json) == without_run(theirs)
+    rare = ours.json["cases"][0]["rare"]
+    assert ours.json["method"] == "ams" and rare["method"] == "ams"
+    assert 0 < rare["p"] < 1e-6 and rare["ci95"][0] < rare["mfpt"] < rare["ci95"][1]
+    assert ours.table()["p"][0] == rare["p"] and ours.table()["method"][0] == "ams"
+    assert "by splitting" in repr(ours)
