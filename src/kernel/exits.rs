@@ -17,10 +17,22 @@ pub trait ExitSet: Send + Sync {
     /// Rare-event splitting's score on lanes: the quantity [`Self::contains`]
     /// compares with its threshold (a half-space's `n . x`, a ball's squared
     /// distance from its centre), so that the exit is `score >= threshold`.
-    /// Exits without one are refused before a rare-event run.
+    /// Exits without one (a box) are refused before a rare-event run; a
+    /// formula exit's score is its `g` ([`Self::score_state`]).
     #[inline(always)]
     fn score<const DIM: usize>(&self, _x: &[Lanes; DIM], _dim: usize) -> Lanes {
         unreachable!("only half-space and ball exits have a score")
+    }
+
+    /// [`Self::score`] of a formula exit, with its registers.
+    #[inline(always)]
+    fn score_state<const DIM: usize>(
+        &self,
+        _scratch: &mut Scratch,
+        _x: &[Lanes; DIM],
+        _dim: usize,
+    ) -> Lanes {
+        unreachable!("only formula exits have registers")
     }
 
     /// Registers for [`Self::contains_state`] (none for built-ins).

@@ -63,6 +63,9 @@ pub const USER_EXIT_STUB: &str =
     "fn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {
     return true;
 }
+fn user_exit_value(p: CaseParams, x: array<f32, DIM>) -> f32 {
+    return 0.0;
+}
 ";
 
 /// Workgroup size of every kernel.

@@ -168,6 +168,21 @@ fn minibatch(
     }
 }
 
+/// The exit's score on lanes ([`ExitSet::score`], or a formula's `g`).
+#[inline(always)]
+fn exit_score<E: ExitSet, const DIM: usize>(
+    exit: &E,
+    scratch: &mut super::Scratch,
+    x: &[Lanes; DIM],
+    dim: usize,
+) -> Lanes {
+    if E::STATE {
+        exit.score_state(scratch, x, dim)
+    } else {
+        exit.score(x, dim)
+    }
+}
+
 /// Whether any lane is set (a branch-free reduction).
 #[inline(always)]
 fn any(mask: &[bool; LANES]) -> bool {
@@ -247,9 +262,10 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             next += 1;
         }
     }
+    let mut exit_scratch = case.exit.scratch();
     if segments.is_some() {
         // a segment that starts above its stop level is cut at step 0
-        best = case.exit.score(&x, dim);
+        best = exit_score(&case.exit, &mut exit_scratch, &x, dim);
         for l in 0..LANES {
             if best[l] > levels[1][l] {
                 ended[l] = Code::Cut as u32;
@@ -272,7 +288,6 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let uses_loss = N::USES_LOSS && case.noise.reads_loss();
     let mut potential_scratch = case.potential.scratch();
     let mut noise_scratch = case.noise.scratch();
-    let mut exit_scratch = case.exit.scratch();
     let data_size = (params.potential[1] as u32).max(1);
     let mut pairs = 0u32;
     while any(&live) {
@@ -420,7 +435,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             if segments.is_some() {
                 // A segment that steps on stops where its score falls to its
                 // return level or first exceeds its stop level.
-                let score = case.exit.score(&x, dim);
+                let score = exit_score(&case.exit, &mut exit_scratch, &x, dim);
                 for l in 0..LANES {
                     let stepped = stepped_lanes[l] != 0;
                     best[l] = if stepped {
@@ -489,7 +504,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     diverged[l] = 0;
                     ended[l] = 0;
                     if segments.is_some() {
-                        let score = case.exit.score(&x, dim);
+                        let score = exit_score(&case.exit, &mut exit_scratch, &x, dim);
                         best[l] = score[l];
                         if best[l] > levels[1][l] {
                             ended[l] = Code::Cut as u32;

@@ -595,11 +595,11 @@ fn combine(
         t_loop: cycle * dt,
         t_reac: reac.map(|x| x * dt),
         levels: LevelsRecord {
-            score: match model.exit {
-                crate::spec::ExitParams::Ball(_) => "|x - c|",
-                _ => "n . x",
-            }
-            .into(),
+            score: match &model.exit {
+                crate::spec::ExitParams::Ball(_) => "|x - c|".to_string(),
+                crate::spec::ExitParams::ExprExit(e) => format!("g = {}", e.formula.source),
+                _ => "n . x".to_string(),
+            },
             start: levels.start,
             a: levels.a,
             sigma: levels.sigma,

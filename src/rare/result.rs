@@ -10,8 +10,10 @@ use crate::analysis::references::{
 };
 use crate::backend::Backend;
 use crate::error::Result;
-use crate::report::result::{ExperimentSource, RunInfo};
-use crate::spec::{Experiment, ParamValue};
+use crate::report::result::{
+    csv_header_start, csv_row_start, param_json, ExperimentSource, RunInfo,
+};
+use crate::spec::Experiment;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -81,13 +83,7 @@ pub fn run(
             params: case
                 .params
                 .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        ParamValue::Number(x) => serde_json::json!(x),
-                        ParamValue::Text(s) => serde_json::json!(s),
-                    };
-                    (k.clone(), v)
-                })
+                .map(|(k, v)| (k.clone(), param_json(v)))
                 .collect(),
             dt: case.model.dt,
             rare,
@@ -137,13 +133,7 @@ impl RareResult {
     /// One row per case: parameters, the estimate and its parts, the exact value.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let names: Vec<String> = self
-            .cases
-            .first()
-            .map(|c| c.params.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut header: Vec<String> = vec!["case".into()];
-        header.extend(names.iter().cloned());
+        let (names, mut header) = csv_header_start(self.cases.first().map(|c| &c.params));
         header.extend(
             [
                 "method",
@@ -164,13 +154,7 @@ impl RareResult {
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         for case in &self.cases {
-            let mut row = vec![case.index.to_string()];
-            for name in &names {
-                row.push(match &case.params[name] {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                });
-            }
+            let mut row = csv_row_start(case.index, &case.params, &names);
             let r = &case.rare;
             let theory = case.theory.as_ref();
             let exact = theory.and_then(|t| {

@@ -127,6 +127,12 @@ pub fn score(exit: &ExitParams, x: &[f64]) -> Option<Scored> {
             let s = normal.iter().zip(x).map(|(n, x)| n * x).sum::<f64>();
             Some((s, *threshold, |v| v as f32))
         }
+        // a formula exit g(x) >= 0: g is the score
+        ExitParams::ExprExit(e) => Some((
+            e.formula.program.eval(x, 0.0, 0.0, &e.values)[0],
+            0.0,
+            |v| v as f32,
+        )),
         ExitParams::Ball(Ball { center, radius }) => {
             let s = center
                 .iter()
@@ -150,7 +156,7 @@ pub fn levels(settings: &RareSettings, model: &CaseModel) -> Result<Levels> {
         return Err(Error::invalid(
             "exit.kind",
             format!("{kind:?}"),
-            "\"top\", \"half-space\" or \"ball\" with [rare] (splitting needs a score that grows towards the exit: n . x, or the distance from the centre)",
+            "\"top\", \"half-space\", \"ball\" or \"expr\" with [rare] (splitting needs a score that grows towards the exit: n . x, the distance from the centre, or the exit formula g)",
         ));
     };
     let between = |f: f64| start + f * (exit - start);

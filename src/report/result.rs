@@ -137,7 +137,36 @@ pub struct ExactSums {
     pub final_squared_sum: Vec<String>,
 }
 
-fn param_json(value: &ParamValue) -> serde_json::Value {
+/// The parameter names of a cases.csv (the first case's) and its header so
+/// far: `case` and those names.
+pub(crate) fn csv_header_start(
+    first: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> (Vec<String>, Vec<String>) {
+    let names: Vec<String> = first
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut header = vec!["case".to_string()];
+    header.extend(names.iter().cloned());
+    (names, header)
+}
+
+/// A cases.csv row so far: the case index and its parameters (text unquoted).
+pub(crate) fn csv_row_start(
+    index: u32,
+    params: &serde_json::Map<String, serde_json::Value>,
+    names: &[String],
+) -> Vec<String> {
+    let mut row = vec![index.to_string()];
+    for name in names {
+        row.push(match &params[name] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    }
+    row
+}
+
+pub(crate) fn param_json(value: &ParamValue) -> serde_json::Value {
     match value {
         ParamValue::Number(v) => serde_json::json!(v),
         ParamValue::Text(s) => serde_json::json!(s),
@@ -309,13 +338,7 @@ impl RunResult {
     /// One row per case: parameters, escape statistics, final moments.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let param_names: Vec<String> = self
-            .cases
-            .first()
-            .map(|c| c.params.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut header: Vec<String> = vec!["case".into()];
-        header.extend(param_names.iter().cloned());
+        let (param_names, mut header) = csv_header_start(self.cases.first().map(|c| &c.params));
         header.extend(
             [
                 "trajectories",
@@ -339,13 +362,7 @@ impl RunResult {
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         for case in &self.cases {
-            let mut row = vec![case.index.to_string()];
-            for name in &param_names {
-                row.push(match &case.params[name] {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                });
-            }
+            let mut row = csv_row_start(case.index, &case.params, &param_names);
             let f = &case.fpt;
             row.extend([
                 case.trajectories.to_string(),

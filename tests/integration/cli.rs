@@ -406,6 +406,13 @@ fn every_asset_runs() {
         let cases = result["cases"].as_array().expect("cases");
         assert!(!cases.is_empty(), "{name}: no cases");
         for case in cases {
+            if result["method"] == "ams" {
+                // splitting (`[rare]`): an estimate instead of trajectories
+                let rare = &case["rare"];
+                assert!(rare["mfpt"].as_f64().is_some(), "{name}: {rare}");
+                assert_eq!(rare["diverged"], 0, "{name}: case {}", case["index"]);
+                continue;
+            }
             assert_eq!(case["trajectories"], 64, "{name}");
             assert_eq!(case["diverged"], 0, "{name}: case {}", case["index"]);
         }

@@ -7,7 +7,8 @@
 //! each run of the suite gives the same numbers). Were the seeds drawn at
 //! random, each 99% check would fail falsely with probability 1%: the ten of
 //! `ams_hits_the_exact_mfpt_*` about 10% together, the twelve of
-//! `ams_agrees_with_direct_*` about 11%. The intervals are the jackknife over
+//! `ams_agrees_with_direct_*` about 11%, the two of
+//! `ams_scores_an_expression_exit_*` 2%. The intervals are the jackknife over
 //! 10 independent AMS runs with Student's t (9 degrees of freedom).
 
 use crate::common;
@@ -203,5 +204,59 @@ fn ams_agrees_with_direct_simulation_where_both_work() {
         if let [cpu, gpu] = estimates[..] {
             assert_eq!(cpu, gpu, "{}: CPU and GPU splitting differ", direct.name);
         }
+    }
+}
+
+/// An `expr` exit `g(x) >= 0` is split along `g` itself: the barrier's top
+/// written as `g = "x - b"` gives the `top` exit's exact value, on the CPU and
+/// on the GPU (lavapipe), whose kernel evaluates the generated `g`.
+#[test]
+fn ams_scores_an_expression_exit_by_its_formula() {
+    let text = |exit: &str| {
+        format!(
+            r#"
+name = "AMS through a formula exit"
+seed = 13
+dt = 0.01
+max_steps = 100000000
+trajectories = 1
+[params]
+b = 3.872983346207417
+[potential]
+kind = "barrier"
+curvature_min = 1.0
+curvature_top = 2.0
+height = 5.0
+[noise]
+kind = "langevin"
+d0 = 0.5
+[exit]
+{exit}
+[rare]
+replicas = 1000
+kill = 100
+runs = 10
+"#
+        )
+    };
+    let top = Experiment::from_toml(&text("kind = \"top\""), "top").unwrap();
+    let exact = kramers::analysis::references::case_references(&top, 0, None)
+        .and_then(|t| t.exact_mfpt_shifted)
+        .expect("the exact value at the top");
+    let formula = Experiment::from_toml(&text("kind = \"expr\"\ng = \"x - b\""), "expr").unwrap();
+    let gpu = common::gpu();
+    let mut backends: Vec<(&str, &dyn Backend)> = vec![("cpu", &Cpu)];
+    if let Some(gpu) = gpu.as_ref() {
+        backends.push(("gpu", gpu));
+    }
+    for (name, backend) in backends {
+        let result = rare(&formula, backend);
+        let r = &result.cases[0].rare;
+        assert_eq!(r.levels.score, "g = x - b");
+        assert_eq!(r.levels.exit, 0.0);
+        let (mfpt, se) = (r.mfpt.unwrap(), r.standard_error.unwrap());
+        let z = (mfpt - exact) / se;
+        eprintln!("expr exit on {name}: AMS {mfpt:.4e} +- {se:.2e}, exact {exact:.4e}, z {z:+.2}");
+        assert!(z.abs() <= T99_9, "{name}: z {z}");
     }
 }

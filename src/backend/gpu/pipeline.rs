@@ -16,6 +16,23 @@ use crate::spec::Experiment;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+/// The bindings of shaders/simulate.wgsl's `simulate` (0 to 7); its
+/// `segment` entry point adds 8 and 9 (`super::segments`).
+pub(super) fn simulate_bindings() -> Vec<(wgpu::BufferBindingType, bool)> {
+    use wgpu::BufferBindingType as B;
+    let storage = |read_only| B::Storage { read_only };
+    vec![
+        (storage(true), true),
+        (B::Uniform, true),
+        (storage(false), true),
+        (storage(false), true),
+        (storage(false), true),
+        (storage(true), true),
+        (storage(false), true),
+        (B::Uniform, true),
+    ]
+}
+
 /// The pipelines and bind group layouts of one kernel shape.
 struct Kernels {
     init: wgpu::ComputePipeline,
@@ -178,19 +195,7 @@ impl Gpu {
                 (storage(false), true),
             ],
         );
-        let simulate_layout = self.layout(
-            "simulate",
-            &[
-                (storage(true), true),
-                (B::Uniform, true),
-                (storage(false), true),
-                (storage(false), true),
-                (storage(false), true),
-                (storage(true), true),
-                (storage(false), true),
-                (B::Uniform, true),
-            ],
-        );
+        let simulate_layout = self.layout("simulate", &simulate_bindings());
         let tally_layout = self.layout(
             "tally",
             &[

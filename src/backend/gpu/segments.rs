@@ -2,6 +2,7 @@
 //! twin: the segments mode of `crate::kernel::simulate`): one invocation per
 //! segment, dispatched until none runs, then its end read back.
 
+use super::pipeline::simulate_bindings;
 use super::plan::loop_cap;
 use super::{Gpu, SliceInfo, DATA_WORDS};
 use crate::error::{Error, Result};
@@ -44,22 +45,11 @@ impl Gpu {
         let width = experiment.shape.dim.max(1);
         let (variant, user) = self.variant(experiment)?;
         let array = variant.dim as usize;
-        let storage = |read_only| B::Storage { read_only };
-        let layout = self.layout(
-            "segment",
-            &[
-                (storage(true), true),
-                (B::Uniform, true),
-                (storage(false), true),
-                (storage(false), true),
-                (storage(false), true),
-                (storage(true), true),
-                (storage(false), true),
-                (B::Uniform, true),
-                (storage(true), true),
-                (storage(false), true),
-            ],
-        );
+        // simulate's bindings, and 8 (jobs) and 9 (best scores)
+        let mut bindings = simulate_bindings();
+        bindings.push((B::Storage { read_only: true }, true));
+        bindings.push((B::Storage { read_only: false }, true));
+        let layout = self.layout("segment", &bindings);
         let pipeline = self.pipeline("segment", &variant, &layout, &user)?;
 
         let records = abi::records(experiment);

@@ -48,11 +48,12 @@ impl Formula {
         })
     }
 
-    /// `user_exit_contains` of the generated WGSL.
+    /// `user_exit_value` (`g`, rare-event splitting's score) and
+    /// `user_exit_contains` (`g >= 0`) of the generated WGSL.
     pub fn wgsl(&self) -> String {
         let (body, outputs) = self.program.wgsl("    ", "e", "p.exit_vector", "x", "0.0", "0.0");
         format!(
-            "// exit.g = {:?}\nfn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {{\n{body}    return {} >= 0.0;\n}}\n",
+            "// exit.g = {:?}\nfn user_exit_value(p: CaseParams, x: array<f32, DIM>) -> f32 {{\n{body}    return {};\n}}\nfn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {{\n    return user_exit_value(p, x) >= 0.0;\n}}\n",
             self.source, outputs[0]
         )
     }
@@ -125,15 +126,25 @@ impl ExitSet for Kernel {
         &self,
         scratch: &mut Scratch,
         x: &[Lanes; DIM],
-        _: usize,
+        dim: usize,
     ) -> [u32; LANES] {
-        let registers = &mut scratch[0];
-        self.formula.program.run_lanes(registers, x, &ZERO, &ZERO);
-        let g = self.formula.program.output(registers, 0);
+        let g = self.score_state(scratch, x, dim);
         let mut out = [0u32; LANES];
         for l in 0..LANES {
             out[l] = (g[l] >= 0.0) as u32;
         }
         out
+    }
+    /// `g` itself: the exit is `g >= 0`.
+    #[inline(always)]
+    fn score_state<const DIM: usize>(
+        &self,
+        scratch: &mut Scratch,
+        x: &[Lanes; DIM],
+        _: usize,
+    ) -> Lanes {
+        let registers = &mut scratch[0];
+        self.formula.program.run_lanes(registers, x, &ZERO, &ZERO);
+        *self.formula.program.output(registers, 0)
     }
 }

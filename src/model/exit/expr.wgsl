@@ -3,7 +3,7 @@ fn expr_contains(p: CaseParams, x: array<f32, DIM>) -> bool {
     return user_exit_contains(p, x);
 }
 
-// No score: rare-event splitting refuses this exit before any dispatch.
+// Rare-event splitting's score: g itself (the generated user_exit_value).
 fn expr_score(p: CaseParams, x: array<f32, DIM>) -> f32 {
-    return 0.0;
+    return user_exit_value(p, x);
 }
