@@ -218,17 +218,14 @@ impl Gpu {
         })
     }
 
-    /// The buffers `plan` sizes, the constant ones filled, and the bind groups.
-    fn resources(
+    /// The case records and the data set (`DATA_WORDS`, zero-padded, bound as
+    /// storage and as uniform: shaders/simulate.wgsl), uploaded: what every
+    /// kernel of simulate.wgsl reads besides its own buffers.
+    pub(super) fn case_buffers(
         &self,
         experiment: &Experiment,
-        plan: &SlicePlan,
-        kernels: &Kernels,
-        fpt_bins: &FptBins,
-    ) -> Result<Resources> {
+    ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
         use wgpu::BufferUsages as U;
-        let dim = experiment.shape.dim as u64;
-        let spec = &experiment.observe.histogram;
         let case_records = abi::records(experiment);
         let cases = self.buffer(
             "cases",
@@ -237,7 +234,6 @@ impl Gpu {
         );
         self.queue
             .write_buffer(&cases, 0, bytemuck::cast_slice(&case_records));
-        // DATA_WORDS, zero-padded, bound as storage and as uniform (shaders/simulate.wgsl).
         if experiment.data_set.len() > DATA_WORDS {
             return Err(Error::Gpu(format!(
                 "{} data values; the GPU kernel holds at most {DATA_WORDS}",
@@ -253,6 +249,21 @@ impl Gpu {
         );
         self.queue
             .write_buffer(&data_set, 0, bytemuck::cast_slice(&data));
+        Ok((cases, data_set))
+    }
+
+    /// The buffers `plan` sizes, the constant ones filled, and the bind groups.
+    fn resources(
+        &self,
+        experiment: &Experiment,
+        plan: &SlicePlan,
+        kernels: &Kernels,
+        fpt_bins: &FptBins,
+    ) -> Result<Resources> {
+        use wgpu::BufferUsages as U;
+        let dim = experiment.shape.dim as u64;
+        let spec = &experiment.observe.histogram;
+        let (cases, data_set) = self.case_buffers(experiment)?;
         let slice = self.buffer(
             "slice",
             std::mem::size_of::<SliceInfo>() as u64,

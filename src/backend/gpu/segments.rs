@@ -4,9 +4,8 @@
 
 use super::pipeline::simulate_bindings;
 use super::plan::loop_cap;
-use super::{Gpu, SliceInfo, DATA_WORDS};
+use super::{Gpu, SliceInfo};
 use crate::error::{Error, Result};
-use crate::kernel::abi;
 use crate::kernel::codes::Outcome as Code;
 use crate::kernel::preprocess::WORKGROUP;
 use crate::kernel::simulate::{SegmentEnd, Segments};
@@ -52,23 +51,7 @@ impl Gpu {
         let layout = self.layout("segment", &bindings);
         let pipeline = self.pipeline("segment", &variant, &layout, &user)?;
 
-        let records = abi::records(experiment);
-        let cases = self.buffer(
-            "cases",
-            (records.len() * 160) as u64,
-            U::STORAGE | U::COPY_DST,
-        );
-        self.queue
-            .write_buffer(&cases, 0, bytemuck::cast_slice(&records));
-        let mut data = experiment.data_set.clone();
-        data.resize(DATA_WORDS, 0.0);
-        let data_set = self.buffer(
-            "data set",
-            DATA_WORDS as u64 * 4,
-            U::UNIFORM | U::STORAGE | U::COPY_DST,
-        );
-        self.queue
-            .write_buffer(&data_set, 0, bytemuck::cast_slice(&data));
+        let (cases, data_set) = self.case_buffers(experiment)?;
         let budget = (loop_cap(self.adapter.software, experiment).min(BUDGET) & !1).max(2);
         let info = SliceInfo {
             first_trajectory: 0,
