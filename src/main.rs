@@ -538,8 +538,7 @@ fn bench_command(
     }
     let report = kramers::bench::run(options, &mut |line| eprintln!("bench: {line}"))?;
     print!("{}", kramers::bench::table(&report));
-    let mut text = serde_json::to_string_pretty(&report).expect("serializable");
-    text.push('\n');
+    let text = kramers::report::json_text(&report);
     write_atomic(&out.join("bench.json"), text.as_bytes())?;
     if let Some(path) = json {
         write_atomic(path, text.as_bytes())?;

@@ -125,9 +125,7 @@ pub fn run(
 
 impl RareResult {
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("serializable");
-        text.push('\n');
-        text
+        crate::report::json_text(self)
     }
 
     /// One row per case: parameters, the estimate and its parts, the exact value.

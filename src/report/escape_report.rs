@@ -172,9 +172,7 @@ pub fn escape_json(
         lemma6: &large.lemma6,
         prefactor: &large.prefactor,
     };
-    let mut text = serde_json::to_string_pretty(&json).expect("serializable");
-    text.push('\n');
-    text
+    super::json_text(&json)
 }
 
 /// Write the four files into `dir` (created if needed), each atomically, and

@@ -220,8 +220,7 @@ pub fn write_fig4(dir: &Path, fig: &Fig4) -> Result<()> {
         &dir.join("fig4.csv"),
         &csv.into_inner().expect("in-memory csv"),
     )?;
-    let mut json = serde_json::to_string_pretty(fig).expect("serializable");
-    json.push('\n');
+    let json = super::json_text(fig);
     write_atomic(&dir.join("fig4.json"), json.as_bytes())?;
 
     png_and_svg!(&dir.join("fig4"), (1100, 750), draw, fig)

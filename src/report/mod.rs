@@ -15,3 +15,10 @@ pub mod run_plots;
 
 pub use atomic::write_atomic;
 pub use result::{CaseResult, RunResult};
+
+/// A JSON file's text: pretty-printed, with a final newline.
+pub fn json_text(value: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("serializable");
+    text.push('\n');
+    text
+}

@@ -330,9 +330,7 @@ impl RunResult {
     }
 
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("serializable");
-        text.push('\n');
-        text
+        super::json_text(self)
     }
 
     /// One row per case: parameters, escape statistics, final moments.
