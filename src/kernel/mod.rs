@@ -15,6 +15,13 @@ pub mod simulate;
 pub const LANES: usize = 64;
 /// One f32 per lane.
 pub type Lanes = [f32; LANES];
+/// A value on a cache line of its own: the kernels' lane arrays, so that every
+/// vector load and store of them is aligned (a split one is slower, and its
+/// store does not forward to the next load).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+pub struct Aligned<T>(pub T);
+
 /// The registers of a model's formula programs on lanes (one file per program; empty for built-ins).
 pub type Scratch = Vec<crate::expr::Scratch>;
 

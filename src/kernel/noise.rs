@@ -21,7 +21,7 @@ pub trait NoiseFlags {
 }
 
 pub trait Noise: NoiseFlags + Send + Sync {
-    /// Steps with [`Self::step_state`] and [`Self::variance_state`], which read
+    /// Steps with [`Self::prepare_state`], [`Self::step_state`] and [`Self::variance_state`], which read
     /// the whole state, instead of [`Self::step`] and [`Self::variance`].
     const STATE: bool = false;
 
@@ -51,23 +51,37 @@ pub trait Noise: NoiseFlags + Send + Sync {
         Scratch::default()
     }
 
-    /// [`Self::STATE`] noises: coordinate `c`'s next value from the state
-    /// before the step (a negative variance gives `+inf`: diverged) on the
-    /// lanes where `running` is 1, its value before the step on the others.
-    #[allow(clippy::too_many_arguments)]
+    /// [`Self::STATE`] noises: evaluate coordinate `c`'s formulas on the
+    /// state before the step, into `scratch` (every coordinate is prepared
+    /// before any is stepped with [`Self::step_state`]).
     #[inline(always)]
-    fn step_state<const DIM: usize>(
+    fn prepare_state<const DIM: usize>(
         &self,
         _scratch: &mut Scratch,
         _c: usize,
         _x: &[Lanes; DIM],
         _gradient: &Lanes,
         _loss: &Lanes,
+    ) {
+        unreachable!("only formula noises read the whole state")
+    }
+
+    /// [`Self::STATE`] noises: step coordinate `c` in place, `xc` its value
+    /// before the step, from what [`Self::prepare_state`] left in `scratch`
+    /// (a negative variance gives `+inf`: diverged), on the lanes where
+    /// `running` is 1; the others keep their value.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn step_state(
+        &self,
+        _scratch: &Scratch,
+        _c: usize,
+        _xc: &mut Lanes,
+        _gradient: &Lanes,
         _dt: f32,
         _alpha: f32,
         _draw: &Lanes,
         _running: &[u32; super::LANES],
-        _out: &mut Lanes,
     ) {
         unreachable!("only formula noises read the whole state")
     }

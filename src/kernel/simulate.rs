@@ -9,7 +9,7 @@
 use super::exits::ExitSet;
 use super::noise::Noise;
 use super::potentials::Potential;
-use super::{Lanes, LANES};
+use super::{Aligned, Lanes, LANES};
 use crate::kernel::abi::CaseParams;
 use crate::rng::fastmath::exp;
 use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
@@ -204,19 +204,20 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let end = first + count;
     let mut next = first;
 
-    let mut x = [[0f32; LANES]; DIM];
-    let mut trajectory = [0u32; LANES];
+    let mut x_lines = Aligned([[0f32; LANES]; DIM]);
+    let x = &mut x_lines.0;
+    let trajectory = &mut Aligned([0u32; LANES]).0;
     // counter word 0 of the noise and of the bridge uniforms (the trajectory, or a segment's)
-    let mut counter = [0u32; LANES];
-    let mut bridge_counter = [0u32; LANES];
-    let mut steps = [0u32; LANES];
+    let counter = &mut Aligned([0u32; LANES]).0;
+    let bridge_counter = &mut Aligned([0u32; LANES]).0;
+    let steps = &mut Aligned([0u32; LANES]).0;
     let mut live = [false; LANES];
-    let mut first_passage = [0u32; LANES];
-    let mut diverged = [0u32; LANES];
+    let first_passage = &mut Aligned([0u32; LANES]).0;
+    let diverged = &mut Aligned([0u32; LANES]).0;
     // segments: the running best score, the stop levels and how a stopped one ended
     let mut best = [0f32; LANES];
-    let mut levels = [[f32::NEG_INFINITY; LANES], [f32::INFINITY; LANES]];
-    let mut ended = [0u32; LANES];
+    let levels = &mut Aligned([[f32::NEG_INFINITY; LANES], [f32::INFINITY; LANES]]).0;
+    let ended = &mut Aligned([0u32; LANES]).0;
     let segments = case.segments;
     // Lane `l` takes trajectory (or segment) `t` from its start.
     let load = |l: usize,
@@ -249,15 +250,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     };
     for (l, lane_live) in live.iter_mut().enumerate() {
         if next < end {
-            load(
-                l,
-                next,
-                &mut x,
-                &mut trajectory,
-                &mut counter,
-                &mut bridge_counter,
-                &mut levels,
-            );
+            load(l, next, x, trajectory, counter, bridge_counter, levels);
             *lane_live = true;
             next += 1;
         }
@@ -265,7 +258,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let mut exit_scratch = case.exit.scratch();
     if segments.is_some() {
         // a segment that starts above its stop level is cut at step 0
-        best = exit_score(&case.exit, &mut exit_scratch, &x, dim);
+        best = exit_score(&case.exit, &mut exit_scratch, x, dim);
         for l in 0..LANES {
             if best[l] > levels[1][l] {
                 ended[l] = Code::Cut as u32;
@@ -273,10 +266,13 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         }
     }
 
-    let mut draws = [[[0f32; LANES]; DIM]; 2];
+    let mut draws_lines = Aligned([[[0f32; LANES]; DIM]; 2]);
+    let draws = &mut draws_lines.0;
     // `u` where the noise reads it (0 otherwise: a formula noise is handed it, unread)
-    let mut loss = [0f32; LANES];
-    let mut gradient = [[0f32; LANES]; DIM];
+    let mut loss_line = Aligned([0f32; LANES]);
+    let loss = &mut loss_line.0;
+    let mut gradient_lines = Aligned([[0f32; LANES]; DIM]);
+    let gradient = &mut gradient_lines.0;
     // SGD: the data indices of this step's minibatch, per lane.
     let batch = if N::SGD {
         case.noise.batch() as usize
@@ -299,16 +295,16 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         {
             return;
         }
-        let mut pair = [0u32; LANES];
-        let mut running = [0u32; LANES];
+        let pair = &mut Aligned([0u32; LANES]).0;
+        let running = &mut Aligned([0u32; LANES]).0;
         for l in 0..LANES {
             pair[l] = steps[l] / 2;
             running[l] = live[l] as u32 & (steps[l] < max_steps) as u32 & (ended[l] == 0) as u32;
         }
-        draw_pair(&case.noise, &counter, &pair, dim, case.key, &mut draws);
-        for draw in &draws {
+        draw_pair(&case.noise, counter, pair, dim, case.key, draws);
+        for draw in draws.iter() {
             if N::SGD {
-                minibatch(&counter, &steps, case.key, data_size, &mut indices);
+                minibatch(counter, steps, case.key, data_size, &mut indices);
                 for c in 0..dim {
                     case.potential
                         .minibatch_gradient_lanes(c, &x[c], &indices, &mut gradient[c]);
@@ -319,18 +315,18 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 }
             }
             if P::STATE {
-                let wanted = if uses_loss { Some(&mut loss) } else { None };
+                let wanted = if uses_loss { Some(&mut *loss) } else { None };
                 case.potential
-                    .state_lanes(&mut potential_scratch, &x, dim, &mut gradient, wanted);
+                    .state_lanes(&mut potential_scratch, x, dim, gradient, wanted);
             } else if uses_loss {
-                loss = [0f32; LANES];
+                *loss = [0f32; LANES];
                 for (c, xc) in x.iter().enumerate().take(dim) {
-                    case.potential.value_lanes(c, xc, &mut loss);
+                    case.potential.value_lanes(c, xc, loss);
                 }
             }
             // Bridge: the projection on the exit normal and its variance before the step.
-            let mut before = [0f32; LANES];
-            let mut spread = [0f32; LANES];
+            let before = &mut Aligned([0f32; LANES]).0;
+            let spread = &mut Aligned([0f32; LANES]).0;
             if case.bridge.is_some() {
                 for (c, xc) in x.iter().enumerate().take(dim) {
                     let n = params.exit_vector[c];
@@ -339,8 +335,8 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                         case.noise.variance_state(
                             &mut noise_scratch,
                             c,
-                            &x,
-                            &loss,
+                            x,
+                            loss,
                             &gradient[c],
                             &mut variance,
                         );
@@ -356,24 +352,23 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 }
             }
             if N::STATE {
-                // Every coordinate's variance reads the state before the step.
-                let mut next = [[0f32; LANES]; DIM];
-                for (c, out) in next.iter_mut().enumerate().take(dim) {
+                // Every coordinate's variance reads the state before the step:
+                // all are evaluated before any coordinate moves.
+                for (c, slope) in gradient.iter().enumerate().take(dim) {
+                    case.noise
+                        .prepare_state(&mut noise_scratch, c, x, slope, loss);
+                }
+                for (c, xc) in x.iter_mut().enumerate().take(dim) {
                     case.noise.step_state(
-                        &mut noise_scratch,
+                        &noise_scratch,
                         c,
-                        &x,
+                        xc,
                         &gradient[c],
-                        &loss,
                         params.dt,
                         params.alpha,
                         &draw[c],
-                        &running,
-                        out,
+                        running,
                     );
-                }
-                for (xc, next) in x.iter_mut().zip(&next).take(dim) {
-                    *xc = *next;
                 }
             } else {
                 for c in 0..dim {
@@ -392,35 +387,35 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 }
             }
             let mut left = if E::STATE {
-                case.exit.contains_state(&mut exit_scratch, &x, dim)
+                case.exit.contains_state(&mut exit_scratch, x, dim)
             } else {
-                case.exit.contains(&x, dim)
+                case.exit.contains(x, dim)
             };
             if let Some(bridge_key) = case.bridge {
                 // SPEC §4: a step that stays inside crossed in between with
                 // probability exp(-2 (theta - y_n)(theta - y_{n+1}) / (D_e dt)).
                 let threshold = params.exit_scalar[0];
-                let mut after = [0f32; LANES];
+                let after = &mut Aligned([0f32; LANES]).0;
                 for (c, xc) in x.iter().enumerate().take(dim) {
                     let n = params.exit_vector[c];
                     for l in 0..LANES {
                         after[l] += n * xc[l];
                     }
                 }
-                let (w0, _) = threefry2x32_20_lanes(&bridge_counter, &steps, bridge_key);
+                let (w0, _) = threefry2x32_20_lanes(bridge_counter, steps, bridge_key);
                 for l in 0..LANES {
                     let gap = -2.0 * (threshold - before[l]) * (threshold - after[l]);
                     let probability = exp(gap / (spread[l] * params.dt));
                     left[l] |= (uniform_open_closed(w0[l]) < probability) as u32;
                 }
             }
-            let mut bounded = [1u32; LANES];
+            let bounded = &mut Aligned([1u32; LANES]).0;
             for xc in x.iter().take(dim) {
                 for l in 0..LANES {
                     bounded[l] &= (xc[l].abs() <= DIVERGENCE_BOUND) as u32;
                 }
             }
-            let stepped_lanes = running;
+            let stepped_lanes = *running;
             // 0/1 integer masks keep this bookkeeping branch-free and vectorized.
             for l in 0..LANES {
                 let stepped = running[l];
@@ -435,7 +430,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             if segments.is_some() {
                 // A segment that steps on stops where its score falls to its
                 // return level or first exceeds its stop level.
-                let score = exit_score(&case.exit, &mut exit_scratch, &x, dim);
+                let score = exit_score(&case.exit, &mut exit_scratch, x, dim);
                 for l in 0..LANES {
                     let stepped = stepped_lanes[l] != 0;
                     best[l] = if stepped {
@@ -489,22 +484,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     best: best[l],
                 });
                 if next < end {
-                    load(
-                        l,
-                        next,
-                        &mut x,
-                        &mut trajectory,
-                        &mut counter,
-                        &mut bridge_counter,
-                        &mut levels,
-                    );
+                    load(l, next, x, trajectory, counter, bridge_counter, levels);
                     next += 1;
                     steps[l] = 0;
                     first_passage[l] = 0;
                     diverged[l] = 0;
                     ended[l] = 0;
                     if segments.is_some() {
-                        let score = exit_score(&case.exit, &mut exit_scratch, &x, dim);
+                        let score = exit_score(&case.exit, &mut exit_scratch, x, dim);
                         best[l] = score[l];
                         if best[l] > levels[1][l] {
                             ended[l] = Code::Cut as u32;

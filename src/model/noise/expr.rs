@@ -236,48 +236,61 @@ impl Noise for Kernel {
             .collect()
     }
     #[inline(always)]
-    fn step_state<const DIM: usize>(
+    fn prepare_state<const DIM: usize>(
         &self,
         scratch: &mut Scratch,
         c: usize,
         x: &[Lanes; DIM],
         gradient: &Lanes,
         loss: &Lanes,
+    ) {
+        if self.ito {
+            let registers = &mut scratch[self.formula.dim + c];
+            self.formula.variances[c].run_lanes(registers, x, loss, gradient);
+        } else {
+            self.formula.coordinates[c].run_lanes(&mut scratch[c], x, loss, gradient);
+        }
+    }
+    #[inline(always)]
+    fn step_state(
+        &self,
+        scratch: &Scratch,
+        c: usize,
+        xc: &mut Lanes,
+        gradient: &Lanes,
         dt: f32,
         alpha: f32,
         draw: &Lanes,
         running: &[u32; LANES],
-        out: &mut Lanes,
     ) {
         // the update on running lanes, a bit blend (a select would not vectorize)
-        let blend = |l: usize, next: f32| {
+        let blend = |l: usize, old: f32, next: f32| {
             let keep = 0u32.wrapping_sub(running[l]);
-            f32::from_bits((next.to_bits() & keep) | (x[c][l].to_bits() & !keep))
+            f32::from_bits((next.to_bits() & keep) | (old.to_bits() & !keep))
         };
         if self.ito {
             let program = &self.formula.variances[c];
-            let registers = &mut scratch[self.formula.dim + c];
-            program.run_lanes(registers, x, loss, gradient);
-            let variance = program.output(registers, 0);
+            let variance = program.output(&scratch[self.formula.dim + c], 0);
             for l in 0..LANES {
-                let next = x[c][l] + -gradient[l] * dt + (variance[l] * dt).sqrt() * draw[l];
-                out[l] = blend(l, if variance[l] < 0.0 { f32::INFINITY } else { next });
+                let old = xc[l];
+                let next = old + -gradient[l] * dt + (variance[l] * dt).sqrt() * draw[l];
+                xc[l] = blend(l, old, if variance[l] < 0.0 { f32::INFINITY } else { next });
             }
             return;
         }
         let program = &self.formula.coordinates[c];
-        let registers = &mut scratch[c];
-        program.run_lanes(registers, x, loss, gradient);
+        let registers = &scratch[c];
         let variance = program.output(registers, 0);
         let slope = program.output(registers, 1);
         for l in 0..LANES {
+            let old = xc[l];
             let drift = if alpha != 0.0 {
                 alpha * 0.5 * slope[l] - gradient[l]
             } else {
                 -gradient[l]
             };
-            let next = x[c][l] + drift * dt + (variance[l] * dt).sqrt() * draw[l];
-            out[l] = blend(l, if variance[l] < 0.0 { f32::INFINITY } else { next });
+            let next = old + drift * dt + (variance[l] * dt).sqrt() * draw[l];
+            xc[l] = blend(l, old, if variance[l] < 0.0 { f32::INFINITY } else { next });
         }
     }
     #[inline(always)]
