@@ -29,6 +29,8 @@
 //! if(c, a', b')`: the derivative of the branch taken, so a piecewise formula
 //! whose pieces join with a kink has a one-sided derivative at the joint.
 
+#[cfg(target_arch = "x86_64")]
+mod jit;
 mod parse;
 mod program;
 

@@ -20,6 +20,56 @@ pub struct Program {
     lanes: Vec<Instr>,
     /// The instruction set [`Self::run_lanes`] runs with: this CPU's.
     isa: Isa,
+    /// Machine code for the lanes, where the CPU has AVX2 (see [`super::jit`]).
+    jit: JitCode,
+    /// The coordinates the program reads (`x` must hold this many).
+    reads_x: usize,
+}
+
+/// A program's machine code, if any (shared by the clones of the program;
+/// a function of its instructions, so equal programs need not compare it).
+#[derive(Clone, Default)]
+struct JitCode(#[cfg(target_arch = "x86_64")] Option<std::sync::Arc<super::jit::Jit>>);
+
+impl JitCode {
+    #[cfg(target_arch = "x86_64")]
+    fn new(code: &[Node], invariant: usize, outputs: &[u32], isa: Isa) -> JitCode {
+        let wanted = isa != Isa::Baseline && jit_enabled();
+        JitCode(
+            wanted
+                .then(|| super::jit::Jit::new(code, invariant, outputs))
+                .flatten()
+                .map(std::sync::Arc::new),
+        )
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fn new(_: &[Node], _: usize, _: &[u32], _: Isa) -> JitCode {
+        JitCode()
+    }
+}
+
+/// Whether formulas run as machine code where the CPU allows (`KRAMERS_JIT=off`
+/// runs them through the interpreter: the same bits, for comparison).
+#[cfg(target_arch = "x86_64")]
+fn jit_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var("KRAMERS_JIT").map_or(true, |v| v != "off" && v != "0"))
+}
+
+impl std::fmt::Debug for JitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        #[cfg(target_arch = "x86_64")]
+        let compiled = self.0.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        let compiled = false;
+        write!(f, "JitCode({})", if compiled { "compiled" } else { "none" })
+    }
+}
+
+impl PartialEq for JitCode {
+    fn eq(&self, _: &JitCode) -> bool {
+        true
+    }
 }
 
 /// The four arithmetic operations, which [`Instr::Fused`] pairs.
@@ -216,12 +266,24 @@ impl Program {
             .collect();
         let outputs: Vec<u32> = outputs.iter().map(|&o| map(o)).collect();
         let lanes = lane_instructions(&code, invariant_nodes.len(), &outputs);
+        let isa = Isa::detect();
+        let jit = JitCode::new(&code, invariant_nodes.len(), &outputs, isa);
+        let reads_x = code
+            .iter()
+            .filter_map(|n| match n {
+                Node::Var(k) => Some(*k as usize + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
         Program {
             code,
             invariant: invariant_nodes.len(),
             outputs,
             lanes,
-            isa: Isa::detect(),
+            isa,
+            jit,
+            reads_x,
         }
     }
 
@@ -233,7 +295,29 @@ impl Program {
             "{} is not available on this CPU",
             isa.name()
         );
-        Program { isa, ..self }
+        let jit = if isa == Isa::Baseline {
+            JitCode::default()
+        } else {
+            self.jit.clone()
+        };
+        Program { isa, jit, ..self }
+    }
+
+    /// The same program without machine code: always the interpreter (for
+    /// tests and measurements: both compute the same bits).
+    pub fn interpreted(self) -> Program {
+        Program {
+            jit: JitCode::default(),
+            ..self
+        }
+    }
+
+    /// Whether [`Self::run_lanes`] runs machine code.
+    pub fn compiled(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.0.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        false
     }
 
     /// Instructions run per evaluation (constants and parameters excluded).
@@ -321,6 +405,27 @@ impl Program {
             "registers of another program"
         );
         let x = x.as_slice();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(jit) = &self.jit.0 {
+            assert!(
+                x.len() >= self.reads_x,
+                "{} coordinates for a program reading {}",
+                x.len(),
+                self.reads_x
+            );
+            // SAFETY: the register file is this program's (checked above), `x`
+            // holds every coordinate it reads, and the machine code exists only
+            // where `Isa::detect` found AVX2.
+            unsafe {
+                jit.run(
+                    scratch.regs.as_mut_ptr().cast::<f32>(),
+                    x.as_ptr().cast::<f32>(),
+                    loss.as_ptr(),
+                    grad.as_ptr(),
+                )
+            };
+            return;
+        }
         match self.isa {
             // SAFETY: `isa` was detected on this CPU by `Isa::detect`.
             #[cfg(target_arch = "x86_64")]
@@ -494,6 +599,46 @@ macro_rules! run_for_isa {
 }
 run_for_isa!(avx512, run_avx512);
 run_for_isa!(avx2, run_avx2);
+
+/// `exp` (`OP` 0), `ln` (1), `sin` (2) or `cos` (3) of 64 lanes: what the
+/// machine code of [`super::jit`] calls, the interpreter's loops.
+///
+/// # Safety
+/// `src` and `dst` point to 64 lanes each.
+#[cfg(target_arch = "x86_64")]
+pub(super) unsafe extern "sysv64" fn transcendental<const OP: u8>(src: *const f32, dst: *mut f32) {
+    // SAFETY: as the caller promises.
+    let (a, out) = unsafe { (&*src.cast::<Lanes>(), &mut *dst.cast::<Lanes>()) };
+    match Isa::detect() {
+        // SAFETY: detected on this CPU.
+        Isa::Avx512 => unsafe { transcendental_avx512::<OP>(a, out) },
+        Isa::Avx2 => unsafe { transcendental_avx2::<OP>(a, out) },
+        Isa::Baseline => transcendental_body::<OP>(a, out),
+    }
+}
+
+#[inline(always)]
+fn transcendental_body<const OP: u8>(a: &Lanes, out: &mut Lanes) {
+    match OP {
+        0 => unary(out, a, fastmath::exp),
+        1 => unary(out, a, ln_total),
+        2 => unary(out, a, |a| fastmath::sin_cos(a).0),
+        _ => unary(out, a, |a| fastmath::sin_cos(a).1),
+    }
+}
+
+crate::kernel::avx512! {
+    #[inline(never)]
+    unsafe fn transcendental_avx512<const OP: u8>(a: &Lanes, out: &mut Lanes) {
+        transcendental_body::<OP>(a, out)
+    }
+}
+crate::kernel::avx2! {
+    #[inline(never)]
+    unsafe fn transcendental_avx2<const OP: u8>(a: &Lanes, out: &mut Lanes) {
+        transcendental_body::<OP>(a, out)
+    }
+}
 
 fn remap(node: Node, map: &dyn Fn(Id) -> u32) -> Node {
     match node {

@@ -274,3 +274,240 @@ fn every_instruction_set_computes_the_same_bits() {
         assert_eq!(run(isa), reference, "{}", isa.name());
     }
 }
+
+/// The lanes of a 2-D program's outputs: `x1`, `x2`, `u` and the gradient
+/// input on the lanes, with parameters `a = 1.5`, `b = -0.25`.
+fn run_inputs(program: &Program, x: &[Lanes; 2], loss: &Lanes, grad: &Lanes) -> Vec<Vec<u32>> {
+    let mut scratch = program.scratch(&[1.5, -0.25]);
+    program.run_lanes(&mut scratch, x, loss, grad);
+    (0..program.outputs_len())
+        // every NaN alike: its payload is not part of the contract
+        .map(|k| {
+            program
+                .output(&scratch, k)
+                .iter()
+                .map(|v| if v.is_nan() { u32::MAX } else { v.to_bits() })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn machine_code_computes_the_interpreters_bits() {
+    // Every operation, selects on every comparison, values live across the
+    // transcendental calls, outputs that are inputs or constants, and more
+    // live values than the sixteen vector registers (spills).
+    let wide: Vec<String> = (1..=24).map(|k| format!("(x1 * {k} + x2)")).collect();
+    let long = format!("{} + {}", wide.join(" * 0.01 + "), wide.join(" / "));
+    let formulas = [
+        "a * (x1^2 - 1)^2 + b * x2",
+        "-x1 / (x2 - 0.5) + abs(x2 - x1) - sqrt(x1)",
+        "min(x1, x2) * max(x2, b) - min(a, x1) + max(x1, 0)",
+        "if(x1 < x2, x1, u) + if(x1 <= 0.5, 1, x2) + if(x1 > b, x2 * x2, 3) + if(x1 >= x2, u, g) + if(x1 == 0, 7, x2) + if(x2 != 0.25, x1, 9)",
+        "exp(x1) + ln(x2) * x1 + sin(x1 * x2) - cos(u) + exp(a)",
+        "exp(ln(exp(x1 * 0.1) + 1) * x2) * sin(x2) + u * g",
+        "x1",
+        "u",
+        "a",
+        "2.5",
+        long.as_str(),
+    ];
+    // ordinary values, zeros of both signs, infinities, NaN, huge and tiny
+    let special = [
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        1e30,
+        -1e-30,
+        0.25,
+        1.0,
+        -1.0,
+    ];
+    let x: [Lanes; 2] = [
+        std::array::from_fn(|l| {
+            if l < special.len() {
+                special[l]
+            } else {
+                -3.0 + l as f32 * 0.097
+            }
+        }),
+        std::array::from_fn(|l| {
+            if l >= 54 {
+                special[l - 54]
+            } else {
+                2.0 - l as f32 * 0.061
+            }
+        }),
+    ];
+    let loss: Lanes = std::array::from_fn(|l| 0.5 + l as f32 * 0.01);
+    let grad: Lanes = std::array::from_fn(|l| {
+        if l % 7 == 3 {
+            f32::NAN
+        } else {
+            -1.0 + l as f32 * 0.03
+        }
+    });
+    let params = vec!["a".to_string(), "b".to_string()];
+    let mut compiled = 0;
+    for source in formulas {
+        let mut graph = Graph::default();
+        let scope = Scope {
+            field: "noise.d",
+            dim: 2,
+            loss: true,
+            params: &params,
+        };
+        let source = source.replace('g', "u * 0 + x2");
+        let root =
+            parse(&mut graph, &source, &scope, &mut Vec::new()).unwrap_or_else(|e| panic!("{e}"));
+        // the value, its derivatives (through `u` too: the gradient input) and a sum of them
+        let d1 = graph.d(root, Wrt::Var(0));
+        let d2 = graph.d(root, Wrt::Var(1));
+        let du = graph.d(root, Wrt::Loss);
+        let grad_input = graph.input(Node::Grad);
+        let chain = graph.mul(du, grad_input);
+        let slope = graph.add(d1, chain);
+        let program = Program::compile(&graph, &[root, d1, d2, slope]);
+        compiled += program.compiled() as usize;
+        assert_machine_code_matches(&program, &x, &loss, &grad, &source);
+    }
+    // machine code wherever the CPU has AVX2 (the CI machines do)
+    if crate::kernel::Isa::detect() != crate::kernel::Isa::Baseline {
+        assert_eq!(compiled, formulas.len());
+    }
+}
+
+/// The machine code's outputs equal the interpreter's bit for bit (NaN as NaN).
+fn assert_machine_code_matches(
+    program: &Program,
+    x: &[Lanes; 2],
+    loss: &Lanes,
+    grad: &Lanes,
+    source: &str,
+) {
+    let interpreted = program.clone().interpreted();
+    assert!(!interpreted.compiled());
+    let (machine, reference) = (
+        run_inputs(program, x, loss, grad),
+        run_inputs(&interpreted, x, loss, grad),
+    );
+    for (k, (m, r)) in machine.iter().zip(&reference).enumerate() {
+        for l in 0..LANES {
+            assert_eq!(
+                m[l],
+                r[l],
+                "{source}: output {k}, lane {l} (x1 = {}, x2 = {}): {} against {}",
+                x[0][l],
+                x[1][l],
+                f32::from_bits(m[l]),
+                f32::from_bits(r[l])
+            );
+        }
+    }
+}
+
+/// Formulas over `x1`, `x2`, `u`, `a` and `b`, of every operation and function.
+fn formula() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just("x1".to_string()),
+        Just("x2".to_string()),
+        Just("u".to_string()),
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("0".to_string()),
+        Just("0.5".to_string()),
+        Just("2".to_string()),
+        Just("3.25".to_string()),
+    ];
+    leaf.prop_recursive(6, 48, 3, |inner| {
+        let op = prop_oneof![Just("+"), Just("-"), Just("*"), Just("/")];
+        let function = prop_oneof![
+            Just("sqrt"),
+            Just("exp"),
+            Just("ln"),
+            Just("sin"),
+            Just("cos"),
+            Just("abs"),
+            Just("tanh")
+        ];
+        let cmp = prop_oneof![
+            Just("<"),
+            Just("<="),
+            Just(">"),
+            Just(">="),
+            Just("=="),
+            Just("!=")
+        ];
+        prop_oneof![
+            (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+            inner.clone().prop_map(|a| format!("-{a}")),
+            (function, inner.clone()).prop_map(|(f, a)| format!("{f}({a})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("min({a}, {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("max({a}, {b})")),
+            (inner.clone(), 1..4i32).prop_map(|(a, n)| format!("{a}^{n}")),
+            (inner.clone(), cmp, inner.clone(), inner.clone(), inner)
+                .prop_map(|(a, c, b, t, e)| format!("if({a} {c} {b}, {t}, {e})")),
+        ]
+    })
+}
+
+#[test]
+fn machine_code_computes_the_interpreters_bits_on_random_formulas() {
+    // Random formulas (and their derivatives, which share subexpressions and
+    // add selects): PROPTEST_CASES cases (default 256), fixed seed.
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    // ordinary values, and in the last lanes zeros of both signs, infinities and NaN
+    let special = [0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1.0];
+    let x: [Lanes; 2] = [
+        std::array::from_fn(|l| {
+            if l >= 58 {
+                special[l - 58]
+            } else {
+                -2.0 + l as f32 * 0.07
+            }
+        }),
+        std::array::from_fn(|l| {
+            if l >= 58 {
+                special[63 - l]
+            } else {
+                1.5 - l as f32 * 0.043
+            }
+        }),
+    ];
+    let loss: Lanes = std::array::from_fn(|l| 0.25 + l as f32 * 0.02);
+    let grad: Lanes = std::array::from_fn(|l| 1.0 - l as f32 * 0.03);
+    let params = vec!["a".to_string(), "b".to_string()];
+    runner
+        .run(&formula(), |source| {
+            let mut graph = Graph::default();
+            let scope = Scope {
+                field: "noise.d",
+                dim: 2,
+                loss: true,
+                params: &params,
+            };
+            let root = parse(&mut graph, &source, &scope, &mut Vec::new())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let d1 = graph.d(root, Wrt::Var(0));
+            let d2 = graph.d(root, Wrt::Var(1));
+            let du = graph.d(root, Wrt::Loss);
+            let program = Program::compile(&graph, &[root, d1, d2, du]);
+            assert_machine_code_matches(&program, &x, &loss, &grad, &source);
+            Ok(())
+        })
+        .unwrap();
+}
