@@ -1,8 +1,9 @@
 //! Straight-line programs compiled from a [`Graph`]: one register per node
 //! the outputs need, in dependency order, with the nodes that do not change
 //! during a run (constants, parameters) first. The same list runs in f64 (the
-//! theory), in f32 on SIMD lanes (the CPU backend) and is written out as WGSL
-//! (the GPU), instruction for instruction.
+//! theory), in f32 on SIMD lanes (the CPU backend: interpreted, or as machine
+//! code where [`super::jit`] assembles it) and is written out as WGSL (the
+//! GPU), instruction for instruction.
 
 use super::{children, Cmp, Graph, Id, Node};
 use crate::kernel::{Isa, Lanes, LANES};
@@ -389,8 +390,10 @@ impl Program {
     /// Evaluate on every lane: `x` the coordinates, `loss` `u`, `grad` the
     /// potential's gradient along the noise's coordinate. Read the results with [`Self::output`].
     ///
-    /// The interpreter is compiled once per instruction set, out of line, so
-    /// that the specialized CPU kernels call it rather than each carrying a copy.
+    /// Where the CPU has AVX2 this runs the program's machine code
+    /// ([`super::jit`]); otherwise the interpreter, compiled once per
+    /// instruction set, out of line, so that the specialized CPU kernels call
+    /// it rather than each carrying a copy. Both compute the same bits.
     #[inline(always)]
     pub fn run_lanes<const DIM: usize>(
         &self,
