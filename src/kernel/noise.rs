@@ -21,8 +21,9 @@ pub trait NoiseFlags {
 }
 
 pub trait Noise: NoiseFlags + Send + Sync {
-    /// Steps with [`Self::prepare_state`], [`Self::step_state`] and [`Self::variance_state`], which read
-    /// the whole state, instead of [`Self::step`] and [`Self::variance`].
+    /// Steps with [`Self::prepare_state`], [`Self::step_state`] and
+    /// [`Self::variance_state`], which read the whole state, instead of
+    /// [`Self::step`] and [`Self::variance`].
     const STATE: bool = false;
 
     fn new(params: &CaseParams, model: &CaseModel) -> Self;

@@ -204,8 +204,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let end = first + count;
     let mut next = first;
 
-    let mut x_lines = Aligned([[0f32; LANES]; DIM]);
-    let x = &mut x_lines.0;
+    let x = &mut Aligned([[0f32; LANES]; DIM]).0;
     let trajectory = &mut Aligned([0u32; LANES]).0;
     // counter word 0 of the noise and of the bridge uniforms (the trajectory, or a segment's)
     let counter = &mut Aligned([0u32; LANES]).0;
@@ -266,13 +265,10 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         }
     }
 
-    let mut draws_lines = Aligned([[[0f32; LANES]; DIM]; 2]);
-    let draws = &mut draws_lines.0;
+    let draws = &mut Aligned([[[0f32; LANES]; DIM]; 2]).0;
     // `u` where the noise reads it (0 otherwise: a formula noise is handed it, unread)
-    let mut loss_line = Aligned([0f32; LANES]);
-    let loss = &mut loss_line.0;
-    let mut gradient_lines = Aligned([[0f32; LANES]; DIM]);
-    let gradient = &mut gradient_lines.0;
+    let loss = &mut Aligned([0f32; LANES]).0;
+    let gradient = &mut Aligned([[0f32; LANES]; DIM]).0;
     // SGD: the data indices of this step's minibatch, per lane.
     let batch = if N::SGD {
         case.noise.batch() as usize
