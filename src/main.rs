@@ -837,22 +837,19 @@ fn reproduce(figure: Figure, quick: bool, choice: BackendChoice, out: &Path) -> 
             let total: u64 = all.iter().map(|d| d.experiment.total_trajectories()).sum();
             let bar = progress_bar(total);
             let mut notice = notices(&bar);
-            let (points, device) = escape_sweep::run(
-                &fig.paper,
-                escape_sweep::Method::Direct,
-                choice,
-                &|n| bar.inc(n),
-                &mut notice,
-                None,
-            )?;
-            let (check, _) = escape_sweep::run(
-                &fig.check,
-                escape_sweep::Method::Direct,
-                choice,
-                &|n| bar.inc(n),
-                &mut notice,
-                None,
-            )?;
+            // the paper's dynamics, then the continuous-time check (as the paper: direct runs)
+            let mut run = |dynamics| {
+                escape_sweep::run(
+                    dynamics,
+                    escape_sweep::Method::Direct,
+                    choice,
+                    &|n| bar.inc(n),
+                    &mut notice,
+                    None,
+                )
+            };
+            let (points, device) = run(&fig.paper)?;
+            let (check, _) = run(&fig.check)?;
             bar.finish_and_clear();
             let mut curves = escape_sweep::curves(&fig.paper);
             // the continuous-time check's exact values (no shift: bridge)
