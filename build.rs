@@ -2,7 +2,7 @@
 //! build rather than a user's run: every entry point, for every dimension
 //! class and every kind the model registry (src/model/registry.rs) lists.
 
-#[path = "src/kernel/codes.rs"]
+#[path = "src/codes.rs"]
 #[allow(dead_code, reason = "the crate uses the rest of the codes")]
 mod codes;
 #[path = "src/kernel/preprocess.rs"]
@@ -56,7 +56,7 @@ fn kinds(sources: &[(String, u32, String)]) -> Vec<(&str, u32, &str)> {
 fn main() {
     println!("cargo:rerun-if-changed=shaders");
     println!("cargo:rerun-if-changed=src/kernel/preprocess.rs");
-    println!("cargo:rerun-if-changed=src/kernel/codes.rs");
+    println!("cargo:rerun-if-changed=src/codes.rs");
     println!("cargo:rerun-if-changed=src/model");
     git_commit();
 

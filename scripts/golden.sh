@@ -35,6 +35,7 @@ for file in assets/*.toml assets/bench/*.toml; do
 import json, sys
 result = json.load(open(sys.argv[1]))
 result.pop("run")
+result.pop("device")
 open(sys.argv[2], "w").write(json.dumps(result, indent=1) + "\n")
 PY
         mkdir -p "$golden/$backend"

@@ -12,7 +12,8 @@
 use kramers::backend::engine::Engine;
 use kramers::backend::BackendChoice;
 use kramers::report::fpt_file;
-use kramers::run::RunOptions;
+use kramers::report::ExperimentSource;
+use kramers::run::{Outcome, Overrides, RunOptions};
 use kramers::spec::{Experiment, FptFormat};
 use kramers::Error;
 use pyo3::create_exception;
@@ -124,43 +125,24 @@ fn run<'py>(
     Option<(Bound<'py, PyBytes>, usize, usize)>,
 )> {
     let choice = choice(backend)?;
-    let mut experiment = Experiment::from_toml(text, origin).map_err(to_py)?;
-    if let Some(seed) = seed {
-        experiment = experiment.with_seed(seed).map_err(to_py)?;
-    }
-    if let Some(n) = trajectories {
-        experiment = experiment.with_trajectories(n).map_err(to_py)?;
-    }
-    if first_passage && experiment.observe.fpt_file.is_none() {
-        experiment = experiment.with_fpt_file(FptFormat::Npy).map_err(to_py)?;
-    }
-    let mut notices: Vec<String> = experiment.warnings();
+    let source = ExperimentSource {
+        path: origin.to_string(),
+        text: text.to_string(),
+    };
+    let overrides = Overrides {
+        seed,
+        trajectories,
+        first_passage: first_passage.then_some(FptFormat::Npy),
+        ..Overrides::default()
+    };
+    let prepared = kramers::run::prepare(source, &overrides).map_err(to_py)?;
+    let mut notices: Vec<String> = prepared.experiment.warnings();
     let cancel = AtomicBool::new(false);
-    if let Some(settings) = experiment.rare.clone() {
-        // rare-event splitting: result.json and cases.csv of its own, no first passages
-        let (mut result, said) = interruptible(py, &cancel, || {
-            let mut said = Vec::new();
-            let engine = Engine::open(choice, None, &mut |n| said.push(n.to_string()))?;
-            let result = kramers::rare::result::run(
-                &experiment,
-                &settings,
-                &engine,
-                vec!["kramers.run (Python)".to_string()],
-                &|_| {},
-                Some(&cancel),
-            )?;
-            Ok((result, said))
-        })?;
-        notices.extend(said);
-        result.run.experiment.path = origin.to_string();
-        result.run.experiment.text = text.to_string();
-        return Ok((result.to_json(), result.to_csv(), notices, None));
-    }
-    let run = interruptible(py, &cancel, || {
+    let (outcome, said) = interruptible(py, &cancel, || {
         let mut said = Vec::new();
         let engine = Engine::open(choice, None, &mut |n| said.push(n.to_string()))?;
-        let run = kramers::run::run(
-            &experiment,
+        let outcome = kramers::run::run(
+            &prepared,
             &engine,
             RunOptions {
                 command_line: vec!["kramers.run (Python)".to_string()],
@@ -168,19 +150,22 @@ fn run<'py>(
                 ..RunOptions::default()
             },
         )?;
-        Ok((run, said))
+        Ok((outcome, said))
     })?;
-    let (mut run, said) = run;
     notices.extend(said);
-    run.result.run.experiment.path = origin.to_string();
-    run.result.run.experiment.text = text.to_string();
+    let experiment = &prepared.experiment;
     let (cases, trajectories) = (experiment.cases.len(), experiment.range.len());
-    let fpt = run.output.first_passage.as_ref().map(|values| {
-        // the bytes of first_passage.u32 (raw little-endian, case after case)
-        let bytes = fpt_file::encode(FptFormat::RawU32, cases, trajectories as u64, values);
-        (PyBytes::new(py, &bytes), cases, trajectories)
-    });
-    Ok((run.result.to_json(), run.result.to_csv(), notices, fpt))
+    // rare-event splitting has result.json and cases.csv of its own, no first passages
+    let fpt = match &outcome {
+        Outcome::Direct(run) => run.output.first_passage.as_ref().map(|values| {
+            // the bytes of first_passage.u32 (raw little-endian, case after case)
+            let bytes = fpt_file::encode(FptFormat::RawU32, cases, trajectories as u64, values);
+            (PyBytes::new(py, &bytes), cases, trajectories)
+        }),
+        Outcome::Split(_) => None,
+    };
+    let result = outcome.result();
+    Ok((result.to_json(), result.to_csv(), notices, fpt))
 }
 
 /// The theory of every case (`kramers theory --json`), as JSON text.
@@ -202,25 +187,13 @@ fn devices(py: Python<'_>) -> String {
 #[pyfunction]
 #[pyo3(signature = (quick = false, backend = "auto"))]
 fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
-    use kramers::analysis::escape_sweep;
+    use kramers::studies::escape;
     let choice = choice(backend)?;
     let cancel = AtomicBool::new(false);
     interruptible(py, &cancel, || {
-        let dynamics = escape_sweep::default_sweep(quick);
-        let (points, device) = escape_sweep::run(
-            &dynamics,
-            escape_sweep::Method::Split,
-            choice,
-            &|_| {},
-            &mut |_| {},
-            Some(&cancel),
-        )?;
-        let curves = escape_sweep::curves(&dynamics);
-        let growth = escape_sweep::growth_fits(&points);
-        let large = kramers::report::escape_report::LargeBarriers::of(&dynamics, &points, &curves);
-        Ok(kramers::report::escape_report::escape_json(
-            &device, &points, &curves, &growth, &large,
-        ))
+        let dynamics = escape::default_sweep(quick);
+        let study = escape::study(&dynamics, choice, &|_| {}, &mut |_| {}, Some(&cancel))?;
+        Ok(study.json())
     })
 }
 

@@ -1,4 +1,4 @@
-//! Escape statistics of one case with censoring (SPEC §4): mean first-passage
+//! Escape statistics of one case with censoring (docs/theory.md §4): mean first-passage
 //! time with a Student-t 95% interval when every trajectory escaped, and the
 //! exponential-rate MLE `k / (sum t_i + (N - k) T)` with its exact chi-square
 //! 95% interval, always.

@@ -1,12 +1,9 @@
 //! Analysis: estimators on tallies (escape rate, mean first-passage time and
 //! their intervals) and the analytic references they are compared with.
 
-pub mod check;
 pub mod escape;
-pub mod escape_sweep;
 pub mod model1d;
 pub mod references;
-pub mod reproduce;
 pub mod stats;
 pub mod tail_fit;
 pub mod theory;

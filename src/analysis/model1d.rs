@@ -31,7 +31,7 @@ pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
 }
 
 /// The exact mean first-passage time a 1-D case's Monte Carlo should hit: at
-/// the level shifted for once-per-step monitoring (SPEC §5.4), or at the level
+/// the level shifted for once-per-step monitoring (docs/theory.md §5.4), or at the level
 /// itself with the Brownian-bridge correction.
 pub fn exact_mfpt(case: &CaseModel) -> Option<f64> {
     let (model, start, level) = one_dimensional(case)?;

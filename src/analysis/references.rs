@@ -1,4 +1,4 @@
-//! The analytic references that apply to one case of an experiment (SPEC §5), and the z scores
+//! The analytic references that apply to one case of an experiment (docs/theory.md §5), and the z scores
 //! of its Monte Carlo tally against them. Only 1-D references: exact mean first-passage time,
 //! Kramers, Lemma 6, Lévy exit, stationary laws. Not covered: the Brownian-bridge exit
 //! correction (the kernels have none yet), `paper-2d`, and d > 1 escape.
@@ -21,7 +21,7 @@ pub const EXIT_MONITORING_BRIDGE: &str = "once per step with the Brownian-bridge
 /// Every analytic reference of one case; absent fields do not apply.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct TheoryReferences {
-    /// Exact mean time to first reach the exit level (continuous monitoring), SPEC §5.4.
+    /// Exact mean time to first reach the exit level (continuous monitoring), docs/theory.md §5.4.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exact_mfpt: Option<f64>,
     /// [`Self::exact_mfpt`] at the level shifted by `0.5826 sqrt(D(b) dt)`: the reference for a
@@ -57,7 +57,7 @@ pub struct LocatedReference {
     pub kink: Option<f64>,
 }
 
-/// Kramers' low-noise times (SPEC §5.5) for constant noise over a barrier.
+/// Kramers' low-noise times (docs/theory.md §5.5) for constant noise over a barrier.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct KramersReference {
     /// `2 pi / sqrt(Ha Hb) exp(2 dL / D0)`.
@@ -66,7 +66,7 @@ pub struct KramersReference {
     pub top_time: f64,
 }
 
-/// Lemma 6 (SPEC §5.6) for `power-law-loss` noise over a barrier.
+/// Lemma 6 (docs/theory.md §5.6) for `power-law-loss` noise over a barrier.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Lemma6Reference {
     /// `kappa = Ha / D2 = 2 / k` (`D2 = k Ha / 2` near the minimum).
@@ -79,7 +79,7 @@ pub struct Lemma6Reference {
     pub growth_exponent: f64,
 }
 
-/// Imkeller–Pavlyukevich small-noise exit time (SPEC §5.7).
+/// Imkeller–Pavlyukevich small-noise exit time (docs/theory.md §5.7).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LevyExitReference {
     /// Distance from the minimum to the left end of the interval (null: none, infinite).

@@ -1,4 +1,4 @@
-//! Interval estimates and goodness-of-fit statistics for Monte Carlo output (SPEC §4–§5): escape
+//! Interval estimates and goodness-of-fit statistics for Monte Carlo output (docs/theory.md §4–§5): escape
 //! rates, mean first-passage times, Kolmogorov–Smirnov and exponentiality tests, characteristic
 //! functions, Student-t and Hill tail fits. Only std + statrs; p-values are asymptotic where noted.
 
@@ -45,7 +45,7 @@ fn valid_confidence(c: f64) -> bool {
     c > 0.0 && c < 1.0
 }
 
-/// Escape-rate MLE `k / T` from `escaped = k` escapes over a total exposure time `T` (SPEC §4:
+/// Escape-rate MLE `k / T` from `escaped = k` escapes over a total exposure time `T` (docs/theory.md §4:
 /// `T = sum t_i + (N - k) T_censor`) with its exact 95% Poisson (chi-square) interval.
 pub fn rate_mle(escaped: u64, exposure_time: f64) -> (f64, Interval) {
     rate_mle_with_confidence(escaped, exposure_time, DEFAULT_CONFIDENCE)
@@ -196,7 +196,7 @@ pub fn z_score(value: f64, reference: f64, standard_error: f64) -> f64 {
 }
 
 /// Tail index `kappa` of the paper's power-law stationary law from Student-t degrees of freedom
-/// under interpretation `alpha` (SPEC §5.2: `nu = 2 kappa + 1 - 2 alpha`).
+/// under interpretation `alpha` (docs/theory.md §5.2: `nu = 2 kappa + 1 - 2 alpha`).
 pub fn kappa_from_nu(nu: f64, alpha: f64) -> f64 {
     0.5 * (nu - 1.0 + 2.0 * alpha)
 }
@@ -664,7 +664,7 @@ mod tests {
         );
         assert_eq!(fit.kappa, kappa_from_nu(fit.nu, 0.0));
         assert!(fit.kappa_interval.contains(2.0));
-        // kappa mapping of SPEC §5.2
+        // kappa mapping of docs/theory.md §5.2
         for alpha in [0.0, 0.5, 1.0] {
             assert!((kappa_from_nu(2.0 * 3.7 + 1.0 - 2.0 * alpha, alpha) - 3.7).abs() < 1e-14);
         }

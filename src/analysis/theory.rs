@@ -1,4 +1,4 @@
-//! Analytic references of SPEC §2–§5 for 1-D models: potentials, noise laws, stationary laws,
+//! Analytic references of docs/theory.md §2–§5 for 1-D models: potentials, noise laws, stationary laws,
 //! exact mean first-passage times (and second moments) by log-space quadrature, and low-noise
 //! escape-time formulas. Only std + statrs; f64 throughout; quadrature targets ~1e-9 relative.
 
@@ -29,7 +29,7 @@ pub struct Model1d {
 }
 
 impl Model1d {
-    /// Itô drift `m(x) = -L'(x) + alpha D'(x) / 2` (SPEC §1).
+    /// Itô drift `m(x) = -L'(x) + alpha D'(x) / 2` (docs/theory.md §1).
     pub fn ito_drift(&self, x: f64) -> f64 {
         -self.potential.gradient(x)
             + self.alpha * 0.5 * self.noise.variance_derivative(x, &self.potential)
@@ -93,7 +93,7 @@ pub fn power_law_em_second_moment(
     (den > 0.0 && m.is_finite() && m >= 0.0).then_some(m)
 }
 
-/// Stationary law of the quadratic basin with power-law noise, `rho = 0` (SPEC §5.2): a scaled
+/// Stationary law of the quadratic basin with power-law noise, `rho = 0` (docs/theory.md §5.2): a scaled
 /// Student-t with `nu = 2 kappa + 1 - 2 alpha` degrees of freedom, `kappa = H / D2`, scale
 /// `sqrt(D0 / (D2 nu))`, located at the basin center.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -150,7 +150,7 @@ impl PowerLawStationary {
 }
 
 /// Unnormalized log-density of the d-dimensional `power-law-loss` stationary law on a quadratic
-/// basin as a function of the loss excess `L - L_min` (SPEC §5.2, Theorem 4):
+/// basin as a function of the loss excess `L - L_min` (docs/theory.md §5.2, Theorem 4):
 /// `-(2/k + 1 - alpha) ln(1 + (k/D0)(L - L_min))`.
 pub fn power_law_loss_log_density(loss_excess: f64, d0: f64, k: f64, alpha: f64) -> f64 {
     -(2.0 / k + 1.0 - alpha) * (k / d0 * loss_excess).ln_1p()
@@ -234,7 +234,7 @@ fn stationary_window(model: &Model1d, x_lo: f64, x_hi: f64, n: usize) -> Option<
 // ---------------------------------------------------------------------------------------------
 
 /// Scale of the stationary law of the alpha-stable OU process (beta = 0):
-/// `sigma (alpha_s H)^(-1/alpha_s)` (SPEC §5.3).
+/// `sigma (alpha_s H)^(-1/alpha_s)` (docs/theory.md §5.3).
 pub fn stable_ou_scale(sigma: f64, alpha_s: f64, curvature: f64) -> f64 {
     sigma * (alpha_s * curvature).powf(-1.0 / alpha_s)
 }
@@ -250,7 +250,7 @@ pub fn levy_density_constant(a: f64) -> f64 {
 }
 
 /// Imkeller–Pavlyukevich small-noise mean exit time from an interval whose ends lie `r_minus`,
-/// `r_plus` from the minimum: `a / (c_a sigma^a (r-^-a + r+^-a))` (SPEC §5.7).
+/// `r_plus` from the minimum: `a / (c_a sigma^a (r-^-a + r+^-a))` (docs/theory.md §5.7).
 pub fn levy_exit_time(alpha_s: f64, sigma: f64, r_minus: f64, r_plus: f64) -> f64 {
     alpha_s
         / (levy_density_constant(alpha_s)
@@ -262,7 +262,7 @@ pub fn levy_exit_time(alpha_s: f64, sigma: f64, r_minus: f64, r_plus: f64) -> f6
 // Low-noise escape formulas
 // ---------------------------------------------------------------------------------------------
 
-/// Kramers mean barrier-crossing time `2 pi / sqrt(Ha Hb) exp(2 dL / D0)` (SPEC §5.5).
+/// Kramers mean barrier-crossing time `2 pi / sqrt(Ha Hb) exp(2 dL / D0)` (docs/theory.md §5.5).
 pub fn kramers_crossing_time(ha: f64, hb: f64, height: f64, d0: f64) -> f64 {
     2.0 * PI / (ha * hb).sqrt() * (2.0 * height / d0).exp()
 }
@@ -287,7 +287,7 @@ pub fn lemma6_time(ha: f64, hb: f64, height: f64, d0: f64, d2: f64) -> f64 {
 }
 
 /// Exponent of the polynomial growth of the exact MFPT in `1 + 2 dL D2/(Ha D0)` under
-/// interpretation `alpha`: `kappa - alpha + 1/2` (SPEC §5.6).
+/// interpretation `alpha`: `kappa - alpha + 1/2` (docs/theory.md §5.6).
 pub fn power_law_growth_exponent(kappa: f64, alpha: f64) -> f64 {
     kappa - alpha + 0.5
 }
@@ -345,7 +345,7 @@ pub fn power_law_loss_factorized_time(
 // ---------------------------------------------------------------------------------------------
 
 /// Exact mean first-passage time from `x0` to the level `b` of a 1-D model, reflecting at
-/// `-inf` (SPEC §5.4): `T = int_{x0}^{b} s(y) int_{-inf}^{y} 2/(D s) dz dy`,
+/// `-inf` (docs/theory.md §5.4): `T = int_{x0}^{b} s(y) int_{-inf}^{y} 2/(D s) dz dy`,
 /// `s = exp(-int 2m/D)`. `Some(0)` for `x0 >= b`; `None` when the model is invalid on the way
 /// (`D <= 0`, non-finite values), the stationary density is not integrable at `-inf`, or the
 /// result overflows f64 (use [`exact_mfpt_log`] then). Relative accuracy ~1e-10.
@@ -369,7 +369,7 @@ pub fn exact_mfpt_log(model: &Model1d, x0: f64, b: f64) -> Option<f64> {
 }
 
 /// [`exact_mfpt`] at the shifted level `b + 0.5826 sqrt(D(b) dt)`: the first-order model of a
-/// once-per-step exit check (Broadie–Glasserman–Kou, SPEC §5.4).
+/// once-per-step exit check (Broadie–Glasserman–Kou, docs/theory.md §5.4).
 pub fn exact_mfpt_shifted(model: &Model1d, x0: f64, b: f64, dt: f64) -> Option<f64> {
     let d = model.variance(b);
     if !(d >= 0.0 && dt >= 0.0) {
@@ -1128,7 +1128,7 @@ mod tests {
                     d2 < 1e-5 && d2 < d1,
                     "kappa {kappa} alpha {alpha}: {d1} {d2}"
                 );
-                // polynomial growth exponent kappa - alpha + 1/2 (SPEC §5.6)
+                // polynomial growth exponent kappa - alpha + 1/2 (docs/theory.md §5.6)
                 let slope =
                     (exact(1e-5, kappa, alpha) / exact(1e-4, kappa, alpha)).ln() / 10f64.ln();
                 let expected = power_law_growth_exponent(kappa, alpha);

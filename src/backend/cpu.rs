@@ -9,13 +9,14 @@ use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
 use crate::kernel::potentials::Potential;
 use crate::kernel::simulate::{simulate, CaseKernel, Outcome, SegmentEnd, Segments};
-pub use crate::kernel::Isa;
 use crate::kernel::{DimVisitor, Dims};
 use crate::model::exit::{ExitModel, ExitVisitor};
 use crate::model::noise::{NoiseModel, NoiseVisitor};
 use crate::model::potential::{PotentialModel, PotentialVisitor};
+use crate::model::FromCase;
 use crate::observables::{FptBins, Tally};
 use crate::rng::{Purpose, StreamKey};
+pub use crate::simd::Isa;
 use crate::spec::{Case, Experiment};
 use rayon::prelude::*;
 use std::marker::PhantomData;
@@ -279,7 +280,9 @@ struct Typed<'a, 'u, P, N> {
     types: PhantomData<(P, N)>,
 }
 
-impl<'a, P: Potential<'a>, N: Noise> DimVisitor for Typed<'a, '_, P, N> {
+impl<'a, P: Potential<'a> + FromCase<'a>, N: Noise + FromCase<'a>> DimVisitor
+    for Typed<'a, '_, P, N>
+{
     type Output = Tally;
     fn visit<const DIM: usize>(self) -> Tally {
         let exit = self.job.experiment.shape.exit;
@@ -292,7 +295,9 @@ struct WithDim<'a, 'u, P, N, const DIM: usize> {
     typed: Typed<'a, 'u, P, N>,
 }
 
-impl<'a, P: Potential<'a>, N: Noise, const DIM: usize> ExitVisitor for WithDim<'a, '_, P, N, DIM> {
+impl<'a, P: Potential<'a> + FromCase<'a>, N: Noise + FromCase<'a>, const DIM: usize> ExitVisitor
+    for WithDim<'a, '_, P, N, DIM>
+{
     type Output = Tally;
     fn visit<E: ExitModel>(self) -> Tally {
         let UnitJob {
@@ -307,7 +312,13 @@ impl<'a, P: Potential<'a>, N: Noise, const DIM: usize> ExitVisitor for WithDim<'
     }
 }
 
-fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+fn dispatch<
+    'a,
+    P: Potential<'a> + FromCase<'a>,
+    N: Noise + FromCase<'a>,
+    E: ExitSet + FromCase<'a>,
+    const DIM: usize,
+>(
     experiment: &'a Experiment,
     case: &Case,
     unit: &Unit,
@@ -341,8 +352,8 @@ fn dispatch<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
 /// `unit_body` compiled with the target features of `$isa` (called only where detected).
 macro_rules! unit_for_isa {
     ($isa:ident, $name:ident) => {
-        crate::kernel::$isa! {
-            unsafe fn $name<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+        crate::simd::$isa! {
+            unsafe fn $name<'a, P: Potential<'a> + FromCase<'a>, N: Noise + FromCase<'a>, E: ExitSet + FromCase<'a>, const DIM: usize>(
                 experiment: &'a Experiment,
                 case: &Case,
                 unit: &Unit,
@@ -358,23 +369,29 @@ unit_for_isa!(avx512, unit_avx512);
 unit_for_isa!(avx2, unit_avx2);
 
 #[inline(always)]
-fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
+fn unit_body<
+    'a,
+    P: Potential<'a> + FromCase<'a>,
+    N: Noise + FromCase<'a>,
+    E: ExitSet + FromCase<'a>,
+    const DIM: usize,
+>(
     experiment: &'a Experiment,
     case: &Case,
     unit: &Unit,
     fpt_bins: &FptBins,
     mut first_passage: Option<PerTrajectory<'_>>,
 ) -> Tally {
-    let params = &crate::kernel::abi::record(experiment, case);
+    let params = &experiment.record(case);
     // rare-event segments draw from their own streams, noise and bridge alike
     let (dynamics, bridge) = match unit.segments {
         None => (Purpose::Dynamics, Purpose::Bridge),
         Some(_) => (Purpose::Rare, Purpose::Rare),
     };
     let kernel = CaseKernel {
-        potential: P::new(params, &experiment.data_set, &case.model),
-        noise: N::new(params, &case.model),
-        exit: E::new(params, &case.model),
+        potential: P::from_case(params, &experiment.data_set, &case.model),
+        noise: N::from_case(params, &experiment.data_set, &case.model),
+        exit: E::from_case(params, &experiment.data_set, &case.model),
         params,
         dim: experiment.shape.dim,
         key: StreamKey::new(experiment.seed, case.index, dynamics).0,
@@ -392,7 +409,7 @@ fn unit_body<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
         let k = (outcome.trajectory - unit.start) as usize;
         match first_passage.as_mut() {
             Some(PerTrajectory::Segments(ends)) => {
-                let mut state = [0.0; crate::spec::MAX_DIM];
+                let mut state = [0.0; crate::dynamics::MAX_DIM];
                 state[..dim].copy_from_slice(&outcome.state[..dim]);
                 ends[k] = SegmentEnd {
                     state,

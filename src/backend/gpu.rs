@@ -14,7 +14,7 @@
 use super::{Progress, RunOutput};
 use crate::error::{Error, Result};
 use crate::kernel::preprocess::{Variant, WORKGROUP};
-use crate::kernel::shader;
+use crate::model::shader::shader;
 use crate::observables::Tally;
 use crate::spec::Experiment;
 use bytemuck::{Pod, Zeroable};

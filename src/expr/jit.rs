@@ -23,7 +23,7 @@
 #![allow(clippy::useless_conversion)]
 
 use super::Node;
-use crate::kernel::LANES;
+use crate::simd::LANES;
 use dynasmrt::{
     dynasm, x64::Assembler, AssemblyOffset, DynasmApi, DynasmLabelApi, ExecutableBuffer,
 };

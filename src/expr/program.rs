@@ -6,8 +6,8 @@
 //! GPU), instruction for instruction.
 
 use super::{children, Cmp, Graph, Id, Node};
-use crate::kernel::{Isa, Lanes, LANES};
-use crate::rng::fastmath;
+use crate::simd::fastmath;
+use crate::simd::{Isa, Lanes, Register, RegisterFile, LANES};
 
 /// A compiled formula with one or more outputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +96,7 @@ fn arith(node: Node) -> Option<(Arith, u32, u32)> {
 /// place (`x[k]` for `k < MAX_DIM`, then `u`, then the gradient), not a register:
 /// the coordinates are not copied into registers first.
 const INPUT: u32 = 1 << 31;
-const INPUT_LOSS: u32 = INPUT | crate::spec::MAX_DIM as u32;
+const INPUT_LOSS: u32 = INPUT | crate::dynamics::MAX_DIM as u32;
 const INPUT_GRAD: u32 = INPUT_LOSS + 1;
 
 /// One instruction on the lanes.
@@ -184,16 +184,7 @@ fn lane_instructions(code: &[Node], invariant: usize, outputs: &[u32]) -> Vec<In
 }
 
 /// A program's registers on SIMD lanes (the constants filled in once per case).
-#[derive(Clone, Debug, Default)]
-pub struct Scratch {
-    regs: Vec<Register>,
-}
-
-/// One register: cache-line aligned, so that a vector store and the load of
-/// the next instruction forward within one line.
-#[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Register(Lanes);
+pub type Scratch = RegisterFile;
 
 /// `ln` as the kernels define it on the whole line: the shared Cephes `ln`
 /// for positive finite arguments, `-inf` at 0, `+inf` at `+inf`, NaN below 0.
@@ -586,7 +577,7 @@ fn run_baseline(program: &Program, scratch: &mut Scratch, x: &[Lanes], loss: &La
 /// `run_body` compiled with the target features of `$isa`, out of line.
 macro_rules! run_for_isa {
     ($isa:ident, $name:ident) => {
-        crate::kernel::$isa! {
+        crate::simd::$isa! {
             #[inline(never)]
             unsafe fn $name(
                 program: &Program,
@@ -630,13 +621,13 @@ fn transcendental_body<const OP: u8>(a: &Lanes, out: &mut Lanes) {
     }
 }
 
-crate::kernel::avx512! {
+crate::simd::avx512! {
     #[inline(never)]
     unsafe fn transcendental_avx512<const OP: u8>(a: &Lanes, out: &mut Lanes) {
         transcendental_body::<OP>(a, out)
     }
 }
-crate::kernel::avx2! {
+crate::simd::avx2! {
     #[inline(never)]
     unsafe fn transcendental_avx2<const OP: u8>(a: &Lanes, out: &mut Lanes) {
         transcendental_body::<OP>(a, out)

@@ -3,7 +3,7 @@
 //! the generated WGSL through naga.
 
 use super::*;
-use crate::kernel::{Lanes, LANES};
+use crate::simd::{Lanes, LANES};
 
 fn compile(source: &str, dim: usize, params: &[&str]) -> (Graph, Id, Vec<String>) {
     let params: Vec<String> = params.iter().map(|s| s.to_string()).collect();
@@ -268,8 +268,8 @@ fn every_instruction_set_computes_the_same_bits() {
     );
     let x = lanes_from(-3.1, 0.21);
     let run = |isa| run_on_lanes(&program.clone().with_isa(isa), &x).map(|o| o.map(f32::to_bits));
-    let available = crate::kernel::Isa::available();
-    let reference = run(crate::kernel::Isa::Baseline);
+    let available = crate::simd::Isa::available();
+    let reference = run(crate::simd::Isa::Baseline);
     for isa in available {
         assert_eq!(run(isa), reference, "{}", isa.name());
     }
@@ -365,7 +365,7 @@ fn machine_code_computes_the_interpreters_bits() {
         assert_machine_code_matches(&program, &x, &loss, &grad, source);
     }
     // machine code wherever the CPU has AVX2 (the CI machines do)
-    if crate::kernel::Isa::detect() != crate::kernel::Isa::Baseline {
+    if crate::simd::Isa::detect() != crate::simd::Isa::Baseline {
         assert_eq!(compiled, formulas.len());
     }
 }

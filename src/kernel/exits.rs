@@ -2,15 +2,12 @@
 //! Each exit set's implementation lives in its module under
 //! `crate::model::exit`, beside its WGSL twin.
 
-use super::{Lanes, Scratch, LANES};
-use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::simd::{Lanes, Scratch, LANES};
 
 pub trait ExitSet: Send + Sync {
     /// Tests with [`Self::contains_state`] (registers of a formula) instead of [`Self::contains`].
     const STATE: bool = false;
 
-    fn new(params: &CaseParams, model: &CaseModel) -> Self;
     /// Whether each lane's state (`dim` of the `DIM` coordinates) lies in the exit set (1) or not (0).
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES];
 

@@ -5,10 +5,8 @@
 //! under `crate::model::noise`, beside its WGSL twin; its [`NoiseFlags`] come
 //! from its line in the model registry.
 
-use super::{Lanes, Scratch};
-use crate::kernel::abi::CaseParams;
 use crate::rng::StableSampler;
-use crate::spec::CaseModel;
+use crate::simd::{Lanes, Scratch};
 
 /// The structural flags of a noise (its registry line), which choose the integrator's path.
 pub trait NoiseFlags {
@@ -26,7 +24,6 @@ pub trait Noise: NoiseFlags + Send + Sync {
     /// [`Self::step`] and [`Self::variance`].
     const STATE: bool = false;
 
-    fn new(params: &CaseParams, model: &CaseModel) -> Self;
     /// `x_{n+1}` from `x_n`: Itô drift `-grad + alpha/2 dD/dx`, then
     /// `sqrt(D dt) z` (Gaussian) or `sigma dt^(1/a) S` (stable).
     fn step(&self, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32;
@@ -82,7 +79,7 @@ pub trait Noise: NoiseFlags + Send + Sync {
         _dt: f32,
         _alpha: f32,
         _draw: &Lanes,
-        _running: &[u32; super::LANES],
+        _running: &[u32; crate::simd::LANES],
     ) {
         unreachable!("only formula noises read the whole state")
     }

@@ -4,16 +4,13 @@
 //! at once. Each potential's implementation lives in its module under
 //! `crate::model::potential`, beside its WGSL twin.
 
-use super::{Lanes, Scratch, LANES};
-use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::simd::{Lanes, Scratch, LANES};
 
 pub trait Potential<'a>: Send + Sync {
     /// Reads the gradient and value of the whole state ([`Self::state_lanes`])
     /// instead of one coordinate at a time.
     const STATE: bool = false;
 
-    fn new(params: &CaseParams, data_set: &'a [f32], model: &CaseModel) -> Self;
     /// `d l / d x` of one coordinate.
     fn gradient(&self, coord: usize, x: f32) -> f32;
     /// `l(x)` of one coordinate.

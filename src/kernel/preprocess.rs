@@ -1,6 +1,6 @@
 //! The WGSL assembler: a prelude of `const`s that specializes a kernel
 //! (dimension, potential, noise, exit set, workgroup size) and carries the
-//! codes shared with the host ([`super::codes`]), followed by the entry file
+//! codes shared with the host ([`crate::codes`]), followed by the entry file
 //! with its `#import name` lines replaced by `shaders/shared/name.wgsl` or by a
 //! generated source (the models' WGSL and their dispatch, [`dispatch_source`]).
 //! Shared with build.rs, which validates every variant with naga.
@@ -119,7 +119,7 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
         variant.private_row,
         variant.bridge
     );
-    out.push_str(&super::codes::prelude());
+    out.push_str(&crate::codes::prelude());
     for line in body.lines() {
         match line.trim().strip_prefix("#import ") {
             Some(name) => {

@@ -9,15 +9,15 @@
 use super::exits::ExitSet;
 use super::noise::Noise;
 use super::potentials::Potential;
-use super::{Aligned, Lanes, LANES};
 use crate::kernel::abi::CaseParams;
-use crate::rng::fastmath::exp;
 use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
+use crate::simd::fastmath::exp;
+use crate::simd::{Aligned, Lanes, LANES};
 
-pub use super::codes::Outcome as Code;
+pub use crate::codes::Outcome as Code;
 
-pub use super::codes::DIVERGENCE_BOUND;
+pub use crate::codes::DIVERGENCE_BOUND;
 
 /// How one trajectory ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,7 +53,7 @@ pub struct Segments<'a> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SegmentEnd {
     /// The state it stopped in (`dim` coordinates used).
-    pub state: [f32; crate::spec::MAX_DIM],
+    pub state: [f32; crate::dynamics::MAX_DIM],
     pub code: Code,
     pub steps: u32,
     /// The largest exit score along it, its start included.
@@ -63,7 +63,7 @@ pub struct SegmentEnd {
 impl Default for SegmentEnd {
     fn default() -> Self {
         SegmentEnd {
-            state: [0.0; crate::spec::MAX_DIM],
+            state: [0.0; crate::dynamics::MAX_DIM],
             code: Code::Padding,
             steps: 0,
             best: 0.0,
@@ -172,7 +172,7 @@ fn minibatch(
 #[inline(always)]
 fn exit_score<E: ExitSet, const DIM: usize>(
     exit: &E,
-    scratch: &mut super::Scratch,
+    scratch: &mut crate::simd::Scratch,
     x: &[Lanes; DIM],
     dim: usize,
 ) -> Lanes {
@@ -388,7 +388,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 case.exit.contains(x, dim)
             };
             if let Some(bridge_key) = case.bridge {
-                // SPEC §4: a step that stays inside crossed in between with
+                // docs/theory.md §4: a step that stays inside crossed in between with
                 // probability exp(-2 (theta - y_n)(theta - y_{n+1}) / (D_e dt)).
                 let threshold = params.exit_scalar[0];
                 let after = &mut Aligned([0f32; LANES]).0;

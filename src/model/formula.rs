@@ -3,9 +3,9 @@
 //! parameter slots a family's formulas read, and the experiment's generated
 //! WGSL module (`#import user` of shaders/simulate.wgsl).
 
+use crate::model::case::CaseModel;
 use crate::model::{ExitParams, NoiseParams, PotentialParams};
-use crate::spec::sweep::{Axis, Combination};
-use crate::spec::CaseModel;
+use crate::sweep::{Axis, Combination};
 
 /// The file's `[params]`: each name and its sweep axis (`params.NAME`).
 pub type Params = Vec<(String, Axis)>;

@@ -54,12 +54,26 @@ macro_rules! kind_enum {
     };
 }
 
+pub mod case;
 pub mod exit;
 pub mod formula;
 pub mod noise;
 pub mod potential;
 pub mod registry;
+pub mod shader;
 
 pub use exit::{ExitKind, ExitModel, ExitParams};
 pub use noise::{NoiseKind, NoiseModel, NoiseParams};
 pub use potential::{PotentialKind, PotentialModel, PotentialParams};
+
+/// A model's lane kernel built for one case: from the kernels' record, the
+/// data set it may borrow (`'d`) and the case in physical units (formula
+/// models take their compiled programs from it). The kernel's traits
+/// (`crate::kernel`) say what a kernel does; this says how a model makes one.
+pub trait FromCase<'d>: Sized {
+    fn from_case(
+        params: &crate::kernel::abi::CaseParams,
+        data_set: &'d [f32],
+        model: &case::CaseModel,
+    ) -> Self;
+}

@@ -1,4 +1,4 @@
-//! Rare escapes by adaptive multilevel splitting (AMS, SPEC §7): the mean
+//! Rare escapes by adaptive multilevel splitting (AMS, docs/theory.md §7): the mean
 //! first-passage time of the discrete chain, for escapes too rare to wait for.
 //!
 //! For each case, `runs` independent estimates, stepped on a backend in
@@ -23,7 +23,7 @@
 //! the first leg to `Σ`, the failed cycles (`1/p - 1` of them on average) and
 //! the reactive part from the last `Σ` entrance to the exit (mean over the
 //! final replicas in the exit; a clone inherits its parent's elapsed steps).
-//! SPEC §7 writes it without `E[T_first]`, one loop's worth, which matters
+//! docs/theory.md §7 writes it without `E[T_first]`, one loop's worth, which matters
 //! only where escapes are not rare. Runs are pooled (`p` averaged, the
 //! others as ratios of sums) and the 95% interval is the jackknife over
 //! runs with Student's t.
@@ -33,10 +33,7 @@
 //! bridge uniforms from `2 s + 1` of key `[seed, case | Rare]`; the choice of
 //! parents from word `2^31 + run` of the same key.
 
-pub mod result;
-pub mod settings;
-
-pub use settings::{Levels, RareFile, RareSettings};
+pub use crate::spec::rare::{levels, Levels, RareFile, RareSettings};
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -246,7 +243,7 @@ pub fn estimate(
     cancel: Option<&AtomicBool>,
 ) -> Result<RareEstimate> {
     let model = &experiment.cases[case].model;
-    let levels = settings::levels(settings, model)?;
+    let levels = levels(settings, model)?;
     let dim = experiment.shape.dim;
     let n = settings.replicas as usize;
     let runs = settings.runs as usize;

@@ -8,8 +8,9 @@
 use crate::backend::RunOutput;
 use crate::error::{Error, Result};
 use crate::observables::Tally;
-use crate::report::RunResult;
+use crate::report::{fpt_file, write_atomic, RunResult};
 use crate::spec::Experiment;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The indices of `shards` in the order of their trajectory ranges.
@@ -157,4 +158,129 @@ pub fn merge(shards: &[(String, RunResult)]) -> Result<(Experiment, RunOutput)> 
         wall_time: wall,
     };
     Ok((experiment, output))
+}
+
+/// What `kramers merge` wrote: the merged result and where.
+pub struct Merged {
+    pub result: RunResult,
+    /// The shard files, in the order given.
+    pub shards: usize,
+    /// The output is a directory (result.json, cases.csv, first passages, plots).
+    pub to_directory: bool,
+    /// What the user should know (a first-passage file left unmerged).
+    pub notes: Vec<String>,
+}
+
+/// Merge the shard results `inputs` (directories written by `kramers run
+/// --out`, or their result.json files) into `output`: a directory written as
+/// `kramers run` writes one (result.json last), or a FILE.json with `csv`
+/// beside it when given. Every shard's first-passage file is checked before
+/// anything is written.
+pub fn merge_into(
+    inputs: &[PathBuf],
+    output: &Path,
+    csv: Option<&Path>,
+    command_line: Vec<String>,
+) -> Result<Merged> {
+    let to_directory = output.extension().is_none_or(|e| e != "json");
+    if let (true, Some(csv)) = (to_directory, csv) {
+        return Err(Error::invalid(
+            "--csv",
+            csv.display(),
+            "only with -o FILE.json (a directory output holds its cases.csv)",
+        ));
+    }
+    // each shard: its result.json and the directory its other files are in
+    let mut shards = Vec::new();
+    let mut directories = Vec::new();
+    for input in inputs {
+        let (file, directory) = if input.is_dir() {
+            (input.join("result.json"), input.clone())
+        } else {
+            let parent = input.parent().filter(|p| !p.as_os_str().is_empty());
+            (
+                input.clone(),
+                parent.unwrap_or(Path::new(".")).to_path_buf(),
+            )
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+            action: "read",
+            path: file.clone(),
+            source,
+        })?;
+        let result: RunResult = serde_json::from_str(&text).map_err(|e| {
+            Error::Incompatible(format!(
+                "cannot merge: {} is not a kramers result.json ({e})",
+                file.display()
+            ))
+        })?;
+        shards.push((file.display().to_string(), result));
+        directories.push(directory);
+    }
+    let (experiment, merged) = merge(&shards)?;
+    let cases = experiment.cases.len();
+    // Every shard's first-passage file is checked before anything is written.
+    let first_passage = match (to_directory, experiment.observe.fpt_file) {
+        (true, Some(format)) => {
+            let parts = trajectory_order(&shards)
+                .into_iter()
+                .map(|i| {
+                    let run = &shards[i].1.run;
+                    let [start, end] = run.trajectory_range;
+                    fpt_file::check_shard(
+                        format,
+                        &directories[i],
+                        cases,
+                        (end - start) as u64,
+                        run.first_passage.as_ref(),
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Some((format, parts))
+        }
+        _ => None,
+    };
+    let mut result = RunResult::new(&experiment, &merged, command_line);
+    result.run.experiment = shards[0].1.run.experiment.clone();
+    result.run.merged_from = shards.iter().map(|(name, _)| name.clone()).collect();
+    let steps: u64 = merged
+        .tallies
+        .iter()
+        .map(|t| t.trajectory_steps(experiment.max_steps))
+        .sum();
+    result.run.trajectory_steps_per_s = steps as f64 / merged.wall_time.as_secs_f64().max(1e-9);
+    let (json, csv) = if to_directory {
+        (output.join("result.json"), Some(output.join("cases.csv")))
+    } else {
+        (output.to_path_buf(), csv.map(Path::to_path_buf))
+    };
+    if let Some(dir) = json.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            action: "create",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    if let Some((format, parts)) = &first_passage {
+        let path = output.join(fpt_file::file_name(*format));
+        result.run.first_passage = Some(fpt_file::concatenate(*format, parts, cases, &path)?);
+    }
+    if let Some(csv) = &csv {
+        write_atomic(csv, result.to_csv().as_bytes())?;
+    }
+    // result.json last: its presence says the directory is complete
+    write_atomic(&json, result.to_json().as_bytes())?;
+    let mut notes = Vec::new();
+    if let (false, Some(format)) = (to_directory, experiment.observe.fpt_file) {
+        notes.push(format!(
+            "the shards' {} files are not merged into a .json output; `-o DIR` concatenates them",
+            fpt_file::file_name(format)
+        ));
+    }
+    Ok(Merged {
+        result,
+        shards: shards.len(),
+        to_directory,
+        notes,
+    })
 }

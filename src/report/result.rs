@@ -86,7 +86,7 @@ pub struct CaseResult {
     /// The exact integer sums behind `fpt` and `final`, for `kramers merge`.
     #[serde(default)]
     pub sums: ExactSums,
-    /// The analytic references that apply to this case, with z scores (SPEC §5).
+    /// The analytic references that apply to this case, with z scores (docs/theory.md §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theory: Option<TheoryReferences>,
 }

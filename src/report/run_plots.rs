@@ -383,3 +383,38 @@ pub fn write_run_plots(dir: &Path, result: &RunResult) -> Result<Vec<PathBuf>> {
     }
     Ok(written)
 }
+
+/// Redraw the plots of the saved result `file` into `out` (default: the
+/// result's own directory); returns the directory and the paths written.
+pub fn replot(
+    file: &Path,
+    out: Option<&Path>,
+) -> Result<(std::path::PathBuf, Vec<std::path::PathBuf>)> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        action: "read",
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let result: RunResult = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(
+            "FILE",
+            file.display(),
+            format!("a result.json written by `kramers run` ({e})"),
+        )
+    })?;
+    let dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| std::path::PathBuf::from(".")),
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        action: "create",
+        path: dir.clone(),
+        source,
+    })?;
+    let paths = write_run_plots(&dir, &result)?;
+    Ok((dir, paths))
+}

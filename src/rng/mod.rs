@@ -1,8 +1,7 @@
-//! Counter-based random numbers (SPEC §6): Threefry-2x32-20 and the samplers
+//! Counter-based random numbers (docs/theory.md §6): Threefry-2x32-20 and the samplers
 //! built on it. Every draw is a pure function of (seed, case, trajectory,
 //! step, draw index); see [`stream`] for the exact layout shared with the WGSL kernels.
 
-pub mod fastmath;
 pub mod samplers;
 pub mod stream;
 pub mod threefry;

@@ -2,13 +2,13 @@
 //! Chambers–Mallows–Stuck alpha-stable. Pure functions of their input words,
 //! twins of `shaders/shared/samplers.wgsl`.
 
-use super::fastmath::{exp, ln, sin_cos, sin_cos_turns};
+use crate::simd::fastmath::{exp, ln, sin_cos, sin_cos_turns};
 use std::f32::consts::{FRAC_PI_2, PI};
 
 const TWO_POW_MINUS_24: f32 = 1.0 / 16_777_216.0;
 const TWO_POW_MINUS_23: f32 = 1.0 / 8_388_608.0;
 
-/// Uniform on (0, 1] from the top 24 bits of a word (SPEC §6).
+/// Uniform on (0, 1] from the top 24 bits of a word (docs/theory.md §6).
 #[inline(always)]
 pub fn uniform_open_closed(word: u32) -> f32 {
     ((word >> 8) + 1) as i32 as f32 * TWO_POW_MINUS_24

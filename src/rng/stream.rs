@@ -1,4 +1,4 @@
-//! The layout of every random stream (SPEC §6), shared with the WGSL kernels.
+//! The layout of every random stream (docs/theory.md §6), shared with the WGSL kernels.
 //!
 //! Key `[seed, case | purpose << 30]`, counter `[trajectory, block]`, where
 //! `trajectory` is the index within its case. Gaussian noise: normal number
@@ -10,10 +10,10 @@
 //! block `n * ceil(B/2) + b/2`, modulo the data size. Nothing depends on threads,
 //! chunks, workgroups, shards or devices.
 
-pub use crate::kernel::codes::Purpose;
+pub use crate::codes::Purpose;
 
 /// Largest number of cases in one experiment (the case index shares a key word with the purpose).
-pub const MAX_CASES: u32 = 1 << crate::kernel::codes::PURPOSE_SHIFT;
+pub const MAX_CASES: u32 = 1 << crate::codes::PURPOSE_SHIFT;
 
 /// The Threefry key of one (seed, case, purpose) stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

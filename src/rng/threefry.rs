@@ -64,7 +64,7 @@ pub fn threefry2x32_20_lanes<const N: usize>(
 mod tests {
     use super::*;
 
-    /// Random123 `kat_vectors`, threefry2x32_20 (SPEC §6).
+    /// Random123 `kat_vectors`, threefry2x32_20 (docs/theory.md §6).
     const KAT: [([u32; 2], [u32; 2], [u32; 2]); 3] = [
         ([0, 0], [0, 0], [0x6b20_0159, 0x99ba_4efe]),
         (

@@ -8,7 +8,7 @@ use crate::error::Result;
 use toml::{Table, Value};
 
 /// A value of a field: a number, a list of numbers (a sweep or a vector), an
-/// integer, a string or a flag.
+/// integer, a string, a list of strings (a swept choice) or a flag.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field(Value);
 
@@ -45,6 +45,13 @@ impl From<usize> for Field {
 impl From<&str> for Field {
     fn from(v: &str) -> Self {
         Field(Value::String(v.to_string()))
+    }
+}
+impl From<&[&str]> for Field {
+    fn from(v: &[&str]) -> Self {
+        Field(Value::Array(
+            v.iter().map(|s| Value::String(s.to_string())).collect(),
+        ))
     }
 }
 impl From<bool> for Field {
@@ -152,7 +159,7 @@ mod tests {
         assert_eq!(from_code.cases.len(), 4);
         for (a, b) in from_code.cases.iter().zip(&from_file.cases) {
             assert_eq!(a.model, b.model);
-            let record = |e: &Experiment, c| crate::kernel::abi::record(e, c);
+            let record = |e: &Experiment, c| e.record(c);
             assert_eq!(record(&from_code, a), record(&from_file, b));
             assert_eq!(a.params, b.params);
         }

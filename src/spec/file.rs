@@ -1,10 +1,10 @@
 //! The experiment file as written (TOML, serde), before validation.
 //! Field names here are the documented file format (README, "Experiment files").
 
-use super::sweep::Sweep;
 pub use crate::model::exit::ExitFile;
 pub use crate::model::noise::NoiseFile;
 pub use crate::model::potential::PotentialFile;
+use crate::sweep::Sweep;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -26,8 +26,8 @@ pub struct ExperimentFile {
     pub noise: NoiseFile,
     pub exit: Option<ExitFile>,
     pub observe: Option<ObserveFile>,
-    /// Rare-event splitting instead of direct simulation (`crate::rare`).
-    pub rare: Option<crate::rare::RareFile>,
+    /// Rare-event splitting instead of direct simulation (`super::rare`).
+    pub rare: Option<super::rare::RareFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,27 +5,27 @@
 mod builder;
 mod checks;
 mod file;
-pub mod model;
+pub mod rare;
 pub mod shard;
-pub(crate) mod sweep;
 
-pub use builder::{ExperimentBuilder, Field, Fields};
-pub use model::{
-    CaseModel, ExitKind, ExitParams, Interpretation, KernelShape, NoiseKind, NoiseParams,
-    PotentialKind, PotentialParams, MAX_DIM,
+pub use crate::model::case::{CaseModel, Interpretation, KernelShape, MAX_DIM};
+pub use crate::model::{
+    ExitKind, ExitParams, NoiseKind, NoiseParams, PotentialKind, PotentialParams,
 };
+pub use crate::sweep::ParamValue;
+pub use builder::{ExperimentBuilder, Field, Fields};
+pub use rare::{RareFile, RareSettings};
 
 use crate::error::{Error, Result};
 use crate::model::exit::{ExitFile, ExitSetup};
 use crate::model::noise::NoiseSetup;
 use crate::model::potential::Setup;
+use crate::sweep::{any, positive, vector_field, Axes, Combination};
 use file::{ExperimentFile, NoiseFile};
-use serde::Serialize;
 use std::path::Path;
-use sweep::{any, positive, vector_field, Axes, Combination};
 
 /// Largest step limit: first-passage steps are u32 and every step's draws
-/// must have their own Threefry block index (SPEC §6 layout).
+/// must have their own Threefry block index (docs/theory.md §6 layout).
 pub const MAX_STEPS_LIMIT: u64 = 1_000_000_000;
 /// Largest number of trajectories per case (the index is one counter word).
 pub const MAX_TRAJECTORIES: u64 = u32::MAX as u64;
@@ -34,14 +34,6 @@ pub const MAX_BINS: i64 = 1 << 20;
 pub use crate::model::exit::box_set::MAX_BOX_DIM;
 pub use crate::model::noise::sgd::MAX_BATCH;
 pub use crate::model::potential::paper_2d::{paper_data_set, MAX_DATA_SIZE};
-
-/// A value in a case's parameter table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    Number(f64),
-    Text(String),
-}
 
 /// One parameter case of a batch.
 #[derive(Clone, Debug)]
@@ -94,10 +86,20 @@ pub struct Experiment {
     /// checkpoint block's share): `0..trajectories` unless set by `with_range`.
     pub range: std::ops::Range<u32>,
     /// `[rare]`: estimate escapes by adaptive multilevel splitting instead.
-    pub rare: Option<crate::rare::RareSettings>,
+    pub rare: Option<RareSettings>,
 }
 
 impl Experiment {
+    /// The kernels' record of `case` ([`CaseModel::record`]).
+    pub fn record(&self, case: &Case) -> crate::kernel::abi::CaseParams {
+        case.model.record(case.index, self.max_steps)
+    }
+
+    /// The records of every case, in case order.
+    pub fn records(&self) -> Vec<crate::kernel::abi::CaseParams> {
+        self.cases.iter().map(|case| self.record(case)).collect()
+    }
+
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             action: "read",
@@ -128,7 +130,7 @@ impl Experiment {
         build(file, base.as_deref())
     }
 
-    /// Number of threefry blocks one step of one trajectory consumes (SPEC §6 layout).
+    /// Number of threefry blocks one step of one trajectory consumes (docs/theory.md §6 layout).
     pub fn blocks_per_step(&self) -> f64 {
         if self.shape.noise.stable() {
             self.shape.dim as f64
@@ -454,7 +456,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             ));
         }
         if let Some(rare) = &rare {
-            crate::rare::settings::levels(rare, &model)?;
+            rare::levels(rare, &model)?;
         }
         let index = flat as u32;
         cases.push(Case {

@@ -147,7 +147,7 @@ impl Experiment {
         for case in &self.cases {
             hash.write(&case.index.to_le_bytes());
             hash.write(format!("{:?}", case.params).as_bytes());
-            hash.write(bytemuck::bytes_of(&crate::kernel::abi::record(self, case)));
+            hash.write(bytemuck::bytes_of(&self.record(case)));
         }
         hash.write(&(self.data_set.len() as u64).to_le_bytes());
         hash.write(bytemuck::cast_slice(&self.data_set));

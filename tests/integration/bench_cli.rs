@@ -3,33 +3,29 @@
 //! options exit 2 before anything runs or is written. Nothing here asserts on
 //! wall-clock time: the work done (trajectory-steps) is exact, the speed is not.
 
-use std::process::Command;
-
-fn kramers(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args(args)
-        .output()
-        .expect("kramers runs")
-}
+use crate::common::kramers;
 
 #[test]
 fn cpu_bench_of_w1_prints_the_table_and_writes_json_and_plot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let json_path = dir.path().join("sub").join("bench.json");
-    let output = kramers(&[
-        "bench",
-        "--backend",
-        "cpu",
-        "--workloads",
-        "w1",
-        "--sizes",
-        "10,12",
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-        json_path.to_str().unwrap(),
-    ]);
+    let output = kramers(
+        &[
+            "bench",
+            "--backend",
+            "cpu",
+            "--workloads",
+            "w1",
+            "--sizes",
+            "10,12",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+            json_path.to_str().unwrap(),
+        ],
+        &[],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
@@ -89,7 +85,7 @@ fn bad_bench_options_exit_2_and_write_nothing() {
     ] {
         let mut all = vec!["bench", "--backend", "cpu", "--out", out.to_str().unwrap()];
         all.extend_from_slice(args);
-        let output = kramers(&all);
+        let output = kramers(&all, &[]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(field), "{args:?}: {stderr}");

@@ -1,4 +1,4 @@
-//! The Brownian-bridge exit correction (SPEC §4, `exit.bridge = true`):
+//! The Brownian-bridge exit correction (docs/theory.md §4, `exit.bridge = true`):
 //! with it the Monte Carlo mean first-passage time hits the exact value at the
 //! barrier top itself, without it the once-per-step check exits late by many
 //! standard errors; and the GPU draws the same bridge uniforms as the CPU.

@@ -2,26 +2,10 @@
 //! files and their reproducibility, every bad input in `tests/bad-input/`, and
 //! every example experiment in `assets/`.
 
+use crate::common::{kramers, read_json, repo};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// A path in the repository.
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-/// Run `kramers` with `args` and extra environment variables.
-fn kramers(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kramers"));
-    command.args(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    // Panics must show up as "panicked", never as a backtrace-only abort.
-    command.env_remove("RUST_BACKTRACE");
-    command.output().expect("the kramers binary runs")
-}
+use std::process::Output;
 
 /// `kramers run FILE --backend cpu --out DIR [extra...]`, asserting success.
 fn run_ok(file: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -42,12 +26,6 @@ fn run_ok(file: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Outp
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 /// result.json without the `run` object (wall time, threads, throughput, command line),

@@ -10,17 +10,13 @@
 //! The backend and theory comparisons are deterministic.
 
 use crate::common;
+use crate::common::repo;
 
 use kramers::analysis::references::case_references;
 use kramers::backend::cpu;
 use kramers::spec::Experiment;
-use std::path::PathBuf;
 
 const Z99: f64 = 2.576;
-
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 fn asset(path: &str) -> Experiment {
     Experiment::from_path(&repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -111,7 +107,7 @@ fn w1_as_formulas_has_the_mean_first_passage_time_of_builtin_w1() {
 }
 
 /// The `barrier` potential as a formula: the kink `c` and the top `b` from the
-/// same parameters as the built-in (SPEC §3).
+/// same parameters as the built-in (docs/theory.md §3).
 fn barrier_formula() -> String {
     let u = "sqrt(2 * dl * hb / (ha * (ha + hb)))";
     let c = format!("(a + {u})");
@@ -304,7 +300,7 @@ fn the_kernels_generated_from_every_formula_asset_validate() {
                 bridge: e.shape.bridge as u32,
                 user: kramers::kernel::preprocess::user_key(&user),
             };
-            let source = kramers::kernel::shader("simulate", &variant, &user);
+            let source = kramers::model::shader::shader("simulate", &variant, &user);
             kramers::model::formula::validate(&source).unwrap_or_else(|e| panic!("{path}: {e}"));
         }
     }

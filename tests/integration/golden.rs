@@ -7,13 +7,10 @@
 //! is a change of results, never chance.
 
 use crate::common;
+use crate::common::repo;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 /// `(golden name, experiment file)` of every example experiment the golden
 /// build knew (experiments added since have no golden file).
@@ -42,6 +39,13 @@ fn without_run(mut result: Value) -> Value {
         .expect("result.json is an object")
         .remove("run")
         .expect("result.json has a run object");
+    // The hardware ("CPU (AVX2 kernels)" on one machine, "CPU (AVX-512 kernels)"
+    // on another, with the same numbers), not the result.
+    result
+        .as_object_mut()
+        .unwrap()
+        .remove("device")
+        .expect("result.json names its device");
     result
 }
 

@@ -1,4 +1,4 @@
-//! Rare escapes by adaptive multilevel splitting (SPEC §7, `[rare]`): the
+//! Rare escapes by adaptive multilevel splitting (docs/theory.md §7, `[rare]`): the
 //! estimate against the exact quadrature where direct simulation cannot reach
 //! (escape times up to ~1e26), against direct Monte Carlo where both work, on
 //! the CPU backend and on the GPU (lavapipe in CI).
@@ -15,7 +15,8 @@ use crate::common;
 
 use kramers::analysis::escape::escape_stats;
 use kramers::backend::{cpu::Cpu, Backend};
-use kramers::rare::result::{run, RareResult};
+use kramers::report::RareResult;
+use kramers::run::{run, Outcome, Prepared, RunOptions};
 use kramers::spec::Experiment;
 
 /// Student's t quantile for a two-sided 99% interval with 9 degrees of freedom.
@@ -25,8 +26,12 @@ const T99_9: f64 = 3.2498;
 const Z99: f64 = 2.5758;
 
 fn rare(experiment: &Experiment, backend: &dyn Backend) -> RareResult {
-    let settings = experiment.rare.as_ref().expect("a [rare] table");
-    run(experiment, settings, backend, Vec::new(), &|_| {}, None).expect("AMS runs")
+    assert!(experiment.rare.is_some(), "a [rare] table");
+    let prepared = Prepared::new(experiment.clone());
+    match run(&prepared, backend, RunOptions::default()).expect("AMS runs") {
+        Outcome::Split(result) => result,
+        Outcome::Direct(_) => panic!("an experiment with a [rare] table ran directly"),
+    }
 }
 
 /// Langevin and power-law-loss over the `barrier` at dL / D0 = 10 .. 30.

@@ -4,19 +4,12 @@
 //! those of the statistical statements the assertions encode.
 
 use crate::common;
+use crate::common::kramers;
 
-use kramers::analysis::escape_sweep::default_sweep;
 use kramers::backend::cpu;
+use kramers::studies::escape::default_sweep;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn kramers(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args(args)
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .output()
-        .expect("kramers runs")
-}
+use std::process::Output;
 
 fn ok(output: &Output) -> String {
     assert!(
@@ -42,15 +35,18 @@ fn files(dir: &Path, names: &[&str]) {
 fn fig10_quick() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let stdout = ok(&kramers(&[
-        "reproduce",
-        "fig10",
-        "--quick",
-        "--backend",
-        "cpu",
-        "--out",
-        out,
-    ]));
+    let stdout = ok(&kramers(
+        &[
+            "reproduce",
+            "fig10",
+            "--quick",
+            "--backend",
+            "cpu",
+            "--out",
+            out,
+        ],
+        &[],
+    ));
     files(
         dir.path(),
         &["fig10.csv", "fig10.json", "fig10.png", "fig10.svg"],
@@ -98,15 +94,18 @@ fn fig10_quick() {
 fn fig4_quick() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let stdout = ok(&kramers(&[
-        "reproduce",
-        "fig4",
-        "--quick",
-        "--backend",
-        "cpu",
-        "--out",
-        out,
-    ]));
+    let stdout = ok(&kramers(
+        &[
+            "reproduce",
+            "fig4",
+            "--quick",
+            "--backend",
+            "cpu",
+            "--out",
+            out,
+        ],
+        &[],
+    ));
     files(
         dir.path(),
         &["fig4.csv", "fig4.json", "fig4.png", "fig4.svg"],
@@ -133,24 +132,30 @@ fn fig4_quick() {
 fn plot_redraws_a_saved_result() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    ok(&kramers(&[
-        "run",
-        "assets/barrier-langevin.toml",
-        "--backend",
-        "cpu",
-        "--trajectories",
-        "2000",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    ok(&kramers(
+        &[
+            "run",
+            "assets/barrier-langevin.toml",
+            "--backend",
+            "cpu",
+            "--trajectories",
+            "2000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    ));
     files(&out, &["survival.png", "fpt-histogram.png", "survival.svg"]);
     let redraw = dir.path().join("redraw");
-    let stdout = ok(&kramers(&[
-        "plot",
-        out.join("result.json").to_str().unwrap(),
-        "--out",
-        redraw.to_str().unwrap(),
-    ]));
+    let stdout = ok(&kramers(
+        &[
+            "plot",
+            out.join("result.json").to_str().unwrap(),
+            "--out",
+            redraw.to_str().unwrap(),
+        ],
+        &[],
+    ));
     assert!(stdout.contains("survival.png"), "{stdout}");
     assert_eq!(
         std::fs::read(out.join("survival.svg")).unwrap(),
@@ -160,12 +165,15 @@ fn plot_redraws_a_saved_result() {
     // a file that is not a result: exit 2, named, nothing written
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"cases\": 3}").unwrap();
-    let output = kramers(&[
-        "plot",
-        bad.to_str().unwrap(),
-        "--out",
-        dir.path().join("none").to_str().unwrap(),
-    ]);
+    let output = kramers(
+        &[
+            "plot",
+            bad.to_str().unwrap(),
+            "--out",
+            dir.path().join("none").to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("result.json"));
     assert!(!dir.path().join("none").exists());
@@ -182,7 +190,7 @@ fn escape_quick_gpu_agrees_with_cpu() {
         let mut experiment = dynamic.experiment.clone();
         experiment
             .cases
-            .retain(|c| !kramers::analysis::escape_sweep::by_splitting(&c.model));
+            .retain(|c| !kramers::studies::escape::by_splitting(&c.model));
         let experiment = &experiment;
         let c = cpu::run(experiment, &|_| {});
         let (g, _) = gpu.run(experiment, &|_| {}).expect("GPU run");

@@ -1,4 +1,4 @@
-//! Random numbers (SPEC §6), two tiers:
+//! Random numbers (docs/theory.md §6), two tiers:
 //!
 //! - **Value stability**: the first outputs of Threefry and of every sampler for
 //!   key `[7, 0]`, counters `[0..8, 0]`, pinned as f32 bit patterns. They pin the

@@ -6,31 +6,11 @@
 //! left out, and bad flags exit 2 naming the flag.
 
 use crate::common;
+use crate::common::{kramers, read_json};
 
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn kramers(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kramers"));
-    command.args(args);
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_STEP",
-        "JOB_COMPLETION_INDEX",
-        "KRAMERS_SHARD_COUNT",
-    ] {
-        command.env_remove(var);
-    }
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.env_remove("RUST_BACKTRACE");
-    command.output().expect("the kramers binary runs")
-}
 
 fn ok(output: Output, what: &str) -> Output {
     assert!(
@@ -40,12 +20,6 @@ fn ok(output: Output, what: &str) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// result.json as text, without its `run` object (the only part that may differ).

@@ -1,4 +1,4 @@
-//! The `sgd` dynamic (SPEC §2): one step from a fixed point is `x0 - dt g_B`
+//! The `sgd` dynamic (docs/theory.md §2): one step from a fixed point is `x0 - dt g_B`
 //! with `g_B` the mean of `B` per-sample gradients drawn with replacement, so
 //! its mean and variance are known exactly from the data set; and the data set
 //! can come from a CSV file.

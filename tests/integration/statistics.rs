@@ -1,4 +1,4 @@
-//! Monte Carlo on the CPU backend against exact values (SPEC §5): stationary
+//! Monte Carlo on the CPU backend against exact values (docs/theory.md §5): stationary
 //! moments of Euler–Maruyama chains, whose discrete-time values are known in
 //! closed form, and the exact mean first-passage time over a barrier.
 //!
@@ -21,7 +21,7 @@ fn run(toml: &str) -> (Experiment, RunOutput) {
     (experiment, output)
 }
 
-/// Stationary OU (`quadratic` + `langevin`, SPEC §5.1), H = 1, D0 = 1, dt = 0.01,
+/// Stationary OU (`quadratic` + `langevin`, docs/theory.md §5.1), H = 1, D0 = 1, dt = 0.01,
 /// 2e5 paths from the centre, 2000 steps (t = 20: the variance has relaxed to
 /// within e^-40). Euler–Maruyama's own stationary variance is exactly
 /// `D0 / (H (2 - H dt)) = 0.502513`. The sample variance of n normals has relative
@@ -85,7 +85,7 @@ fn power_law_em_fourth_moment(h: f64, d0: f64, d2: f64, dt: f64, m: f64) -> f64 
 
 /// Quadratic basin (H = 1, centre 0) with power-law noise `D = D0 + D2 x^2`
 /// (D0 = 1, D2 = 0.2, rho = 0) under the three interpretations in one experiment
-/// (SPEC §5.2). Euler–Maruyama's stationary second moment is exactly
+/// (docs/theory.md §5.2). Euler–Maruyama's stationary second moment is exactly
 /// `D0 / (2h - dt h^2 - D2)`, `h = H - alpha D2`, for the discrete chain (no
 /// allowance for discretization is needed). kappa = 5, so the continuous law is a
 /// Student-t with nu = 11, 10, 9 degrees of freedom: 4th moment finite. 2e5 paths,
@@ -158,7 +158,7 @@ fn power_law_em_stationary_second_moment_per_interpretation() {
 }
 
 /// Mean first passage from the minimum to the top of `barrier` (Ha = 1, Hb = 2,
-/// height 1) under Langevin noise D0 = 0.5 (SPEC §5.4), dt = 0.001, 2e4 paths,
+/// height 1) under Langevin noise D0 = 0.5 (docs/theory.md §5.4), dt = 0.001, 2e4 paths,
 /// every one escaping (P(any censored at t = 5000) < 1e-13). The reference is the
 /// exact continuous MFPT at the Broadie–Glasserman–Kou shifted level
 /// `b + 0.5826 sqrt(D0 dt)`, which models discrete monitoring to first order;

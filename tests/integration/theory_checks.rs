@@ -1,34 +1,58 @@
-//! Statistics against theory (SPEC §5) and the theory/check/fit-tail commands.
+//! Statistics against theory (docs/theory.md §5) and the theory/check/fit-tail commands.
 //! Every statistical assertion states its false-failure rate; seeds are fixed.
 
 use crate::common;
+use crate::common::kramers;
 
-use kramers::analysis::check::mfpt_grid_toml;
 use kramers::analysis::escape::escape_stats;
 use kramers::analysis::references::case_references;
 use kramers::backend::RunOutput;
-use kramers::spec::Experiment;
+use kramers::spec::{Experiment, ExperimentBuilder};
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn kramers(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the kramers binary runs")
+/// The 15-case grid: barrier (Ha = 1, Hb = 2, dL = 0.5), dt = 0.005, exit at
+/// the top; `k` = 0: langevin (3 D0), 1: power-law (2 D2 x 3 interpretations),
+/// 2: power-law-loss (2 k x 3 interpretations).
+fn grid(k: usize, trajectories: u32, seed: u32) -> Experiment {
+    let interpretations: &[&str] = &["ito", "stratonovich", "anti-ito"];
+    let builder = ExperimentBuilder::new("grid")
+        .set("seed", seed)
+        .set("dt", 0.005)
+        .set("max_steps", 10_000_000i64)
+        .set("trajectories", trajectories)
+        .potential(
+            "barrier",
+            &[
+                ("curvature_min", 1.0.into()),
+                ("curvature_top", 2.0.into()),
+                ("height", 0.5.into()),
+            ],
+        )
+        .exit("top", &[]);
+    let builder = match k {
+        0 => builder.noise("langevin", &[("d0", vec![0.4, 0.5, 0.7].into())]),
+        1 => builder.noise(
+            "power-law",
+            &[
+                ("d0", 0.5.into()),
+                ("d2", vec![0.1, 0.3].into()),
+                ("interpretation", interpretations.into()),
+            ],
+        ),
+        _ => builder.noise(
+            "power-law-loss",
+            &[
+                ("d0", 0.5.into()),
+                ("k", vec![0.25, 0.5].into()),
+                ("interpretation", interpretations.into()),
+            ],
+        ),
+    };
+    builder.build("grid").expect("valid grid")
 }
 
-/// The noise sections of the 15-case grid: langevin (3 D0), power-law (2 D2 x 3
-/// interpretations), power-law-loss (2 k x 3 interpretations).
-const GRID_NOISES: [&str; 3] = [
-    "kind = \"langevin\"\nd0 = [0.4, 0.5, 0.7]",
-    "kind = \"power-law\"\nd0 = 0.5\nd2 = [0.1, 0.3]\ninterpretation = [\"ito\", \"stratonovich\", \"anti-ito\"]",
-    "kind = \"power-law-loss\"\nd0 = 0.5\nk = [0.25, 0.5]\ninterpretation = [\"ito\", \"stratonovich\", \"anti-ito\"]",
-];
-
 /// The MFPT grid (barrier Ha = 1, Hb = 2, dL = 0.5, exit at the top), 15 cases of
-/// [`GRID_NOISES`], 50 000 trajectories each, dt = 0.005,
+/// [`grid`], 50 000 trajectories each, dt = 0.005,
 /// against the exact quadrature at the level shifted for once-per-step monitoring. The bias
 /// left at this dt is below 0.3% (measured with 2e5 trajectories), about a half of one SE.
 ///
@@ -36,10 +60,8 @@ const GRID_NOISES: [&str; 3] = [
 /// inside their 99% interval (P(3 or more of 15 outside) = 4.4e-4): false-failure rate < 1.5e-3.
 fn check_mfpt_grid(run: &mut dyn FnMut(&Experiment) -> RunOutput, label: &str) {
     let mut zs = Vec::new();
-    for (k, noise) in GRID_NOISES.iter().enumerate() {
-        let experiment =
-            Experiment::from_toml(&mfpt_grid_toml(noise, 50_000, 200 + k as u32), "grid")
-                .expect("valid grid");
+    for k in 0..3 {
+        let experiment = grid(k, 50_000, 200 + k as u32);
         let output = run(&experiment);
         for (i, tally) in output.tallies.iter().enumerate() {
             let model = &experiment.cases[i].model;
@@ -81,7 +103,7 @@ fn monte_carlo_hits_exact_mfpt_gpu() {
 #[test]
 fn theory_command_prints_every_case() {
     let asset = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/barrier-langevin.toml");
-    let out = kramers(&["theory", asset.to_str().unwrap()]);
+    let out = kramers(&["theory", asset.to_str().unwrap()], &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -95,7 +117,7 @@ fn theory_command_prints_every_case() {
         "{text}"
     );
 
-    let out = kramers(&["theory", asset.to_str().unwrap(), "--json"]);
+    let out = kramers(&["theory", asset.to_str().unwrap(), "--json"], &[]);
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let cases = json.as_array().expect("array");
@@ -163,12 +185,15 @@ fn fit_tail_recovers_student_t() {
     let file = dir.path().join("t5.npy");
     std::fs::write(&file, npy_f8(&samples)).unwrap();
     let out_dir = dir.path().join("out");
-    let out = kramers(&[
-        "fit-tail",
-        file.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let out = kramers(
+        &[
+            "fit-tail",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -200,7 +225,7 @@ fn fit_tail_recovers_student_t() {
 /// rate, the suite's is below 1.5e-3 (fixed seeds: reproducible).
 #[test]
 fn check_quick_passes() {
-    let out = kramers(&["check", "--quick", "--backend", "cpu"]);
+    let out = kramers(&["check", "--quick", "--backend", "cpu"], &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -7,9 +7,8 @@
 use super::plan::{loop_cap, DeviceLimits, Slice, SlicePlan};
 use super::{add_partial, add_row, Gpu, GpuStats, SliceInfo, TallyInfo, DATA_WORDS, HIST_OFFSET};
 use crate::backend::{Progress, RunOutput};
+use crate::codes::Outcome;
 use crate::error::{Error, Result};
-use crate::kernel::abi;
-use crate::kernel::codes::Outcome;
 use crate::kernel::preprocess::{Variant, MAX_PRIVATE_ROW};
 use crate::observables::{FptBins, Tally};
 use crate::spec::Experiment;
@@ -171,12 +170,14 @@ impl Gpu {
         };
         if user != crate::kernel::preprocess::user_stub() {
             // Formulas: the generated kernel is checked before any dispatch.
-            crate::model::formula::validate(&crate::kernel::shader("simulate", &variant, &user))
-                .map_err(|e| {
-                    Error::Gpu(format!(
-                        "the kernel generated from the formulas does not validate: {e}"
-                    ))
-                })?;
+            crate::model::formula::validate(&crate::model::shader::shader(
+                "simulate", &variant, &user,
+            ))
+            .map_err(|e| {
+                Error::Gpu(format!(
+                    "the kernel generated from the formulas does not validate: {e}"
+                ))
+            })?;
         }
         Ok((variant, user))
     }
@@ -226,7 +227,7 @@ impl Gpu {
         experiment: &Experiment,
     ) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
         use wgpu::BufferUsages as U;
-        let case_records = abi::records(experiment);
+        let case_records = experiment.records();
         let cases = self.buffer(
             "cases",
             (case_records.len() * 160) as u64,

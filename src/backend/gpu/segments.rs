@@ -5,8 +5,8 @@
 use super::pipeline::simulate_bindings;
 use super::plan::loop_cap;
 use super::{Gpu, SliceInfo};
+use crate::codes::Outcome as Code;
 use crate::error::{Error, Result};
-use crate::kernel::codes::Outcome as Code;
 use crate::kernel::preprocess::WORKGROUP;
 use crate::kernel::simulate::{SegmentEnd, Segments};
 use crate::spec::{Experiment, MAX_DIM};

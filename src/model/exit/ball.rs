@@ -1,13 +1,14 @@
-//! `ball` exit (SPEC §4): leaving the ball, `|x - c|^2 >= r^2`.
+//! `ball` exit (docs/theory.md §4): leaving the ball, `|x - c|^2 >= r^2`.
 //! Slots: vector `c`, scalar `[r^2]`.
 
 use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::Result;
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use crate::kernel::exits::ExitSet;
-use crate::kernel::{Lanes, LANES};
-use crate::spec::sweep::{positive, vector_field, Axes, Sweep};
+use crate::simd::{Lanes, LANES};
+use crate::sweep::{positive, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -70,12 +71,6 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            center: p.exit_vector,
-            radius_squared: p.exit_scalar[0],
-        }
-    }
     #[inline(always)]
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
         let distance = self.score(x, dim);
@@ -95,5 +90,14 @@ impl ExitSet for Kernel {
             }
         }
         distance
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            center: p.exit_vector,
+            radius_squared: p.exit_scalar[0],
+        }
     }
 }

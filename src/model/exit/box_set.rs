@@ -1,13 +1,14 @@
-//! `box` exit (SPEC §4): outside `lower <= x <= upper` in some coordinate
+//! `box` exit (docs/theory.md §4): outside `lower <= x <= upper` in some coordinate
 //! (bounds may be infinite; `dim <= 4`). Slots: vector `[lower[0..4], upper[0..4]]`.
 
 use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use crate::kernel::exits::ExitSet;
-use crate::kernel::{Lanes, LANES};
-use crate::spec::sweep::{bound_field, Axes};
+use crate::simd::{Lanes, LANES};
+use crate::sweep::{bound_field, Axes};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -79,12 +80,6 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            lower: std::array::from_fn(|c| p.exit_vector[c]),
-            upper: std::array::from_fn(|c| p.exit_vector[MAX_BOX_DIM + c]),
-        }
-    }
     #[inline(always)]
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
         let mut outside = [0u32; LANES];
@@ -94,5 +89,14 @@ impl ExitSet for Kernel {
             }
         }
         outside
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            lower: std::array::from_fn(|c| p.exit_vector[c]),
+            upper: std::array::from_fn(|c| p.exit_vector[MAX_BOX_DIM + c]),
+        }
     }
 }

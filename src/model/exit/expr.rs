@@ -7,10 +7,11 @@ use crate::error::Result;
 use crate::expr::{parse, Graph, Program, Scope};
 use crate::kernel::abi::CaseParams;
 use crate::kernel::exits::ExitSet;
-use crate::kernel::{Lanes, Scratch, LANES};
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::model::formula::{self, slot_axes};
-use crate::spec::sweep::Axes;
-use crate::spec::CaseModel;
+use crate::sweep::Axes;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -106,15 +107,6 @@ const ZERO: Lanes = [0.0; LANES];
 impl ExitSet for Kernel {
     const STATE: bool = true;
 
-    fn new(p: &CaseParams, model: &CaseModel) -> Self {
-        let ExitParams::ExprExit(e) = &model.exit else {
-            unreachable!("the expr kernel tests expr exits")
-        };
-        Kernel {
-            formula: e.formula.clone(),
-            params: p.exit_vector,
-        }
-    }
     fn contains<const DIM: usize>(&self, _: &[Lanes; DIM], _: usize) -> [u32; LANES] {
         unreachable!("a formula needs its registers")
     }
@@ -146,5 +138,17 @@ impl ExitSet for Kernel {
         let registers = &mut scratch[0];
         self.formula.program.run_lanes(registers, x, &ZERO, &ZERO);
         *self.formula.program.output(registers, 0)
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], model: &CaseModel) -> Self {
+        let ExitParams::ExprExit(e) = &model.exit else {
+            unreachable!("the expr kernel tests expr exits")
+        };
+        Kernel {
+            formula: e.formula.clone(),
+            params: p.exit_vector,
+        }
     }
 }

@@ -1,14 +1,15 @@
-//! `half-space` exit (SPEC §4): `n . x >= theta`. Also the kernel of `top`
+//! `half-space` exit (docs/theory.md §4): `n . x >= theta`. Also the kernel of `top`
 //! (`x >= top`) and of no exit at all (a zero normal and `theta = +inf`).
 //! Slots: vector `n`, scalar `[theta]`.
 
 use super::{no_top, ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use crate::kernel::exits::ExitSet;
-use crate::kernel::{Lanes, LANES};
-use crate::spec::sweep::{any, vector_field, Axes, Sweep};
+use crate::simd::{Lanes, LANES};
+use crate::sweep::{any, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -16,7 +17,7 @@ use serde::Deserialize;
 pub struct File {
     normal: Vec<f64>,
     threshold: Sweep,
-    /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
+    /// Brownian-bridge correction of the once-per-step exit check (docs/theory.md §4).
     bridge: Option<bool>,
 }
 
@@ -24,7 +25,7 @@ pub struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopFile {
-    /// Brownian-bridge correction of the once-per-step exit check (SPEC §4).
+    /// Brownian-bridge correction of the once-per-step exit check (docs/theory.md §4).
     bridge: Option<bool>,
 }
 
@@ -104,12 +105,6 @@ pub struct Kernel {
 }
 
 impl ExitSet for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            normal: p.exit_vector,
-            threshold: p.exit_scalar[0],
-        }
-    }
     #[inline(always)]
     fn contains<const DIM: usize>(&self, x: &[Lanes; DIM], dim: usize) -> [u32; LANES] {
         let projection = self.score(x, dim);
@@ -128,5 +123,14 @@ impl ExitSet for Kernel {
             }
         }
         projection
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            normal: p.exit_vector,
+            threshold: p.exit_scalar[0],
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Exit sets (SPEC §4), one module each, listed in [`super::registry`]: the
+//! Exit sets (docs/theory.md §4), one module each, listed in [`super::registry`]: the
 //! file fields and their validation, the f64 test (which validation and the
 //! theory use), the slots in the kernels' case record, the CPU lanes and the
 //! WGSL twin (`<module>_contains`). The file's `top` is a half-space at the
@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
 use crate::model::PotentialParams;
-use crate::spec::sweep::{Axes, Combination};
+use crate::sweep::{Axes, Combination};
 use serde::Deserialize;
 
 /// What an exit's file table needs to know of the rest of the experiment.
@@ -37,7 +37,7 @@ pub trait ExitPhysics {
 pub trait ExitModel: ExitPhysics + Clone + std::fmt::Debug + PartialEq + 'static {
     /// The fields of its `[exit]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
-    type Kernel: ExitSet;
+    type Kernel: ExitSet + for<'d> crate::model::FromCase<'d>;
     /// Check and register the file's swept fields.
     fn sweep(file: &Self::File, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder>;
     /// Whether the file asks for the Brownian-bridge correction.

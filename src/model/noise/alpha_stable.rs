@@ -1,4 +1,4 @@
-//! `alpha-stable` (SPEC §2): increment `sigma dt^(1/a) S`, `S ~ S_a(1, beta, 0)`
+//! `alpha-stable` (docs/theory.md §2): increment `sigma dt^(1/a) S`, `S ~ S_a(1, beta, 0)`
 //! drawn by Chambers–Mallows–Stuck; no variance, no interpretation. Slots
 //! `[sigma dt^(1/a), a, beta, B, S]` (`B`, `S`: the sampler's shift and scale).
 
@@ -7,10 +7,11 @@ use crate::error::Result;
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
 use crate::rng::StableSampler;
-use crate::spec::sweep::{non_negative, Axes, Sweep};
+use crate::sweep::{non_negative, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
-use crate::spec::Interpretation;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
+use crate::dynamics::Interpretation;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -91,17 +92,6 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            increment_scale: p.noise[0],
-            law: StableSampler {
-                alpha: p.noise[1],
-                beta: p.noise[2],
-                shift: p.noise[3],
-                scale: p.noise[4],
-            },
-        }
-    }
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, s: f32) -> f32 {
         x - gradient * dt + self.increment_scale * s
@@ -111,5 +101,19 @@ impl Noise for Kernel {
     }
     fn stable_law(&self) -> StableSampler {
         self.law
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            increment_scale: p.noise[0],
+            law: StableSampler {
+                alpha: p.noise[1],
+                beta: p.noise[2],
+                shift: p.noise[3],
+                scale: p.noise[4],
+            },
+        }
     }
 }

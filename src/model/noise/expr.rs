@@ -11,11 +11,12 @@ use crate::error::{Error, Result};
 use crate::expr::{parse, Graph, Node, Program, Scope, Wrt};
 use crate::kernel::abi::CaseParams;
 use crate::kernel::noise::Noise;
-use crate::kernel::{Lanes, Scratch, LANES};
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::model::formula::{self, slot_axes};
 use crate::model::{NoiseParams, PotentialParams};
-use crate::spec::sweep::{Axes, StringSweep};
-use crate::spec::CaseModel;
+use crate::sweep::{Axes, StringSweep};
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -208,16 +209,6 @@ pub struct Kernel {
 impl Noise for Kernel {
     const STATE: bool = true;
 
-    fn new(p: &CaseParams, model: &CaseModel) -> Self {
-        let NoiseParams::ExprNoise(e) = &model.noise else {
-            unreachable!("the expr kernel runs expr noise")
-        };
-        Kernel {
-            formula: e.formula.clone(),
-            params: p.noise,
-            ito: p.alpha == 0.0,
-        }
-    }
     fn reads_loss(&self) -> bool {
         self.formula.reads_loss
     }
@@ -307,5 +298,18 @@ impl Noise for Kernel {
         let registers = &mut scratch[self.formula.dim + c];
         program.run_lanes(registers, x, loss, gradient);
         *out = *program.output(registers, 0);
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], model: &CaseModel) -> Self {
+        let NoiseParams::ExprNoise(e) = &model.noise else {
+            unreachable!("the expr kernel runs expr noise")
+        };
+        Kernel {
+            formula: e.formula.clone(),
+            params: p.noise,
+            ito: p.alpha == 0.0,
+        }
     }
 }

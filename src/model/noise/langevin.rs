@@ -1,12 +1,13 @@
-//! `langevin` (SPEC §2): constant variance `D = D0`. Slots `[D0]`.
+//! `langevin` (docs/theory.md §2): constant variance `D = D0`. Slots `[D0]`.
 
 use super::{interpretation_axis, NoiseBuilder, NoiseModel, NoisePhysics, NoiseSetup};
 use crate::error::Result;
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
-use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
+use crate::sweep::{non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -57,9 +58,6 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel { d0: p.noise[0] }
-    }
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, z: f32) -> f32 {
         x - gradient * dt + (self.d0 * dt).sqrt() * z
@@ -67,5 +65,11 @@ impl Noise for Kernel {
     #[inline(always)]
     fn variance(&self, _: f32, _: f32) -> f32 {
         self.d0
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel { d0: p.noise[0] }
     }
 }

@@ -1,13 +1,13 @@
-//! Noise models (SPEC §2), one module each, listed in [`super::registry`]
+//! Noise models (docs/theory.md §2), one module each, listed in [`super::registry`]
 //! with their structural flags. A module gives its variance law in f64 (the
 //! theory's too), its slots in the kernels' case record, its CPU lanes and its
 //! WGSL twin (`<module>_step`, `<module>_variance`).
 
+use crate::dynamics::Interpretation;
 use crate::error::{Error, Result};
 use crate::kernel::noise::{Noise, NoiseFlags};
 use crate::model::PotentialParams;
-use crate::spec::sweep::{Axes, Axis, Combination, StringSweep};
-use crate::spec::Interpretation;
+use crate::sweep::{Axes, Axis, Combination, StringSweep};
 use serde::Deserialize;
 
 /// What a noise's file table needs to know of the rest of the experiment.
@@ -47,7 +47,7 @@ pub trait NoiseModel: NoisePhysics + Clone + std::fmt::Debug + PartialEq + 'stat
     /// The fields of its `[noise]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
     /// One case's update on SIMD lanes.
-    type Kernel: Noise;
+    type Kernel: Noise + for<'d> crate::model::FromCase<'d>;
     /// `fn <module>_step(..)` and `fn <module>_variance(..)` (the registry's
     /// `NOISE_FUNCTIONS`), reading the slots of [`NoisePhysics::slots`].
     const WGSL: &'static str;

@@ -1,13 +1,14 @@
-//! `power-law` (SPEC §2, the paper's eq. (4)): `D = D0 + 2 rho (x - c) + D2 (x - c)^2`
+//! `power-law` (docs/theory.md §2, the paper's eq. (4)): `D = D0 + 2 rho (x - c) + D2 (x - c)^2`
 //! per coordinate, `c` the potential's minimum unless given. Slots `[D0, rho, D2, c]`.
 
 use super::{interpretation_axis, NoiseBuilder, NoiseModel, NoisePhysics, NoiseSetup};
 use crate::error::{Error, Result};
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
-use crate::spec::sweep::{any, non_negative, Axes, StringSweep, Sweep};
+use crate::sweep::{any, non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -107,14 +108,6 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            d0: p.noise[0],
-            rho: p.noise[1],
-            d2: p.noise[2],
-            center: p.noise[3],
-        }
-    }
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, alpha: f32, z: f32) -> f32 {
         let y = x - self.center;
@@ -126,5 +119,16 @@ impl Noise for Kernel {
     fn variance(&self, x: f32, _: f32) -> f32 {
         let y = x - self.center;
         (self.d0 + (2.0 * self.rho + self.d2 * y) * y).max(0.0)
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            d0: p.noise[0],
+            rho: p.noise[1],
+            d2: p.noise[2],
+            center: p.noise[3],
+        }
     }
 }

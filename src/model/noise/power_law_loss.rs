@@ -1,13 +1,14 @@
-//! `power-law-loss` (SPEC §2, Lemma 6 / Theorem 7): `D = D0 + k (L(X) - L_min)`
+//! `power-law-loss` (docs/theory.md §2, Lemma 6 / Theorem 7): `D = D0 + k (L(X) - L_min)`
 //! in every coordinate. Slots `[D0, k, L_min]`.
 
 use super::{interpretation_axis, NoiseBuilder, NoiseModel, NoisePhysics, NoiseSetup};
 use crate::error::Result;
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
-use crate::spec::sweep::{non_negative, Axes, StringSweep, Sweep};
+use crate::sweep::{non_negative, Axes, StringSweep, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -68,13 +69,6 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            d0: p.noise[0],
-            k: p.noise[1],
-            loss_minimum: p.noise[2],
-        }
-    }
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, z: f32) -> f32 {
         let variance = self.d0 + self.k * (loss - self.loss_minimum);
@@ -84,5 +78,15 @@ impl Noise for Kernel {
     #[inline(always)]
     fn variance(&self, _: f32, loss: f32) -> f32 {
         (self.d0 + self.k * (loss - self.loss_minimum)).max(0.0)
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            d0: p.noise[0],
+            k: p.noise[1],
+            loss_minimum: p.noise[2],
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! `sgd` (SPEC §2): minibatch SGD on the potential's data set, no SDE noise:
+//! `sgd` (docs/theory.md §2): minibatch SGD on the potential's data set, no SDE noise:
 //! the drift is `(1/B) sum_b grad l(x - x_b)` over `B` data points drawn with
 //! replacement each step (the integrator draws them and hands the minibatch
 //! gradient to [`Noise::step`]). Slots `[B]`.
@@ -7,10 +7,11 @@ use super::{NoiseBuilder, NoiseModel, NoisePhysics, NoiseSetup};
 use crate::error::{Error, Result};
 use crate::kernel::noise::Noise;
 use crate::model::PotentialParams;
-use crate::spec::sweep::Axes;
+use crate::sweep::Axes;
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
-use crate::spec::Interpretation;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
+use crate::dynamics::Interpretation;
 use serde::Deserialize;
 
 /// Largest minibatch.
@@ -81,11 +82,6 @@ pub struct Kernel {
 }
 
 impl Noise for Kernel {
-    fn new(p: &CaseParams, _: &CaseModel) -> Self {
-        Kernel {
-            batch: p.noise[0] as u32,
-        }
-    }
     #[inline(always)]
     fn step(&self, x: f32, gradient: f32, _: f32, dt: f32, _: f32, _: f32) -> f32 {
         x - gradient * dt
@@ -95,5 +91,13 @@ impl Noise for Kernel {
     }
     fn batch(&self) -> u32 {
         self.batch
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            batch: p.noise[0] as u32,
+        }
     }
 }

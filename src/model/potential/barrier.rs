@@ -1,4 +1,4 @@
-//! `barrier` (SPEC §3, the paper's Figure 10 idea: the height changes, the
+//! `barrier` (docs/theory.md §3, the paper's Figure 10 idea: the height changes, the
 //! curvatures do not): `L = 1/2 Ha (x-a)^2` up to the kink `c`, then
 //! `dL - 1/2 Hb (x-b)^2`, value and slope continuous. 1-D. Slots
 //! `[Ha, Hb, dL, a, c, b]`.
@@ -7,9 +7,10 @@ use super::{Builder, Physics, PotentialModel, Setup};
 use crate::error::Result;
 use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
-use crate::spec::sweep::{any, positive, Axes, Sweep};
+use crate::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -141,16 +142,6 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
-        Kernel {
-            curvature_min: p.potential[0],
-            curvature_top: p.potential[1],
-            height: p.potential[2],
-            minimum: p.potential[3],
-            kink: p.potential[4],
-            top: p.potential[5],
-        }
-    }
     #[inline(always)]
     fn gradient(&self, _: usize, x: f32) -> f32 {
         let well = self.curvature_min * (x - self.minimum);
@@ -171,6 +162,19 @@ impl Potential<'_> for Kernel {
             well
         } else {
             cap
+        }
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            curvature_min: p.potential[0],
+            curvature_top: p.potential[1],
+            height: p.potential[2],
+            minimum: p.potential[3],
+            kink: p.potential[4],
+            top: p.potential[5],
         }
     }
 }

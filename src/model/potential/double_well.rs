@@ -1,13 +1,14 @@
-//! `double-well` (SPEC §3): `L = h ((x/a)^2 - 1)^2` per coordinate; minima
+//! `double-well` (docs/theory.md §3): `L = h ((x/a)^2 - 1)^2` per coordinate; minima
 //! `+-a`, barrier `h` at 0. Slots `[h, a, 4h/a^2, 1/a^2]`.
 
 use super::{Builder, Physics, PotentialModel, Setup};
 use crate::error::Result;
 use crate::kernel::potentials::Potential;
 use crate::kernel::AnyDim;
-use crate::spec::sweep::{positive, Axes, Sweep};
+use crate::sweep::{positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -87,13 +88,6 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
-        Kernel {
-            height: p.potential[0],
-            four_h_over_a2: p.potential[2],
-            inv_a2: p.potential[3],
-        }
-    }
     #[inline(always)]
     fn gradient(&self, _: usize, x: f32) -> f32 {
         self.four_h_over_a2 * x * (x * x * self.inv_a2 - 1.0)
@@ -102,5 +96,15 @@ impl Potential<'_> for Kernel {
     fn value(&self, _: usize, x: f32) -> f32 {
         let s = x * x * self.inv_a2 - 1.0;
         self.height * s * s
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            height: p.potential[0],
+            four_h_over_a2: p.potential[2],
+            inv_a2: p.potential[3],
+        }
     }
 }

@@ -11,11 +11,13 @@ use crate::error::{Error, Result};
 use crate::expr::{parse, Graph, Program, Scope, Wrt};
 use crate::kernel::abi::CaseParams;
 use crate::kernel::potentials::Potential;
-use crate::kernel::{AnyDim, Lanes, Scratch, LANES};
+use crate::kernel::AnyDim;
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::model::formula::{self, slot_axes};
 use crate::model::PotentialParams;
-use crate::spec::sweep::Axes;
-use crate::spec::CaseModel;
+use crate::sweep::Axes;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -429,15 +431,6 @@ const ZERO: Lanes = [0.0; LANES];
 impl Potential<'_> for Kernel {
     const STATE: bool = true;
 
-    fn new(p: &CaseParams, _: &[f32], model: &CaseModel) -> Self {
-        let PotentialParams::Expr(e) = &model.potential else {
-            unreachable!("the expr kernel runs expr potentials")
-        };
-        Kernel {
-            formula: e.formula.clone(),
-            params: p.potential,
-        }
-    }
     fn gradient(&self, _: usize, _: f32) -> f32 {
         unreachable!("a formula answers for the whole state")
     }
@@ -470,6 +463,18 @@ impl Potential<'_> for Kernel {
         }
         if let Some(loss) = loss {
             *loss = *program.output(registers, dim);
+        }
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], model: &CaseModel) -> Self {
+        let PotentialParams::Expr(e) = &model.potential else {
+            unreachable!("the expr kernel runs expr potentials")
+        };
+        Kernel {
+            formula: e.formula.clone(),
+            params: p.potential,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Potentials (SPEC §3), one module each, listed in [`super::registry`]. All
+//! Potentials (docs/theory.md §3), one module each, listed in [`super::registry`]. All
 //! are separable, `L(x) = sum_j l(x_j)`: a module gives one coordinate's `l`
 //! and `l'` in f64 (the theory's too), the points the theory needs, its slots
 //! in the kernels' case record, its CPU lanes and its WGSL twin.
@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::kernel::potentials::Potential as LanePotential;
 use crate::kernel::Dims;
-use crate::spec::sweep::{Axes, Combination};
+use crate::sweep::{Axes, Combination};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -78,7 +78,7 @@ pub trait PotentialModel: Physics + Clone + std::fmt::Debug + PartialEq + 'stati
     /// The fields of its `[potential]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
     /// One case's numbers on SIMD lanes (`'d`: the data set it may borrow).
-    type Kernel<'d>: LanePotential<'d>;
+    type Kernel<'d>: LanePotential<'d> + crate::model::FromCase<'d>;
     /// The dimensions it is defined in ([`crate::kernel::AnyDim`] or
     /// [`crate::kernel::Dim`]): which kernels the CPU backend compiles for it.
     type Dims: Dims;

@@ -1,4 +1,4 @@
-//! `paper-2d` (SPEC §3, the paper's Figure 4): `L(w) = scale/n sum_i l(w - x_i)`,
+//! `paper-2d` (docs/theory.md §3, the paper's Figure 4): `L(w) = scale/n sum_i l(w - x_i)`,
 //! `l(y) = sum_j |y_j - 1|^2.5 |y_j + 1|^3`, over a finite data set drawn as
 //! `x_i ~ N(0, variance I_2)` or read from a CSV file. 2-D. Slots `[scale, n]`.
 //! The f64 physics is one data point at the origin (the data set's centre);
@@ -8,11 +8,12 @@ use super::{Builder, DataSet, Physics, PotentialModel, Setup};
 use crate::error::{Error, Result};
 use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
-use crate::kernel::{Lanes, LANES};
+use crate::simd::{Lanes, LANES};
 use crate::rng::{box_muller, threefry2x32_20, Purpose, StreamKey};
-use crate::spec::sweep::{positive, Axes, Sweep};
+use crate::sweep::{positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -211,13 +212,6 @@ fn paper_term_value(y: f32) -> f32 {
 }
 
 impl<'a> Potential<'a> for Kernel<'a> {
-    fn new(p: &CaseParams, data: &'a [f32], _: &CaseModel) -> Self {
-        Kernel {
-            scale: p.potential[0],
-            data,
-            size: data.len() / 2,
-        }
-    }
     #[inline(always)]
     fn gradient(&self, coord: usize, x: f32) -> f32 {
         let points = &self.data[coord * self.size..(coord + 1) * self.size];
@@ -265,6 +259,16 @@ impl<'a> Potential<'a> for Kernel<'a> {
         }
         for l in 0..LANES {
             out[l] = self.scale * sum[l] / batch.len() as f32;
+        }
+    }
+}
+
+impl<'a> FromCase<'a> for Kernel<'a> {
+    fn from_case(p: &CaseParams, data: &'a [f32], _: &CaseModel) -> Self {
+        Kernel {
+            scale: p.potential[0],
+            data,
+            size: data.len() / 2,
         }
     }
 }

@@ -1,12 +1,13 @@
-//! `quadratic` (SPEC §3): `L = 1/2 H sum_j (x_j - c)^2`. Slots `[H, c]`.
+//! `quadratic` (docs/theory.md §3): `L = 1/2 H sum_j (x_j - c)^2`. Slots `[H, c]`.
 
 use super::{Builder, Physics, PotentialModel, Setup};
 use crate::error::Result;
 use crate::kernel::potentials::Potential;
 use crate::kernel::AnyDim;
-use crate::spec::sweep::{any, positive, Axes, Sweep};
+use crate::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -75,12 +76,6 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
-        Kernel {
-            curvature: p.potential[0],
-            center: p.potential[1],
-        }
-    }
     #[inline(always)]
     fn gradient(&self, _: usize, x: f32) -> f32 {
         self.curvature * (x - self.center)
@@ -89,5 +84,14 @@ impl Potential<'_> for Kernel {
     fn value(&self, _: usize, x: f32) -> f32 {
         let y = x - self.center;
         0.5 * self.curvature * y * y
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            curvature: p.potential[0],
+            center: p.potential[1],
+        }
     }
 }

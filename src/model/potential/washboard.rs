@@ -10,10 +10,11 @@ use super::{Builder, Physics, PotentialModel, Setup};
 use crate::error::{Error, Result};
 use crate::kernel::potentials::Potential;
 use crate::kernel::Dim;
-use crate::rng::fastmath::sin_cos_turns;
-use crate::spec::sweep::{any, positive, Axes, Sweep};
+use crate::simd::fastmath::sin_cos_turns;
+use crate::sweep::{any, positive, Axes, Sweep};
 use crate::kernel::abi::CaseParams;
-use crate::spec::CaseModel;
+use crate::model::case::CaseModel;
+use crate::model::FromCase;
 use serde::Deserialize;
 use std::f64::consts::{PI, TAU};
 
@@ -137,14 +138,6 @@ pub struct Kernel {
 }
 
 impl Potential<'_> for Kernel {
-    fn new(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
-        Kernel {
-            tilt: p.potential[0],
-            amplitude: p.potential[1],
-            inverse_period: p.potential[3],
-            force_scale: p.potential[4],
-        }
-    }
     #[inline(always)]
     fn gradient(&self, _: usize, x: f32) -> f32 {
         let (sin, _) = sin_cos_turns(x * self.inverse_period);
@@ -154,6 +147,17 @@ impl Potential<'_> for Kernel {
     fn value(&self, _: usize, x: f32) -> f32 {
         let (_, cos) = sin_cos_turns(x * self.inverse_period);
         -self.tilt * x - self.amplitude * cos
+    }
+}
+
+impl FromCase<'_> for Kernel {
+    fn from_case(p: &CaseParams, _: &[f32], _: &CaseModel) -> Self {
+        Kernel {
+            tilt: p.potential[0],
+            amplitude: p.potential[1],
+            inverse_period: p.potential[3],
+            force_scale: p.potential[4],
+        }
     }
 }
 
@@ -191,14 +195,14 @@ mod tests {
         }
         let model = CaseModel {
             dt: 0.01,
-            interpretation: crate::spec::Interpretation::Ito,
+            interpretation: crate::dynamics::Interpretation::Ito,
             potential: w.into(),
             noise: crate::model::noise::Langevin { d0: 1.0 }.into(),
             start: vec![w.minimum()],
             exit: crate::model::ExitParams::None,
             bridge: false,
         };
-        let k = Kernel::new(&record, &[], &model);
+        let k = Kernel::from_case(&record, &[], &model);
         for i in -400..=400 {
             let x = i as f32 * 0.0137;
             let (g, v) = (k.gradient(0, x), k.value(0, x));

@@ -1,22 +1,18 @@
-//! The `result.json` and `cases.csv` of an experiment with a `[rare]` table:
+//! The `result.json` and `cases.csv` of a split run (an experiment with a `[rare]` table):
 //! per case the AMS estimate ([`RareEstimate`]), the same `theory` object as
 //! direct runs and the z score of the estimate against the exact mean
 //! first-passage time for a once-per-step check (the shifted level, or the
 //! unshifted one with the bridge).
 
-use super::{estimate, RareEstimate, RareSettings};
 use crate::analysis::references::{
     case_references, TheoryReferences, ZScores, EXIT_MONITORING_BRIDGE,
 };
-use crate::backend::Backend;
-use crate::error::Result;
+use crate::rare::RareEstimate;
 use crate::report::result::{
     csv_header_start, csv_row_start, param_json, ExperimentSource, RunInfo,
 };
 use crate::spec::Experiment;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RareResult {
@@ -47,23 +43,11 @@ pub struct RareCase {
     pub theory: Option<TheoryReferences>,
 }
 
-/// Run AMS for every case of `experiment` on `backend`; `progress` hears each
-/// case finished (its index), `cancel` stops the run.
-pub fn run(
-    experiment: &Experiment,
-    settings: &RareSettings,
-    backend: &dyn Backend,
-    command_line: Vec<String>,
-    progress: &dyn Fn(usize),
-    cancel: Option<&AtomicBool>,
-) -> Result<RareResult> {
-    let started = Instant::now();
-    let mut cases = Vec::with_capacity(experiment.cases.len());
-    let mut case_wall_time_s = Vec::with_capacity(experiment.cases.len());
-    for (i, case) in experiment.cases.iter().enumerate() {
-        let case_started = Instant::now();
-        let rare = estimate(experiment, settings, i, backend, cancel)?;
-        case_wall_time_s.push(case_started.elapsed().as_secs_f64());
+impl RareCase {
+    /// Case `i` of `experiment` with its AMS estimate, its theory and the z
+    /// score of the estimate against the exact value for its exit check.
+    pub fn new(experiment: &Experiment, i: usize, rare: RareEstimate) -> Self {
+        let case = &experiment.cases[i];
         let mut theory = case_references(experiment, i, None);
         if let Some(refs) = theory.as_mut() {
             let exact = if case.model.bridge {
@@ -78,7 +62,7 @@ pub fn run(
                 });
             }
         }
-        cases.push(RareCase {
+        RareCase {
             index: case.index,
             params: case
                 .params
@@ -88,42 +72,53 @@ pub fn run(
             dt: case.model.dt,
             rare,
             theory,
-        });
-        progress(i);
+        }
     }
-    let wall = started.elapsed().as_secs_f64();
-    let steps: u64 = cases.iter().map(|c| c.rare.steps).sum();
-    Ok(RareResult {
-        kramers_version: env!("CARGO_PKG_VERSION").to_string(),
-        name: experiment.name.clone(),
-        method: "ams".into(),
-        backend: backend.backend().into(),
-        device: backend.device(),
-        seed: experiment.seed,
-        fingerprint: experiment.fingerprint(),
-        max_steps: experiment.max_steps,
-        dim: experiment.shape.dim,
-        potential: experiment.shape.potential.name().to_string(),
-        noise: experiment.shape.noise.name().to_string(),
-        cases,
-        run: RunInfo {
-            wall_time_s: wall,
-            threads: rayon::current_num_threads(),
-            trajectory_steps_per_s: steps as f64 / wall,
-            command_line,
-            git_commit: option_env!("KRAMERS_GIT_COMMIT").map(String::from),
-            trajectory_range: [0, 0],
-            shard: None,
-            resumed: false,
-            merged_from: Vec::new(),
-            experiment: ExperimentSource::default(),
-            first_passage: None,
-            case_wall_time_s,
-        },
-    })
 }
 
 impl RareResult {
+    /// The result of splitting runs of every case: `cases` in case order,
+    /// each with its wall time, on `backend` (name) and `device`.
+    pub fn new(
+        experiment: &Experiment,
+        backend: &str,
+        device: String,
+        cases: Vec<(RareCase, f64)>,
+        wall_time_s: f64,
+        command_line: Vec<String>,
+    ) -> Self {
+        let steps: u64 = cases.iter().map(|c| c.0.rare.steps).sum();
+        let (cases, case_wall_time_s) = cases.into_iter().unzip();
+        RareResult {
+            kramers_version: env!("CARGO_PKG_VERSION").to_string(),
+            name: experiment.name.clone(),
+            method: "ams".into(),
+            backend: backend.into(),
+            device,
+            seed: experiment.seed,
+            fingerprint: experiment.fingerprint(),
+            max_steps: experiment.max_steps,
+            dim: experiment.shape.dim,
+            potential: experiment.shape.potential.name().to_string(),
+            noise: experiment.shape.noise.name().to_string(),
+            cases,
+            run: RunInfo {
+                wall_time_s,
+                threads: rayon::current_num_threads(),
+                trajectory_steps_per_s: steps as f64 / wall_time_s,
+                command_line,
+                git_commit: option_env!("KRAMERS_GIT_COMMIT").map(String::from),
+                trajectory_range: [0, 0],
+                shard: None,
+                resumed: false,
+                merged_from: Vec::new(),
+                experiment: ExperimentSource::default(),
+                first_passage: None,
+                case_wall_time_s,
+            },
+        }
+    }
+
     pub fn to_json(&self) -> String {
         crate::report::json_text(self)
     }

@@ -5,9 +5,12 @@
 
 use crate::backend::engine::Engine;
 use crate::backend::gpu::{self, Gpu};
+use crate::backend::RunOutput;
 use crate::backend::{cpu, Backend};
 use crate::error::{Error, Result};
-use crate::run::{self as run_path, RunOptions};
+
+pub mod plot;
+use crate::run::{self as run_path, Outcome, Prepared, RunOptions};
 use crate::spec::Experiment;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -26,28 +29,28 @@ pub struct Workload {
 pub const WORKLOADS: [Workload; 6] = [
     Workload {
         id: "W1",
-        text: include_str!("../assets/bench/w1.toml"),
+        text: include_str!("../../../assets/bench/w1.toml"),
     },
     // W1 written as formulas (expression models), beside W1 to price them.
     Workload {
         id: "W1-expr",
-        text: include_str!("../assets/bench/w1-expr.toml"),
+        text: include_str!("../../../assets/bench/w1-expr.toml"),
     },
     Workload {
         id: "W2",
-        text: include_str!("../assets/bench/w2.toml"),
+        text: include_str!("../../../assets/bench/w2.toml"),
     },
     Workload {
         id: "W3",
-        text: include_str!("../assets/bench/w3.toml"),
+        text: include_str!("../../../assets/bench/w3.toml"),
     },
     Workload {
         id: "W4",
-        text: include_str!("../assets/bench/w4.toml"),
+        text: include_str!("../../../assets/bench/w4.toml"),
     },
     Workload {
         id: "W5",
-        text: include_str!("../assets/bench/w5.toml"),
+        text: include_str!("../../../assets/bench/w5.toml"),
     },
 ];
 
@@ -57,7 +60,7 @@ pub const WORKLOADS: [Workload; 6] = [
 /// 1000 replicas and 10 runs instead of 2000 and 60.
 pub const RARE_WORKLOAD: Workload = Workload {
     id: "AMS20",
-    text: include_str!("../assets/rare-precision.toml"),
+    text: include_str!("../../../assets/rare-precision.toml"),
 };
 
 /// One splitting measurement.
@@ -80,6 +83,13 @@ pub struct RareRow {
     pub z: Option<f64>,
 }
 
+/// A direct run of `experiment` on `target` through the one run path.
+fn direct(experiment: &Experiment, target: &Engine) -> Result<RunOutput> {
+    let prepared = Prepared::new(experiment.clone());
+    let outcome = run_path::run(&prepared, target, RunOptions::default())?;
+    Ok(outcome.direct("a benchmark workload")?.output)
+}
+
 /// Run the splitting workload on `target`.
 fn rare_row(quick: bool, target: &Engine) -> Result<RareRow> {
     let mut experiment = Experiment::from_toml(RARE_WORKLOAD.text, "assets/rare-precision.toml")?;
@@ -90,8 +100,10 @@ fn rare_row(quick: bool, target: &Engine) -> Result<RareRow> {
         settings.runs = 10;
         experiment.rare = Some(settings.clone());
     }
-    let result =
-        crate::rare::result::run(&experiment, &settings, target, Vec::new(), &|_| {}, None)?;
+    let prepared = Prepared::new(experiment);
+    let Outcome::Split(result) = run_path::run(&prepared, target, RunOptions::default())? else {
+        unreachable!("an experiment with a [rare] table is split")
+    };
     let case = &result.cases[0];
     let r = &case.rare;
     let theory = case.theory.as_ref();
@@ -235,7 +247,7 @@ pub struct ScalingRow {
     pub budget_steps: f64,
     /// Steps actually simulated (sum of first-passage steps, censored at the limit).
     pub steps: u64,
-    /// `N * exact MFPT / dt` (SPEC §5.4 quadrature, shifted level).
+    /// `N * exact MFPT / dt` (docs/theory.md §5.4 quadrature, shifted level).
     pub predicted_steps: f64,
     pub wall_time_s: f64,
     pub trajectory_steps_per_s: f64,
@@ -315,7 +327,7 @@ fn open_targets(
     if options.backends != BenchBackends::Gpu {
         // CPU: no device to create; the first result is the first small run.
         let started = Instant::now();
-        run_path::run(small, &Engine::Cpu, RunOptions::default())?;
+        direct(small, &Engine::Cpu)?;
         first_result.push(FirstResult {
             backend: "cpu".into(),
             device: cpu::device_name(),
@@ -348,7 +360,7 @@ fn open_targets(
         let device_s = started.elapsed().as_secs_f64();
         let target = Engine::Gpus(vec![device]);
         let started = Instant::now();
-        if let Err(e) = run_path::run(small, &target, RunOptions::default()) {
+        if let Err(e) = direct(small, &target) {
             say(&format!("adapter {index} ({}) skipped: {e}", adapter.name));
             continue;
         }
@@ -392,7 +404,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
         // time to first result shows).
         let warm_up = base.clone().with_trajectories(64)?;
         for target in targets.iter().filter(|t| t.backend() == "gpu") {
-            if let Err(e) = run_path::run(&warm_up, target, RunOptions::default()) {
+            if let Err(e) = direct(&warm_up, target) {
                 say(&format!(
                     "{} warm-up on {}: {e}",
                     workload.id,
@@ -419,9 +431,7 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
                 while runs.len() < MAX_REPEATS
                     && (runs.is_empty() || started.elapsed() < REPEAT_FOR)
                 {
-                    match run_path::run(&experiment, target, RunOptions::default())
-                        .map(|r| r.output)
-                    {
+                    match direct(&experiment, target) {
                         Ok(output) => runs.push(output),
                         Err(e) => {
                             failed = Some(e);
@@ -551,8 +561,7 @@ fn early_stop(
                 target.device()
             ));
             let probe = MemoryProbe::start();
-            let output =
-                run_path::run(&experiment, target, RunOptions::default()).map(|r| r.output)?;
+            let output = direct(&experiment, target)?;
             let (peak_rss_mib, run_rss_mib) = probe.finish();
             let steps = output.tallies[0].trajectory_steps(experiment.max_steps);
             let wall = output.wall_time.as_secs_f64();
@@ -724,6 +733,36 @@ fn memory(peak: Option<f64>, added: Option<f64>) -> String {
         (Some(peak), None) => format!("{peak:.0}"),
         _ => "-".into(),
     }
+}
+
+/// Make the output places of a benchmark (`out`, and the folder of `json`),
+/// so that a bad place is refused before minutes of measuring.
+pub fn make_places(out: &std::path::Path, json: Option<&std::path::Path>) -> Result<()> {
+    let json_dir = json
+        .and_then(std::path::Path::parent)
+        .filter(|p| !p.as_os_str().is_empty());
+    for dir in std::iter::once(out).chain(json_dir) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            action: "create",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Write bench.json, bench.png and bench.svg into `out`, and the JSON to `json` too when given.
+pub fn write(
+    report: &BenchReport,
+    out: &std::path::Path,
+    json: Option<&std::path::Path>,
+) -> Result<()> {
+    let text = crate::report::json_text(report);
+    crate::report::write_atomic(&out.join("bench.json"), text.as_bytes())?;
+    if let Some(path) = json {
+        crate::report::write_atomic(path, text.as_bytes())?;
+    }
+    plot::write_bench_plot(out, report)
 }
 
 #[cfg(test)]

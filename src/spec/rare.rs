@@ -1,5 +1,5 @@
 //! The `[rare]` table of an experiment file: adaptive multilevel splitting's
-//! settings, and each case's levels of the score (SPEC §7), validated with
+//! settings, and each case's levels of the score (docs/theory.md §7), validated with
 //! errors that name the field.
 
 use crate::error::{Error, Result};

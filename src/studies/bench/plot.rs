@@ -2,9 +2,9 @@
 //! line per workload and backend (colour: workload; solid line and filled
 //! marker: CPU backend; dashed line and hollow marker: GPU adapter).
 
-use super::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
-use crate::bench::BenchReport;
+use super::BenchReport;
 use crate::error::Result;
+use crate::report::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

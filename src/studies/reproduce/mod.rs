@@ -3,8 +3,10 @@
 //! (success rate of leaving a basin of the 2-D loss in 500 iterations: SGD,
 //! GLD and PLD with noise matched to the minibatch gradient covariance).
 
-use super::escape_sweep::Dynamic;
-use super::model1d;
+use crate::analysis::model1d;
+use crate::studies::escape::Dynamic;
+
+pub mod fig4_report;
 use crate::backend::{BackendChoice, Progress};
 use crate::error::Result;
 use crate::spec::{paper_data_set, Experiment};
@@ -134,7 +136,7 @@ pub const FIG4_SEED: u32 = 4;
 pub const FIG4_DATA_SIZE: usize = 100;
 pub const FIG4_DATA_VARIANCE: f64 = 0.01;
 
-/// `d/dy |y-1|^2.5 |y+1|^3` (SPEC §3), f64.
+/// `d/dy |y-1|^2.5 |y+1|^3` (docs/theory.md §3), f64.
 fn term_gradient(y: f64) -> f64 {
     let (p, q) = (y - 1.0, y + 1.0);
     p.abs().sqrt() * p * q.abs() * (2.5 * q * q + 3.0 * p * q)
@@ -375,7 +377,9 @@ pub fn fig4(
     let mut points = Vec::new();
     let mut device = String::new();
     for (experiment, labels) in &runs {
-        let output = crate::run::run_on(experiment, choice, progress, notice, None)?.output;
+        let output = crate::run::run_on(experiment, choice, progress, notice, None)?
+            .direct("figure 4")?
+            .output;
         device = format!("{} ({})", output.backend, output.device);
         for (tally, (scale, dynamic, lambda1, lambda2)) in output.tallies.iter().zip(labels) {
             let n = tally.trajectories;
@@ -423,6 +427,116 @@ pub fn fig4(
         crossings,
         device,
     })
+}
+
+/// The trajectories figure 10 simulates (what a progress bar counts).
+pub fn fig10_trajectories(fig: &Fig10) -> u64 {
+    fig.paper
+        .iter()
+        .chain(&fig.check)
+        .map(|d| d.experiment.total_trajectories())
+        .sum()
+}
+
+/// Figure 10 run: the paper's dynamics and the continuous-time check.
+pub struct Fig10Run {
+    pub device: String,
+    pub points: Vec<crate::studies::escape::EscapePoint>,
+    pub check: Vec<crate::studies::escape::EscapePoint>,
+    pub curves: Vec<crate::studies::escape::Curve>,
+    pub growth: Vec<crate::studies::escape::GrowthFit>,
+}
+
+/// Run figure 10: the paper's dynamics, then the continuous-time check (as
+/// the paper: direct runs).
+pub fn run_fig10(
+    fig: &Fig10,
+    choice: BackendChoice,
+    progress: Progress<'_>,
+    notice: &mut dyn FnMut(&str),
+) -> Result<Fig10Run> {
+    use crate::studies::escape::{self as sweep, Method};
+    let mut run = |dynamics| sweep::run(dynamics, Method::Direct, choice, progress, notice, None);
+    let (points, device) = run(&fig.paper)?;
+    let (check, _) = run(&fig.check)?;
+    let mut curves = sweep::curves(&fig.paper);
+    // the continuous-time check's exact values (no shift: bridge)
+    curves.extend(
+        sweep::curves(&fig.check)
+            .into_iter()
+            .filter(|c| c.kind == "exact"),
+    );
+    let growth = sweep::growth_fits(&points);
+    Ok(Fig10Run {
+        device,
+        points,
+        check,
+        curves,
+        growth,
+    })
+}
+
+impl Fig10Run {
+    /// What `kramers reproduce fig10` prints.
+    pub fn table(&self) -> String {
+        use crate::studies::escape::report::{escape_table, growth_table};
+        let mut out = format!(
+            "Figure 10: barrier potential, curvatures Ha = Hb = {c}, start at the minimum, eta = dt = {eta}; exact = quadrature at the level shifted for once-per-step monitoring\n",
+            c = FIG10_CURVATURE,
+            eta = FIG10_ETA
+        );
+        out.push_str(&escape_table(&self.points));
+        out.push_str("growth with the barrier height (slope ± standard error; exact values' slope in parentheses):\n");
+        out.push_str(&growth_table(&self.growth));
+        out.push_str(&format!(
+            "continuous-time check: the same SDEs at dt = {}, Brownian-bridge exit, against the exact quadrature (99% CI: |z| < 2.576):\n",
+            FIG10_CHECK_DT
+        ));
+        out.push_str(&escape_table(&self.check));
+        let worst = self.worst_check_z();
+        out.push_str(&format!(
+            "largest |z| of the check: {worst:.2} ({})\n",
+            if worst < 2.576 {
+                "within the 99% CI"
+            } else {
+                "OUTSIDE the 99% CI"
+            }
+        ));
+        out
+    }
+
+    /// The largest |z| of the continuous-time check.
+    pub fn worst_check_z(&self) -> f64 {
+        self.check
+            .iter()
+            .filter_map(|p| p.z)
+            .fold(0.0f64, |a, z| a.max(z.abs()))
+    }
+
+    /// Write fig10.csv, fig10.json, fig10.png and fig10.svg into `out`.
+    pub fn write(&self, out: &std::path::Path) -> Result<()> {
+        use crate::studies::escape::report::{write_escape, EscapeFiles};
+        let mut all_points = self.points.clone();
+        all_points.extend(self.check.iter().cloned());
+        write_escape(
+            out,
+            &EscapeFiles {
+                stem: "fig10",
+                title: "Figure 10: mean escape time, GLD vs PLD (eta = 0.1): exact (solid), asymptotes (dashed)",
+            },
+            &self.device,
+            &all_points,
+            &self.curves,
+            &self.growth,
+            &Default::default(),
+        )
+    }
+}
+
+/// The trajectories figure 4 simulates (what a progress bar counts).
+pub fn fig4_trajectories(quick: bool) -> u64 {
+    let (_, runs) = fig4_experiments(quick);
+    runs.iter().map(|r| r.0.total_trajectories()).sum()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Numbers that the host and the WGSL kernels must agree on, defined once as
 //! Rust enums and written into every shader's prelude by
-//! [`super::preprocess`] (`const OUTCOME_ESCAPED: u32 = 2u;`, ...), so that no
+//! [`crate::kernel::preprocess`] (`const OUTCOME_ESCAPED: u32 = 2u;`, ...), so that no
 //! WGSL file restates one. Self-contained: build.rs includes this file too.
 
 /// How a trajectory slot stands after a `simulate` dispatch (`progress[g].y`).

@@ -1,10 +1,10 @@
 //! The outputs of `kramers reproduce fig4`: the table, `fig4.csv`,
 //! `fig4.json`, `fig4.png` and `fig4.svg` (success rate against lambda1).
 
-use super::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
-use super::write_atomic;
-use crate::analysis::reproduce::Fig4;
+use super::Fig4;
 use crate::error::{Error, Result};
+use crate::report::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
+use crate::report::write_atomic;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -220,7 +220,7 @@ pub fn write_fig4(dir: &Path, fig: &Fig4) -> Result<()> {
         &dir.join("fig4.csv"),
         &csv.into_inner().expect("in-memory csv"),
     )?;
-    let json = super::json_text(fig);
+    let json = crate::report::json_text(fig);
     write_atomic(&dir.join("fig4.json"), json.as_bytes())?;
 
     png_and_svg!(&dir.join("fig4"), (1100, 750), draw, fig)

@@ -1,12 +1,12 @@
 //! The built-in verification suite (`kramers check`): Monte Carlo on a backend against the
-//! analytic references of SPEC §5, plus pure-theory rows (low-noise limits of the quadrature).
+//! analytic references of docs/theory.md §5, plus pure-theory rows (low-noise limits of the quadrature).
 //! Every check states its false-failure rate; all seeds are fixed, so a run is reproducible.
 //! Tallies hold histograms, not samples: distribution checks are Kolmogorov–Smirnov distances
 //! taken at the bin edges (never larger than the sample's own, so their p-values are conservative).
 
-use super::references::{case_references, Observed};
-use super::stats::kolmogorov_survival;
-use super::theory::{
+use crate::analysis::references::{case_references, Observed};
+use crate::analysis::stats::kolmogorov_survival;
+use crate::analysis::theory::{
     self, AlphaStable, Barrier, Langevin, Model1d, PowerLawLoss, PowerLawStationary, Quadratic,
 };
 use crate::backend::{BackendChoice, RunOutput};
@@ -57,7 +57,10 @@ pub fn runner(
     choice: BackendChoice,
     notice: &mut dyn FnMut(&str),
 ) -> impl FnMut(&Experiment) -> Result<RunOutput> + '_ {
-    move |experiment| Ok(crate::run::run_on(experiment, choice, &|_| {}, notice, None)?.output)
+    move |experiment| {
+        let outcome = crate::run::run_on(experiment, choice, &|_| {}, notice, None)?;
+        Ok(outcome.direct("a check")?.output)
+    }
 }
 
 /// The whole suite. `quick`: sizes for a couple of minutes on two CPU cores; otherwise 10x the
@@ -135,34 +138,36 @@ fn histogram_edges(experiment: &Experiment) -> Vec<f64> {
         .collect()
 }
 
-fn simulate(toml: &str, name: &str, run: Runner<'_>) -> Result<(Experiment, RunOutput)> {
-    let experiment = Experiment::from_toml(toml, name)?;
+/// Run a check's experiment (an asset file under `assets/checks/`, built into the
+/// binary) with `trajectories` per case.
+fn simulate(
+    file: &str,
+    text: &str,
+    trajectories: u32,
+    run: Runner<'_>,
+) -> Result<(Experiment, RunOutput)> {
+    let experiment = check_experiment(file, text)?.with_trajectories(trajectories as u64)?;
     let output = run(&experiment)?;
     Ok((experiment, output))
+}
+
+/// A check's experiment file, read as written.
+fn check_experiment(file: &str, text: &str) -> Result<Experiment> {
+    Experiment::from_toml(text, &format!("assets/checks/{file}"))
+}
+
+/// The experiment files of the checks (`assets/checks/`), built into the binary.
+macro_rules! check_file {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../assets/checks/", $name)))
+    };
 }
 
 /// OU (quadratic + langevin): final variance against Euler–Maruyama's exact stationary variance
 /// `D0 / (H (2 - H dt))`; SE `sqrt(2/(n-1)) var` (Gaussian). False failures: 6.3e-5.
 fn ou_variance(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
-    let toml = format!(
-        r#"
-name = "check: OU variance"
-seed = 101
-dt = 0.01
-max_steps = 2000
-trajectories = {}
-[potential]
-kind = "quadratic"
-curvature = 1.0
-[noise]
-kind = "langevin"
-d0 = 1.0
-[exit]
-kind = "none"
-"#,
-        100_000 * scale
-    );
-    let (e, out) = simulate(&toml, "check: OU variance", run)?;
+    let (file, text) = check_file!("ou-variance.toml");
+    let (e, out) = simulate(file, text, 100_000 * scale, run)?;
     let tally = &out.tallies[0];
     let reference = theory::ou_em_variance(1.0, 1.0, e.cases[0].model.dt);
     let n = tally.finite() as f64;
@@ -182,29 +187,8 @@ kind = "none"
 /// the EM law's scale differs by ~dt H/4 relative, far below the KS resolution).
 /// False failures: 6.3e-5 (z) and < 1e-4 (KS) per interpretation.
 fn power_law_stationary(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
-    let toml = format!(
-        r#"
-name = "check: power-law stationary laws"
-seed = 102
-dt = 0.002
-max_steps = 5000
-trajectories = {}
-[potential]
-kind = "quadratic"
-curvature = 1.0
-[noise]
-kind = "power-law"
-d0 = 1.0
-d2 = 0.2
-interpretation = ["ito", "stratonovich", "anti-ito"]
-[exit]
-kind = "none"
-[observe]
-histogram = {{ range = [-8.0, 8.0], bins = 320 }}
-"#,
-        20_000 * scale
-    );
-    let (e, out) = simulate(&toml, "check: power-law stationary laws", run)?;
+    let (file, text) = check_file!("power-law-stationary.toml");
+    let (e, out) = simulate(file, text, 20_000 * scale, run)?;
     let edges = histogram_edges(&e);
     let mut rows = Vec::new();
     for (case, tally) in e.cases.iter().zip(&out.tallies) {
@@ -265,29 +249,8 @@ pub fn symmetric_stable_cdf(x: f64, scale: f64, a: f64) -> f64 {
 /// stationary law, exactly stable: `X_n = sum_k (1 - H dt)^k sigma dt^(1/a) S_k`, scale
 /// `sigma dt^(1/a) ((1 - r^n) / (1 - r))^(1/a)`, `r = |1 - H dt|^a`. False failures < 1e-4.
 fn stable_ou(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
-    let toml = format!(
-        r#"
-name = "check: alpha-stable OU"
-seed = 103
-dt = 0.01
-max_steps = 1000
-trajectories = {}
-[potential]
-kind = "quadratic"
-curvature = 1.0
-[noise]
-kind = "alpha-stable"
-index = [1.2, 1.7]
-sigma = 0.5
-beta = 0.0
-[exit]
-kind = "none"
-[observe]
-histogram = {{ range = [-6.0, 6.0], bins = 120 }}
-"#,
-        20_000 * scale
-    );
-    let (e, out) = simulate(&toml, "check: alpha-stable OU", run)?;
+    let (file, text) = check_file!("stable-ou.toml");
+    let (e, out) = simulate(file, text, 20_000 * scale, run)?;
     let edges = histogram_edges(&e);
     let mut rows = Vec::new();
     for (case, tally) in e.cases.iter().zip(&out.tallies) {
@@ -319,7 +282,7 @@ histogram = {{ range = [-6.0, 6.0], bins = 120 }}
 
 /// One case's MFPT row against the exact value at the shifted level.
 fn mfpt_row(e: &Experiment, i: usize, tally: &Tally, backend: &str, name: String) -> CheckRow {
-    let stats = super::escape::escape_stats(tally, e.cases[i].model.dt, e.max_steps);
+    let stats = crate::analysis::escape::escape_stats(tally, e.cases[i].model.dt, e.max_steps);
     let observed = Observed {
         tally,
         escape: &stats,
@@ -352,44 +315,35 @@ fn mfpt_row(e: &Experiment, i: usize, tally: &Tally, backend: &str, name: String
     }
 }
 
-/// The MFPT grid: barrier (Ha = 1, Hb = 2, dL = 0.5), dt = 0.005, exit at the top.
-pub fn mfpt_grid_toml(noise: &str, trajectories: u32, seed: u32) -> String {
-    format!(
-        r#"
-name = "MFPT grid"
-seed = {seed}
-dt = 0.005
-max_steps = 10000000
-trajectories = {trajectories}
-[potential]
-kind = "barrier"
-curvature_min = 1.0
-curvature_top = 2.0
-height = 0.5
-[noise]
-{noise}
-[exit]
-kind = "top"
-"#
-    )
+/// The MFPT grid's experiment files (`assets/checks/`): barrier (Ha = 1, Hb = 2,
+/// dL = 0.5), dt = 0.005, exit at the top; langevin (three D0), power-law and
+/// power-law-loss under each interpretation.
+const MFPT_GRID: [(&str, &str); 3] = [
+    check_file!("mfpt-grid-langevin.toml"),
+    check_file!("mfpt-grid-power-law.toml"),
+    check_file!("mfpt-grid-power-law-loss.toml"),
+];
+
+/// The `k`-th experiment of the MFPT grid (k < 3: langevin, power-law,
+/// power-law-loss) with its seed and trajectories per case.
+pub fn mfpt_grid(k: usize, trajectories: u32, seed: u32) -> Result<Experiment> {
+    let (file, text) = MFPT_GRID[k];
+    check_experiment(file, text)?
+        .with_seed(seed as u64)?
+        .with_trajectories(trajectories as u64)
 }
 
-/// The noise sections of the MFPT grid: langevin (three D0), power-law and power-law-loss under
-/// each interpretation.
-pub const MFPT_GRID_NOISES: [&str; 3] = [
-    "kind = \"langevin\"\nd0 = [0.4, 0.5, 0.7]",
-    "kind = \"power-law\"\nd0 = 0.5\nd2 = 0.3\ninterpretation = [\"ito\", \"stratonovich\", \"anti-ito\"]",
-    "kind = \"power-law-loss\"\nd0 = 0.5\nk = 0.5\ninterpretation = [\"ito\", \"stratonovich\", \"anti-ito\"]",
-];
+/// The number of experiments in the MFPT grid.
+pub const MFPT_GRID_LEN: usize = MFPT_GRID.len();
 
 /// Monte Carlo MFPT against the exact quadrature (shifted level). The remaining bias at
 /// dt = 0.005 is below 0.3% (measured with 2e5 trajectories), a third of the quick SE.
 /// False failures: 6.3e-5 per case.
 fn exact_mfpt(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
     let mut rows = Vec::new();
-    for (k, noise) in MFPT_GRID_NOISES.iter().enumerate() {
-        let toml = mfpt_grid_toml(noise, 20_000 * scale, 110 + k as u32);
-        let (e, out) = simulate(&toml, "check: exact MFPT", run)?;
+    for k in 0..MFPT_GRID_LEN {
+        let e = mfpt_grid(k, 20_000 * scale, 110 + k as u32)?;
+        let out = run(&e)?;
         for (i, tally) in out.tallies.iter().enumerate() {
             let m = &e.cases[i].model;
             let label = match &m.noise {
@@ -412,27 +366,8 @@ fn exact_mfpt(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
 /// first-passage histogram against the geometric law with the sample mean (estimated mean:
 /// conservative), and the mean against the exact value. False failures < 1e-4 and 6.3e-5.
 fn exponential_escape(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
-    let toml = format!(
-        r#"
-name = "check: exponential escape"
-seed = 104
-dt = 0.01
-max_steps = 100000000
-trajectories = {}
-[potential]
-kind = "barrier"
-curvature_min = 1.0
-curvature_top = 2.0
-height = 1.5
-[noise]
-kind = "langevin"
-d0 = 0.5
-[exit]
-kind = "top"
-"#,
-        4_000 * scale
-    );
-    let (e, out) = simulate(&toml, "check: exponential escape", run)?;
+    let (file, text) = check_file!("exponential-escape.toml");
+    let (e, out) = simulate(file, text, 4_000 * scale, run)?;
     let tally = &out.tallies[0];
     let mut rows = vec![mfpt_row(
         &e,
@@ -453,37 +388,18 @@ kind = "top"
     Ok(rows)
 }
 
-/// Alpha-stable exit from an interval (Imkeller–Pavlyukevich, SPEC §5.7): the
+/// Alpha-stable exit from an interval (Imkeller–Pavlyukevich, docs/theory.md §5.7): the
 /// mean exit time against the small-noise law (asymptotic: relative tolerance
 /// 8%; measured 0.97–0.99 of it at this sigma with a Monte Carlo standard
 /// error of 1% (quick), so the boundary is 5 or more standard errors away —
 /// false-failure rate below 1e-6), and the exit time
 /// exponential (binned KS against the geometric law with the sample mean).
 fn levy_exit(scale: u32, run: Runner<'_>) -> Result<Vec<CheckRow>> {
-    let toml = format!(
-        r#"
-name = "check: Levy exit"
-seed = 105
-dt = 0.01
-max_steps = 100000000
-trajectories = {}
-[potential]
-kind = "quadratic"
-curvature = 1.0
-[noise]
-kind = "alpha-stable"
-index = 1.5
-sigma = 0.05
-[exit]
-kind = "ball"
-radius = 1.0
-"#,
-        10_000 * scale
-    );
-    let (e, out) = simulate(&toml, "check: Levy exit", run)?;
+    let (file, text) = check_file!("levy-exit.toml");
+    let (e, out) = simulate(file, text, 10_000 * scale, run)?;
     let tally = &out.tallies[0];
     let dt = e.cases[0].model.dt;
-    let stats = super::escape::escape_stats(tally, dt, e.max_steps);
+    let stats = crate::analysis::escape::escape_stats(tally, dt, e.max_steps);
     let asymptote = theory::levy_exit_time(1.5, 0.05, 1.0, 1.0);
     let mean = stats.mean.unwrap_or(f64::NAN);
     let mut ratio = CheckRow {
@@ -588,6 +504,62 @@ pub fn low_noise_limits() -> Vec<CheckRow> {
         ));
     }
     rows
+}
+
+/// `writeln!` into a `String` (which cannot fail).
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        writeln!($out, $($arg)*).expect("a String takes any text");
+    }};
+}
+
+/// What `kramers check` prints: a row per check, then the count of failures,
+/// the time taken and the suite's false-failure rate.
+pub fn table(rows: &[CheckRow], elapsed_s: f64) -> String {
+    let mut out = String::new();
+    say!(
+        out,
+        "{:<64} {:<7} {:>32} {:>12} {:>14} {:>6} {:>9}",
+        "check",
+        "backend",
+        "value [95% CI]",
+        "theory",
+        "z / p / tol",
+        "result",
+        "false-fail"
+    );
+    for row in rows {
+        let value = match row.ci95 {
+            Some([lo, hi]) => format!("{:.6} [{lo:.6}, {hi:.6}]", row.value),
+            None => format!("{:.6}", row.value),
+        };
+        let statistic = match row.statistic {
+            Statistic::Z(z) => format!("z = {z:+.2}"),
+            Statistic::P(p) => format!("p = {p:.3}"),
+            Statistic::Tolerance(t) => format!("tol {t}"),
+        };
+        say!(
+            out,
+            "{:<64} {:<7} {:>32} {:>12.6} {:>14} {:>6} {:>9.1e}",
+            row.name,
+            row.backend,
+            value,
+            row.theory,
+            statistic,
+            if row.pass { "pass" } else { "FAIL" },
+            row.false_failure_rate
+        );
+    }
+    let failed = rows.iter().filter(|r| !r.pass).count();
+    let rate: f64 = rows.iter().map(|r| r.false_failure_rate).sum();
+    say!(
+        out,
+        "{} checks, {failed} failed, {:.1} s (false-failure rate of the suite <= {rate:.1e})",
+        rows.len(),
+        elapsed_s
+    );
+    out
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 //! are estimated by adaptive multilevel splitting ([`crate::rare`]) instead
 //! of being waited for.
 
-use super::escape::escape_stats;
-use super::{model1d, theory};
+use crate::analysis::escape::escape_stats;
+use crate::analysis::{model1d, theory};
+
+pub mod plot;
+pub mod report;
 use crate::backend::{BackendChoice, Progress};
 use crate::error::{Error, Result};
 use crate::model::exit::HalfSpace;
@@ -250,22 +253,23 @@ pub fn run(
         if !rare_cases.is_empty() {
             let mut experiment = dynamic.experiment.clone();
             experiment.cases = rare_cases;
-            let settings = experiment
-                .rare
-                .clone()
-                .map_or_else(|| crate::rare::RareFile::default().validate(), Ok)?;
+            if experiment.rare.is_none() {
+                experiment.rare = Some(crate::rare::RareFile::default().validate()?);
+            }
             if engine.is_none() {
                 engine = Some(crate::backend::engine::Engine::open(choice, None, notice)?);
             }
             let backend = engine.as_ref().expect("opened");
-            let result = crate::rare::result::run(
-                &experiment,
-                &settings,
-                backend,
-                Vec::new(),
-                &|_| {},
+            let options = crate::run::RunOptions {
                 cancel,
-            )?;
+                ..Default::default()
+            };
+            let prepared = crate::run::Prepared::new(experiment);
+            let crate::run::Outcome::Split(result) = crate::run::run(&prepared, backend, options)?
+            else {
+                unreachable!("an experiment with a [rare] table is split")
+            };
+            let experiment = prepared.experiment;
             device = format!(
                 "{} ({})",
                 crate::backend::Backend::backend(backend),
@@ -305,7 +309,10 @@ pub fn run(
         }
         let mut experiment = dynamic.experiment.clone();
         experiment.cases = direct_cases;
-        let output = crate::run::run_on(&experiment, choice, progress, notice, cancel)?.output;
+        experiment.rare = None;
+        let output = crate::run::run_on(&experiment, choice, progress, notice, cancel)?
+            .direct("the escape sweep's direct heights")?
+            .output;
         device = format!("{} ({})", output.backend, output.device);
         for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
             let stats = escape_stats(tally, case.model.dt, experiment.max_steps);
@@ -504,7 +511,7 @@ pub fn growth_fits(points: &[EscapePoint]) -> Vec<GrowthFit> {
 /// Lemma 6 at large barriers: the slope of `ln MFPT` against
 /// `ln(1 + k dL / D0)` over the upper half of a power-law-loss dynamic's
 /// heights, beside the exponent `kappa - alpha + 1/2` (`kappa = 2 / k`) that
-/// the exact MFPT approaches (SPEC §5.6).
+/// the exact MFPT approaches (docs/theory.md §5.6).
 #[derive(Clone, Debug, Serialize)]
 pub struct Lemma6Slope {
     pub dynamic: String,
@@ -557,7 +564,7 @@ pub fn lemma6_slopes(dynamics: &[Dynamic], points: &[EscapePoint]) -> Vec<Lemma6
 
 /// Kramers' law at large barriers: a Langevin dynamic's points and exact
 /// curve times `exp(-2 dL / D0)`, which tend to the prefactor
-/// `pi / sqrt(Ha Hb)` of the mean time to the top (SPEC §5.5).
+/// `pi / sqrt(Ha Hb)` of the mean time to the top (docs/theory.md §5.5).
 #[derive(Clone, Debug, Serialize)]
 pub struct PrefactorSeries {
     pub dynamic: String,
@@ -610,4 +617,102 @@ pub fn prefactor_series(
         });
     }
     out
+}
+
+/// The sweep of `kramers escape`: the file's cases (which sweep
+/// `potential.height`), or the built-in sweep.
+pub fn sweep_of(file: Option<&std::path::Path>, quick: bool) -> Result<Vec<Dynamic>> {
+    match file {
+        Some(path) => file_sweep(Experiment::from_path(path)?),
+        None => Ok(default_sweep(quick)),
+    }
+}
+
+/// The trajectories a sweep simulates directly (what a progress bar counts;
+/// split heights take a second or so each).
+pub fn direct_trajectories(dynamics: &[Dynamic]) -> u64 {
+    dynamics
+        .iter()
+        .map(|d| {
+            let direct = d
+                .experiment
+                .cases
+                .iter()
+                .filter(|c| !by_splitting(&c.model));
+            direct.count() as u64 * d.experiment.range.len() as u64
+        })
+        .sum()
+}
+
+/// A finished escape study: the points, their theory and fits.
+pub struct EscapeStudy {
+    /// The device the runs ran on.
+    pub device: String,
+    pub points: Vec<EscapePoint>,
+    pub curves: Vec<Curve>,
+    pub growth: Vec<GrowthFit>,
+    pub large: report::LargeBarriers,
+}
+
+/// Run the sweep `dynamics` (splitting beyond the direct budget) and fit it.
+pub fn study(
+    dynamics: &[Dynamic],
+    choice: BackendChoice,
+    progress: Progress<'_>,
+    notice: &mut dyn FnMut(&str),
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<EscapeStudy> {
+    let (points, device) = run(dynamics, Method::Split, choice, progress, notice, cancel)?;
+    let curves = curves(dynamics);
+    let growth = growth_fits(&points);
+    let large = report::LargeBarriers::of(dynamics, &points, &curves);
+    Ok(EscapeStudy {
+        device,
+        points,
+        curves,
+        growth,
+        large,
+    })
+}
+
+impl EscapeStudy {
+    /// The tables `kramers escape` prints: the points, the growth fits, Lemma 6's slopes.
+    pub fn table(&self) -> String {
+        let mut text = report::escape_table(&self.points);
+        text.push_str(&report::growth_table(&self.growth));
+        text.push_str(&report::lemma6_table(&self.large.lemma6));
+        text
+    }
+
+    /// The text of escape.json.
+    pub fn json(&self) -> String {
+        report::escape_json(
+            &self.device,
+            &self.points,
+            &self.curves,
+            &self.growth,
+            &self.large,
+        )
+    }
+
+    /// Write escape.csv, escape.json, escape.png, escape.svg (and the
+    /// prefactor plot when there is one) into `out`; returns their names.
+    pub fn write(&self, out: &std::path::Path) -> Result<Vec<String>> {
+        report::write_escape(
+            out,
+            &Default::default(),
+            &self.device,
+            &self.points,
+            &self.curves,
+            &self.growth,
+            &self.large,
+        )?;
+        let mut names: Vec<String> = ["escape.csv", "escape.json", "escape.png", "escape.svg"]
+            .map(String::from)
+            .into();
+        if !self.large.prefactor.is_empty() {
+            names.extend(["escape-prefactor.png", "escape-prefactor.svg"].map(String::from));
+        }
+        Ok(names)
+    }
 }

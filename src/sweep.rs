@@ -1,10 +1,21 @@
-//! A scalar parameter that may be swept: one number, or a list of numbers.
+//! A scalar parameter that may be swept: one number, or a list of numbers;
+//! the axes of a batch and the combination that makes one case. The grammar
+//! of every model's file fields, below the models (it imports only the
+//! error type).
 
-use super::ParamValue;
 use crate::error::Error;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::Serialize;
 use std::fmt;
+
+/// A value in a case's parameter table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Number(f64),
+    Text(String),
+}
 
 /// `x = 1.0` or `x = [0.5, 1.0, 1.5]` in an experiment file.
 #[derive(Clone, Debug, PartialEq)]

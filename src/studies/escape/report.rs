@@ -2,12 +2,12 @@
 //! `escape.png` and `escape.svg`.
 
 use super::plot::{escape_plot, prefactor_plot};
-use super::write_atomic;
-use crate::analysis::escape_sweep::{
+use super::{
     lemma6_slopes, prefactor_series, Curve, Dynamic, EscapePoint, GrowthFit, Lemma6Slope,
     PrefactorSeries,
 };
 use crate::error::{Error, Result};
+use crate::report::write_atomic;
 use serde::Serialize;
 use std::path::Path;
 
@@ -172,7 +172,7 @@ pub fn escape_json(
         lemma6: &large.lemma6,
         prefactor: &large.prefactor,
     };
-    super::json_text(&json)
+    crate::report::json_text(&json)
 }
 
 /// Write the four files into `dir` (created if needed), each atomically, and

@@ -1,0 +1,62 @@
+//! One parameter case in physical units (f64) and the kernel shape that
+//! selects its kernel: both are made of the model kinds and parameters, so
+//! they sit on the model floor; the backends pack a case into the kernels'
+//! record ([`crate::kernel::abi::CaseParams`]) through [`CaseModel::record`].
+
+pub use crate::dynamics::{Interpretation, MAX_DIM};
+use crate::kernel::abi::CaseParams;
+use crate::model::{ExitKind, ExitParams, NoiseKind, NoiseParams, PotentialKind, PotentialParams};
+
+/// What selects a kernel: everything structural, nothing numeric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KernelShape {
+    pub potential: PotentialKind,
+    pub noise: NoiseKind,
+    pub exit: ExitKind,
+    pub dim: usize,
+    /// Brownian-bridge exit correction (half-space exits, Gaussian noise).
+    pub bridge: bool,
+}
+
+/// Everything numeric about one case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseModel {
+    pub dt: f64,
+    pub interpretation: Interpretation,
+    pub potential: PotentialParams,
+    pub noise: NoiseParams,
+    pub start: Vec<f64>,
+    pub exit: ExitParams,
+    /// Exits are checked once per step with the Brownian-bridge correction.
+    pub bridge: bool,
+}
+
+impl CaseModel {
+    /// The f32 record the kernels read for this case. Slots:
+    /// - potential: its module's [`crate::model::potential::Physics::slots`];
+    /// - noise: its module's [`crate::model::noise::NoisePhysics::slots`];
+    /// - exit: its module's [`crate::model::exit::ExitPhysics::pack`] (none: a
+    ///   half-space never reached, `scalar[0] = +inf`).
+    pub fn record(&self, case_index: u32, max_steps: u32) -> CaseParams {
+        use bytemuck::Zeroable;
+        let model = self;
+        let mut p = CaseParams::zeroed();
+        p.dt = model.dt as f32;
+        p.alpha = model.interpretation.alpha() as f32;
+        p.max_steps = max_steps;
+        p.case_index = case_index;
+        let potential = model.potential.slots();
+        let noise = model.noise.physics().slots(model.dt, &model.potential);
+        for (slot, v) in p.potential.iter_mut().zip(&potential) {
+            *slot = *v as f32;
+        }
+        for (slot, v) in p.noise.iter_mut().zip(&noise) {
+            *slot = *v as f32;
+        }
+        for (slot, v) in p.start.iter_mut().zip(&model.start) {
+            *slot = *v as f32;
+        }
+        model.exit.pack(&mut p.exit_vector, &mut p.exit_scalar);
+        p
+    }
+}

@@ -1,0 +1,273 @@
+//! The tables the command line prints, as text: a run's summary, a split
+//! run's estimates, the theory of an experiment's cases, the adapters. The
+//! CLI prints them; tests and other front ends may read them.
+
+use crate::analysis::references::{TheoryRow, EXIT_MONITORING_BRIDGE};
+use crate::backend::gpu::AdapterSummary;
+use crate::report::{RareResult, RunResult};
+use crate::spec::Experiment;
+
+/// `writeln!` into a `String` (which cannot fail).
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        writeln!($out, $($arg)*).expect("a String takes any text");
+    }};
+}
+
+/// The table `kramers run` prints: the run in one line, then a row per case.
+pub fn run_table(result: &RunResult) -> String {
+    let mut out = String::new();
+    say!(
+        out,
+        "{}: {} cases x {} trajectories on {} ({}), {:.2} s, {:.3e} trajectory-steps/s",
+        result.name,
+        result.cases.len(),
+        result.trajectories,
+        result.backend,
+        result.device,
+        result.run.wall_time_s,
+        result.run.trajectory_steps_per_s
+    );
+    say!(
+        out,
+        "{:>5}  {:<40} {:>9} {:>9} {:>24} {:>12}",
+        "case",
+        "parameters",
+        "escaped",
+        "censored",
+        "MFPT (95% CI)",
+        "rate"
+    );
+    for case in &result.cases {
+        let params: Vec<String> = case
+            .params
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    k.rsplit('.').next().unwrap_or(k),
+                    v.to_string().trim_matches('"')
+                )
+            })
+            .collect();
+        let mfpt = match (case.fpt.mean, case.fpt.ci95) {
+            (Some(m), Some([lo, hi])) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),
+            (Some(m), None) => format!("{m:.4}"),
+            _ => "censored".to_string(),
+        };
+        say!(
+            out,
+            "{:>5}  {:<40} {:>9} {:>9} {:>24} {:>12.4e}",
+            case.index,
+            params.join(" "),
+            case.fpt.escaped,
+            case.fpt.censored,
+            mfpt,
+            case.fpt.rate
+        );
+    }
+    out
+}
+
+/// A warning for every case with diverged trajectories (they are left out of its statistics).
+pub fn diverged_warnings(result: &RunResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let diverged: Vec<_> = result.cases.iter().filter(|c| c.diverged > 0).collect();
+    for case in diverged.iter().take(10) {
+        out.push(format!(
+            "case {}: {} of {} trajectories diverged (a coordinate beyond 1e9, or NaN/Inf); \
+             they are excluded from every statistic of the case",
+            case.index, case.diverged, case.trajectories
+        ));
+    }
+    if diverged.len() > 10 {
+        out.push(format!(
+            "{} more cases have diverged trajectories (see `diverged` in result.json)",
+            diverged.len() - 10
+        ));
+    }
+    out
+}
+
+/// The table of a split run: a row per case with the AMS estimate, its
+/// interval, `p`, the exact value for its exit check and the z score; and the
+/// warnings of cases whose runs did not finish.
+pub fn split_table(result: &RareResult) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut warnings = Vec::new();
+    say!(
+        out,
+        "{:>5}  {:>12}  {:>27}  {:>10}  {:>12}  {:>7}  {:>11}",
+        "case",
+        "mfpt (AMS)",
+        "95% interval",
+        "p",
+        "exact",
+        "z",
+        "steps"
+    );
+    for case in &result.cases {
+        let r = &case.rare;
+        let exact = case.theory.as_ref().and_then(|t| {
+            if t.exit_monitoring.as_deref() == Some(EXIT_MONITORING_BRIDGE) {
+                t.exact_mfpt
+            } else {
+                t.exact_mfpt_shifted
+            }
+        });
+        let z = case
+            .theory
+            .as_ref()
+            .and_then(|t| t.z.as_ref())
+            .and_then(|z| z.mfpt);
+        let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4e}"));
+        say!(
+            out,
+            "{:>5}  {:>12}  {:>27}  {:>10.3e}  {:>12}  {:>7}  {:>11}",
+            case.index,
+            num(r.mfpt),
+            r.ci95
+                .map_or("-".to_string(), |c| format!("[{:.4e}, {:.4e}]", c[0], c[1])),
+            r.p,
+            num(exact),
+            z.map_or("-".to_string(), |z| format!("{z:+.2}")),
+            r.steps
+        );
+        if r.unfinished_runs > 0 {
+            warnings.push(format!(
+                "case {}: {} of {} runs reached rare.max_rounds before finishing; raise it",
+                case.index, r.unfinished_runs, r.runs
+            ));
+        }
+    }
+    say!(
+        out,
+        "{} on {}: {:.1} s, {:.3e} steps/s",
+        result.method,
+        result.device,
+        result.run.wall_time_s,
+        result.run.trajectory_steps_per_s
+    );
+    (out, warnings)
+}
+
+/// The table `kramers theory` prints: a row per case with its exact and asymptotic values.
+pub fn theory_table(experiment: &Experiment, rows: &[TheoryRow]) -> String {
+    let mut out = String::new();
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6e}"));
+    say!(
+        out,
+        "{}: {} cases ({} + {}, dim {})",
+        experiment.name,
+        experiment.cases.len(),
+        experiment.shape.potential.name(),
+        experiment.shape.noise.name(),
+        experiment.shape.dim
+    );
+    say!(
+        out,
+        "{:>4}  {:<56} {:>13} {:>13}  asymptotic / stationary",
+        "case",
+        "parameters",
+        "exact MFPT",
+        "shifted (dt)"
+    );
+    for row in rows {
+        let (i, params) = (row.index, &row.params);
+        let t = row.theory.clone().unwrap_or_default();
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(k) = &t.kramers {
+            extra.push(format!(
+                "Kramers top {:.4e} (crossing {:.4e})",
+                k.top_time, k.crossing_time
+            ));
+        }
+        if let Some(l) = &t.lemma6 {
+            extra.push(format!(
+                "Lemma 6: kappa {:.3}, crossing {}, factorized top {}, growth exponent {:.3}",
+                l.kappa,
+                num(l.crossing_time),
+                num(l.factorized_top_time),
+                l.growth_exponent
+            ));
+        }
+        if let Some(l) = &t.levy_exit {
+            extra.push(format!(
+                "Levy exit {:.4e} (r- {}, r+ {})",
+                l.time,
+                num(l.r_minus),
+                num(l.r_plus)
+            ));
+        }
+        if let Some(l) = &t.located {
+            extra.push(format!(
+                "found: minimum {:.6}, top {}, kink {}",
+                l.minimum,
+                num(l.top),
+                num(l.kink)
+            ));
+        }
+        if let Some(s) = &t.stationary {
+            let mut parts = vec![format!("{} law, center {}", s.law, s.center)];
+            for (name, v) in [
+                ("variance", s.variance),
+                ("EM variance", s.em_variance),
+                ("nu", s.nu),
+                ("scale", s.scale),
+                ("kappa", s.kappa),
+                ("EM E(x-c)^2", s.em_second_moment),
+                ("index", s.stable_index),
+            ] {
+                if let Some(v) = v {
+                    parts.push(format!("{name} {v:.6}"));
+                }
+            }
+            extra.push(parts.join(", "));
+        }
+        if extra.is_empty() {
+            extra.push("no analytic reference applies".into());
+        }
+        say!(
+            out,
+            "{:>4}  {:<56} {:>13} {:>13}  {}",
+            i,
+            params,
+            num(t.exact_mfpt),
+            num(t.exact_mfpt_shifted),
+            extra.join("; ")
+        );
+    }
+    say!(out, "exit monitoring: once per step (shifted = exact at b + 0.5826 sqrt(D(b) dt)); the Brownian-bridge correction is not modelled");
+    out
+}
+
+/// What `kramers devices` prints: every adapter, best first, and the CPU.
+pub fn devices_table(adapters: &[AdapterSummary]) -> String {
+    let mut out = String::new();
+    if adapters.is_empty() {
+        say!(
+            out,
+            "no Vulkan, Metal or DX12 adapter found; kramers runs on the CPU backend"
+        );
+        say!(
+            out,
+            "(on Debian/Ubuntu without a GPU: apt-get install mesa-vulkan-drivers for lavapipe)"
+        );
+    }
+    for (i, a) in adapters.iter().enumerate() {
+        say!(
+        out,
+            "{i}: {} [{} {}] driver: {}; max storage binding {} MiB, max buffer {} MiB, {} workgroups per dimension",
+            a.name,
+            a.backend,
+            a.device_type,
+            a.driver,
+            a.max_storage_buffer_binding_size >> 20,
+            a.max_buffer_size >> 20,
+            a.max_compute_workgroups_per_dimension
+        );
+    }
+    say!(out, "cpu: {}", crate::backend::cpu::device_name());
+    out
+}
