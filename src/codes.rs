@@ -24,6 +24,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in code order.
     pub const ALL: [Outcome; 7] = [
         Outcome::Running,
         Outcome::Censored,
@@ -47,6 +48,7 @@ impl Outcome {
         }
     }
 
+    /// The outcome whose code is `code`; `None` for a code that names none.
     pub fn from_code(code: u32) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| *o as u32 == code)
     }
@@ -69,6 +71,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// Every purpose, in code order.
     pub const ALL: [Purpose; 4] = [
         Purpose::Dynamics,
         Purpose::Bridge,

@@ -58,6 +58,8 @@ pub struct Overrides {
 
 /// An experiment ready to run: overrides applied, checked, with its provenance.
 pub struct Prepared {
+    /// The experiment with the overrides applied (seed, trajectories, shard range,
+    /// first-passage file).
     pub experiment: Experiment,
     /// The file as given (path or label, and text), recorded in result.json.
     pub source: ExperimentSource,
@@ -220,13 +222,17 @@ impl Default for RunOptions<'_> {
 /// A direct run: the backend's output (tallies, per-trajectory steps) and
 /// the result object of result.json.
 pub struct Run {
+    /// What the backend returned: tallies, per-trajectory steps, wall time.
     pub output: RunOutput,
+    /// The result written to result.json, with its provenance.
     pub result: RunResult,
 }
 
 /// What a run gives: a direct run, or the estimates of rare-event splitting.
 pub enum Outcome {
+    /// A direct run of every trajectory (no `[rare]` table).
     Direct(Run),
+    /// Rare-event splitting (a `[rare]` table): one AMS estimate per case.
     Split(RareResult),
 }
 

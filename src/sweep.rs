@@ -13,7 +13,9 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
+    /// A numeric field's value (written as a JSON number).
     Number(f64),
+    /// A text field's value, e.g. an `interpretation` (written as a JSON string).
     Text(String),
 }
 
@@ -22,6 +24,7 @@ pub enum ParamValue {
 pub struct Sweep(pub Vec<f64>);
 
 impl Sweep {
+    /// A single value: a field that is not swept.
     pub fn one(value: f64) -> Self {
         Sweep(vec![value])
     }
@@ -85,11 +88,14 @@ impl<'de> Deserialize<'de> for Number {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum StringSweep {
+    /// `field = "value"`: not swept.
     One(String),
+    /// `field = ["a", "b"]`: one case per value.
     Many(Vec<String>),
 }
 
 impl StringSweep {
+    /// The values in file order (one for [`StringSweep::One`]).
     pub fn values(&self) -> Vec<String> {
         match self {
             StringSweep::One(s) => vec![s.clone()],
@@ -105,6 +111,7 @@ pub struct Axes {
     values: Vec<Vec<ParamValue>>,
 }
 
+/// A handle on one axis of an [`Axes`], to read its value in a [`Combination`].
 #[derive(Clone, Copy)]
 pub struct Axis(usize);
 
@@ -135,6 +142,7 @@ impl Axes {
         Ok(Axis(self.names.len() - 1))
     }
 
+    /// Register a text axis (values checked by the caller).
     pub fn text(&mut self, field: &str, values: Vec<String>) -> Axis {
         self.names.push(field.to_string());
         self.values
@@ -142,6 +150,7 @@ impl Axes {
         Axis(self.names.len() - 1)
     }
 
+    /// Number of combinations: the product of the axes' lengths (the number of cases).
     pub fn count(&self) -> u64 {
         self.values.iter().map(|v| v.len() as u64).product()
     }
@@ -157,24 +166,30 @@ impl Axes {
     }
 }
 
+/// One point of the cartesian product: one value picked on every axis (one case).
 pub struct Combination<'a> {
+    /// The axes the picks index.
     pub axes: &'a Axes,
+    /// Per axis, in declaration order, the index of the value picked ([`Axes::combination`]).
     pub picks: Vec<usize>,
 }
 
 impl Combination<'_> {
+    /// The value picked on numeric `axis` (panics on a text axis).
     pub fn number(&self, axis: Axis) -> f64 {
         match &self.axes.values[axis.0][self.picks[axis.0]] {
             ParamValue::Number(v) => *v,
             ParamValue::Text(_) => unreachable!("numeric axis"),
         }
     }
+    /// The value picked on text `axis` (panics on a numeric axis).
     pub fn text(&self, axis: Axis) -> &str {
         match &self.axes.values[axis.0][self.picks[axis.0]] {
             ParamValue::Text(v) => v,
             ParamValue::Number(_) => unreachable!("text axis"),
         }
     }
+    /// Every axis's field name (dotted) with the value picked, in declaration order.
     pub fn params(&self) -> Vec<(String, ParamValue)> {
         self.axes
             .names
@@ -186,12 +201,15 @@ impl Combination<'_> {
     }
 }
 
+/// Validity check for [`Axes::number`]: `v > 0`.
 pub fn positive(v: f64) -> bool {
     v > 0.0
 }
+/// Validity check for [`Axes::number`]: `v >= 0`.
 pub fn non_negative(v: f64) -> bool {
     v >= 0.0
 }
+/// Validity check for [`Axes::number`] that accepts every (finite) value.
 pub fn any(_: f64) -> bool {
     true
 }

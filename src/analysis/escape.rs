@@ -9,16 +9,24 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 /// Escape statistics in time units (steps x dt).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EscapeStats {
+    /// Trajectories that reached the exit set within `max_steps` (`k`).
     pub escaped: u64,
+    /// Trajectories still inside after `max_steps`: counted in the rate's exposure.
     pub censored: u64,
+    /// Trajectories that diverged: left out of every statistic, including `N`.
     pub diverged: u64,
     /// Mean first-passage time; `None` when some trajectory was censored.
     pub mean: Option<f64>,
+    /// Student-t 95% interval of `mean`; `None` with fewer than 2 escapes or any censoring.
     pub mean_ci95: Option<[f64; 2]>,
     /// Standard error of `mean`.
     pub mean_standard_error: Option<f64>,
+    /// Exponential-rate MLE `k / (dt (steps_sum + censored max_steps))`, per unit time;
+    /// 0 when nothing was simulated.
     pub rate: f64,
+    /// Exact Garwood (chi-square) 95% interval of `rate`; `[0, inf]` when nothing was simulated.
     pub rate_ci95: [f64; 2],
+    /// Exact sum of the escaped trajectories' first-passage steps.
     pub steps_sum: u64,
 }
 
@@ -39,6 +47,8 @@ pub fn rate_interval(k: u64, time: f64, confidence: f64) -> [f64; 2] {
     [lo, hi]
 }
 
+/// The escape statistics of one case's `tally`, with time step `dt` and censoring at
+/// `max_steps` (docs/theory.md §4).
 pub fn escape_stats(tally: &Tally, dt: f64, max_steps: u32) -> EscapeStats {
     let k = tally.escaped;
     let exposure = dt * tally.trajectory_steps(max_steps) as f64;

@@ -31,14 +31,19 @@ pub struct TheoryReferences {
     /// `"once per step"` wherever a first-passage reference is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_monitoring: Option<String>,
+    /// Kramers' low-noise times: 1-D `langevin` noise over a barrier, exit at its top.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kramers: Option<KramersReference>,
+    /// Lemma 6: 1-D `power-law-loss` noise on the `barrier` potential, exit at its top.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lemma6: Option<Lemma6Reference>,
+    /// Small-noise exit time of 1-D `alpha-stable` noise through a ball or a half-space.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub levy_exit: Option<LevyExitReference>,
+    /// The stationary law of a case without exit, where one is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stationary: Option<StationaryReference>,
+    /// The Monte Carlo's z scores against these references; only with an observed tally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub z: Option<ZScores>,
     /// A formula potential (1-D): the minimum the run starts from, the top
@@ -50,9 +55,12 @@ pub struct TheoryReferences {
 /// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LocatedReference {
+    /// The minimum of the basin the run starts in.
     pub minimum: f64,
+    /// The nearest local maximum right of the minimum; `None` when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top: Option<f64>,
+    /// A point between minimum and top where the formula switches branch; `None` if none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kink: Option<f64>,
 }
@@ -84,7 +92,9 @@ pub struct Lemma6Reference {
 pub struct LevyExitReference {
     /// Distance from the minimum to the left end of the interval (null: none, infinite).
     pub r_minus: Option<f64>,
+    /// Distance from the minimum to the right end of the interval (null: none, infinite).
     pub r_plus: Option<f64>,
+    /// Mean exit time `a / (c_a sigma^a (r-^-a + r+^-a))`.
     pub time: f64,
 }
 
@@ -93,6 +103,7 @@ pub struct LevyExitReference {
 pub struct StationaryReference {
     /// `"normal"`, `"student-t"` or `"alpha-stable"`.
     pub law: String,
+    /// Centre of the law (the potential's centre `c`; the quadrature's mean for a formula).
     pub center: f64,
     /// Continuous-time variance (normal: `D0 / 2H`; Student-t: `scale^2 nu / (nu - 2)`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +117,7 @@ pub struct StationaryReference {
     /// Student-t or stable scale.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
+    /// Tail index `kappa = H / D2` of the power-law (Student-t) law.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kappa: Option<f64>,
     /// Euler–Maruyama's exact stationary `E (x - c)^2` for power-law noise.
@@ -132,7 +144,9 @@ pub struct ZScores {
 /// (computed once, by the caller that reports them).
 #[derive(Clone, Copy)]
 pub struct Observed<'a> {
+    /// The case's merged tally (final-state moments for the variance z score).
     pub tally: &'a Tally,
+    /// The case's escape statistics (mean and standard error for the MFPT z score).
     pub escape: &'a EscapeStats,
 }
 
@@ -141,8 +155,11 @@ pub struct Observed<'a> {
 /// the references.
 #[derive(Clone, Debug, Serialize)]
 pub struct TheoryRow {
+    /// Index of the case in the experiment.
     pub index: usize,
+    /// The case's swept parameters, `name=value` separated by spaces (last part of each name).
     pub params: String,
+    /// The case's references; `None` when none applies.
     pub theory: Option<TheoryReferences>,
 }
 

@@ -8,7 +8,9 @@ use statrs::function::gamma::ln_gamma;
 /// A two-sided interval `[lo, hi]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
+    /// Lower end.
     pub lo: f64,
+    /// Upper end.
     pub hi: f64,
 }
 
@@ -204,13 +206,18 @@ pub fn kappa_from_nu(nu: f64, alpha: f64) -> f64 {
 /// Maximum-likelihood Student-t fit with 95% Wald intervals on `ln nu` (observed information).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StudentTFit {
+    /// Degrees of freedom `nu` (searched within `[1e-3, 1e6]`).
     pub nu: f64,
+    /// Scale of the Student-t law (not its standard deviation).
     pub scale: f64,
+    /// Location (centre) of the law.
     pub location: f64,
+    /// 95% Wald interval of `nu`, `exp(ln nu +- 1.96 se)`.
     pub nu_interval: Interval,
     /// `kappa_from_nu(nu, 0)`: the Itô (SGD, alpha = 0) reading; use [`kappa_from_nu`] for
     /// other interpretations.
     pub kappa: f64,
+    /// `nu_interval` mapped through `kappa_from_nu(., 0)`.
     pub kappa_interval: Interval,
     /// Maximized log-likelihood.
     pub log_likelihood: f64,

@@ -135,15 +135,20 @@ pub struct HillEstimate {
     pub k: usize,
     /// Tail index `a` of `P(|X| > x) ~ x^-a` (a Student-t's `nu`).
     pub index: f64,
+    /// 95% interval of `index` (upper end `inf` for `k <= 1.96^2`).
     pub interval: Interval,
 }
 
 /// Everything `fit-tail` reports.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TailFit {
+    /// Sample size.
     pub n: usize,
+    /// Sample mean.
     pub mean: f64,
+    /// Sample standard deviation (denominator `n - 1`).
     pub sd: f64,
+    /// Student-t maximum-likelihood fit; `None` when it fails (e.g. Gaussian data, `nu -> inf`).
     pub student_t: Option<StudentTFit>,
     /// At `k` = 0.5%, 2% and 5% of the sample (at least 10).
     pub hill: Vec<HillEstimate>,

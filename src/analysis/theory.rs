@@ -23,8 +23,11 @@ pub const BGK_SHIFT: f64 = 0.5826;
 /// 1 anti-Itô).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model1d {
+    /// The loss `L` (coordinate 0 of the case's potential).
     pub potential: PotentialParams,
+    /// The noise law, with its variance `D(x)`.
     pub noise: NoiseParams,
+    /// Interpretation `alpha` of multiplicative noise: 0, 1/2 or 1 (docs/theory.md §1).
     pub alpha: f64,
 }
 
@@ -98,9 +101,13 @@ pub fn power_law_em_second_moment(
 /// `sqrt(D0 / (D2 nu))`, located at the basin center.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PowerLawStationary {
+    /// Tail index `kappa = H / D2`.
     pub kappa: f64,
+    /// Degrees of freedom `nu = 2 kappa + 1 - 2 alpha`.
     pub nu: f64,
+    /// Scale `sqrt(D0 / (D2 nu))` of the Student-t law.
     pub scale: f64,
+    /// Centre `c` of the basin, where the law is located.
     pub center: f64,
 }
 
@@ -1503,9 +1510,18 @@ mod tests {
                 (-(1.5f64.powf(1.5))).exp()
             ) < 1e-14
         );
-        // exit time: 1 / (Levy mass outside the interval)
-        let (a, r) = (1.5f64, 2.0f64);
-        let mass = 2.0 * levy_density_constant(a) * sigma.powf(a) * r.powf(-a) / a;
-        assert!(rel(levy_exit_time(a, sigma, r, r), 1.0 / mass) < 1e-14);
+        // The Levy density constant against an independent form: Samorodnitsky and
+        // Taqqu's tail constant C_a = (1 - a) / (Gamma(2 - a) cos(pi a / 2)) (P(S > x) ~
+        // C_a / 2 sigma^a x^-a for the symmetric law), so c_a = a C_a / 2; and the
+        // Cauchy law's density sigma / (pi y^2) far out: c_1 = 1 / pi.
+        let tail_constant = |a: f64| (1.0 - a) / (gamma(2.0 - a) * (PI * a / 2.0).cos());
+        for a in [0.5, 0.8, 1.2, 1.5, 1.9] {
+            assert!(rel(levy_density_constant(a), a * tail_constant(a) / 2.0) < 1e-12);
+        }
+        assert!(rel(levy_density_constant(1.0), 1.0 / PI) < 1e-14);
+        // exit time: 1 / (Levy mass outside [-r1, r2]), the mass from the tail constant
+        let (a, r1, r2) = (1.5f64, 2.0f64, 0.7f64);
+        let mass = tail_constant(a) / 2.0 * sigma.powf(a) * (r1.powf(-a) + r2.powf(-a));
+        assert!(rel(levy_exit_time(a, sigma, r1, r2), 1.0 / mass) < 1e-12);
     }
 }

@@ -24,7 +24,9 @@ const MAX_GROWTH: u32 = 8;
 /// of every case.
 #[derive(Clone, Debug)]
 pub struct Partial {
+    /// Trajectories finished per case (the same for every case).
     pub done: u32,
+    /// Exact tallies of the finished prefix, one per case.
     pub tallies: Vec<Tally>,
     /// First-passage steps (as in `RunOutput`), `range.len()` per case; only the
     /// first `done` of each case are filled.

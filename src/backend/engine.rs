@@ -13,7 +13,9 @@ use std::time::Instant;
 /// Which GPU adapters to use (`--devices`): every one, or indices of `kramers devices`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Devices {
+    /// Every adapter that `kramers devices` lists.
     All,
+    /// These adapter indices, one device each (an index may repeat).
     List(Vec<usize>),
 }
 
@@ -37,7 +39,9 @@ impl Devices {
 
 /// An opened backend, reused for every block of a run.
 pub enum Engine {
+    /// The CPU backend.
     Cpu,
+    /// One or more opened GPU devices; several split each case's trajectory range.
     Gpus(Vec<Gpu>),
 }
 

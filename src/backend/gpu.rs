@@ -66,12 +66,19 @@ struct TallyInfo {
 /// One adapter, as `kramers devices` lists it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AdapterSummary {
+    /// Adapter name as the driver reports it (e.g. the GPU model).
     pub name: String,
+    /// Graphics API of the adapter: `Vulkan`, `Metal` or `Dx12`.
     pub backend: String,
+    /// wgpu device type: `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` or `Other`.
     pub device_type: String,
+    /// Driver name and driver info, joined by a space (may be empty).
     pub driver: String,
+    /// Largest storage buffer binding the adapter allows, in bytes.
     pub max_storage_buffer_binding_size: u64,
+    /// Largest buffer the adapter allows, in bytes.
     pub max_buffer_size: u64,
+    /// Most workgroups per dimension of one compute dispatch.
     pub max_compute_workgroups_per_dimension: u32,
     /// A CPU implementation of the API (lavapipe, WARP, SwiftShader).
     pub software: bool,
@@ -120,6 +127,7 @@ pub fn adapters() -> Vec<AdapterSummary> {
 /// Counters of what a GPU run dispatched.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GpuStats {
+    /// Slices run (each a range of cases and of trajectory indices).
     pub slices: u64,
     /// `simulate` dispatches, over all slices.
     pub chunks: u64,
@@ -136,6 +144,7 @@ pub struct GpuStats {
 pub struct Gpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
+    /// The adapter this device was opened on.
     pub adapter: AdapterSummary,
     limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
@@ -392,7 +401,9 @@ impl super::Backend for Gpu {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct KatInput {
+    /// Threefry-2x32 counter.
     pub counter: [u32; 2],
+    /// Threefry-2x32 key.
     pub key: [u32; 2],
     /// (alpha, beta, shift, scale) of a stable law.
     pub law: [f32; 4],
@@ -401,9 +412,13 @@ pub struct KatInput {
 /// What the GPU computes for one [`KatInput`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KatOutput {
+    /// The two Threefry-2x32-20 output words of (counter, key).
     pub words: [u32; 2],
+    /// The Box–Muller pair of normals drawn from `words`.
     pub normals: [f32; 2],
+    /// A standard exponential draw from `words[0]`.
     pub exponential: f32,
+    /// A draw of the stable law `law` of the input, from `words`.
     pub stable: f32,
 }
 

@@ -18,7 +18,9 @@ use std::time::Duration;
 pub enum BackendChoice {
     /// A hardware GPU when one is found, else the CPU backend (with a notice).
     Auto,
+    /// The CPU backend (rayon threads over SIMD lanes).
     Cpu,
+    /// The best GPU adapter (wgpu); an error when none is found.
     Gpu,
 }
 
@@ -29,10 +31,12 @@ pub struct RunOutput {
     pub backend: String,
     /// Adapter or CPU description.
     pub device: String,
+    /// Exact tallies, one per case, in the order of `experiment.cases`.
     pub tallies: Vec<Tally>,
     /// First-passage step of every trajectory (0 censored, u32::MAX diverged),
     /// case after case, when the experiment asks for it.
     pub first_passage: Option<Vec<u32>>,
+    /// Wall-clock time of the run (of this call only, when resumed from a checkpoint).
     pub wall_time: Duration,
 }
 

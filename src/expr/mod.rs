@@ -45,15 +45,22 @@ pub type Id = u32;
 /// A comparison of `if`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cmp {
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
 }
 
 impl Cmp {
+    /// Whether `a cmp b` is true (false for any comparison with NaN but `!=`).
     pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
         match self {
             Cmp::Lt => a < b,
@@ -64,6 +71,7 @@ impl Cmp {
             Cmp::Ne => a != b,
         }
     }
+    /// The comparison as written in a formula and in WGSL (`"<"`, `"<="`, ...).
     pub fn symbol(self) -> &'static str {
         match self {
             Cmp::Lt => "<",
@@ -84,22 +92,39 @@ impl Cmp {
 pub enum Node {
     /// An f64 constant, by its bits.
     Const(u64),
+    /// Coordinate `x_{k+1}` of the state.
     Var(u8),
+    /// The potential's value `u = L(x)` (noise formulas only).
     Loss,
+    /// The potential's gradient along the noise formula's coordinate (derivatives through `u`).
     Grad,
+    /// Slot `k` of the family's parameter record.
     Param(u8),
+    /// `-a`.
     Neg(Id),
+    /// `a + b` (operands stored in index order: the sum commutes).
     Add(Id, Id),
+    /// `a - b`.
     Sub(Id, Id),
+    /// `a * b` (operands stored in index order: the product commutes).
     Mul(Id, Id),
+    /// `a / b`.
     Div(Id, Id),
+    /// `sqrt(a)`.
     Sqrt(Id),
+    /// `exp(a)`.
     Exp(Id),
+    /// Natural logarithm `ln(a)`.
     Ln(Id),
+    /// `sin(a)`.
     Sin(Id),
+    /// `cos(a)`.
     Cos(Id),
+    /// `|a|`.
     Abs(Id),
+    /// `min(a, b)`.
     Min(Id, Id),
+    /// `max(a, b)`.
     Max(Id, Id),
     /// `if(a cmp b, then, else)`.
     Select(Cmp, Id, Id, Id, Id),
@@ -108,7 +133,9 @@ pub enum Node {
 /// What a derivative is taken with respect to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Wrt {
+    /// Coordinate `x_{k+1}`.
     Var(u8),
+    /// The potential's value `u` (a noise formula's `dD/du`).
     Loss,
 }
 
@@ -125,14 +152,17 @@ pub struct Graph {
     reason = "the simplification rules read as arithmetic: x + 0, x * 1"
 )]
 impl Graph {
+    /// The node with index `id` (panics if there is none).
     pub fn node(&self, id: Id) -> Node {
         self.nodes[id as usize]
     }
 
+    /// Number of distinct nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// Whether the graph has no node yet.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -147,6 +177,7 @@ impl Graph {
         id
     }
 
+    /// The constant `v` (`-0` is stored as `+0`).
     pub fn constant(&mut self, v: f64) -> Id {
         // one zero: -0 and +0 fold alike
         let v = if v == 0.0 { 0.0 } else { v };
@@ -161,10 +192,12 @@ impl Graph {
         }
     }
 
+    /// A leaf node (`Var`, `Loss`, `Grad` or `Param`), interned as it is.
     pub fn input(&mut self, node: Node) -> Id {
         self.intern(node)
     }
 
+    /// `-a`: folded for a constant, `-(-x)` gives `x`.
     pub fn neg(&mut self, a: Id) -> Id {
         match self.node(a) {
             Node::Const(_) => {
@@ -176,6 +209,7 @@ impl Graph {
         }
     }
 
+    /// `a + b`: folded for constants, `x + 0` gives `x`.
     pub fn add(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) => self.constant(x + y),
@@ -186,6 +220,7 @@ impl Graph {
         }
     }
 
+    /// `a - b`: folded for constants, `x - 0` gives `x`, `0 - x` gives `-x`, `x - x` gives 0.
     pub fn sub(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) => self.constant(x - y),
@@ -196,6 +231,7 @@ impl Graph {
         }
     }
 
+    /// `a * b`: folded for constants, with `x * 0 = 0`, `x * 1 = x` and `x * -1 = -x`.
     pub fn mul(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) => self.constant(x * y),
@@ -208,6 +244,7 @@ impl Graph {
         }
     }
 
+    /// `a / b`: folded for constants (not a division by 0), with `0 / x = 0` and `x / 1 = x`.
     pub fn div(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) if y != 0.0 => self.constant(x / y),
@@ -237,6 +274,7 @@ impl Graph {
         self.intern(node)
     }
 
+    /// `min(a, b)`: folded for constants, `min(x, x)` gives `x`.
     pub fn min(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) => self.constant(x.min(y)),
@@ -245,6 +283,7 @@ impl Graph {
         }
     }
 
+    /// `max(a, b)`: folded for constants, `max(x, x)` gives `x`.
     pub fn max(&mut self, a: Id, b: Id) -> Id {
         match (self.value_of(a), self.value_of(b)) {
             (Some(x), Some(y)) => self.constant(x.max(y)),
@@ -253,6 +292,8 @@ impl Graph {
         }
     }
 
+    /// `if(a cmp b, then, otherwise)`: decided now when `a` and `b` are constants or both
+    /// branches are the same node.
     pub fn select(&mut self, cmp: Cmp, a: Id, b: Id, then: Id, otherwise: Id) -> Id {
         if then == otherwise {
             return then;

@@ -29,6 +29,7 @@ const FUNCTIONS: &[(&str, usize)] = &[
 pub struct Scope<'a> {
     /// The file field it comes from (`potential.u`), for messages.
     pub field: &'a str,
+    /// State dimension: the coordinates `x1..x{dim}` may appear (and `x` when it is 1).
     pub dim: usize,
     /// `u`, the potential's value, may appear (noise formulas).
     pub loss: bool,

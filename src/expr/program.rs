@@ -317,6 +317,7 @@ impl Program {
         self.code.len() - self.invariant
     }
 
+    /// Whether an evaluation runs no instruction (every output is a constant or a parameter).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -382,7 +383,7 @@ impl Program {
     /// potential's gradient along the noise's coordinate. Read the results with [`Self::output`].
     ///
     /// Where the CPU has AVX2 this runs the program's machine code
-    /// ([`super::jit`]); otherwise the interpreter, compiled once per
+    /// (the `jit` module); otherwise the interpreter, compiled once per
     /// instruction set, out of line, so that the specialized CPU kernels call
     /// it rather than each carrying a copy. Both compute the same bits.
     #[inline(always)]

@@ -10,14 +10,23 @@ use bytemuck::{Pod, Zeroable};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
 pub struct CaseParams {
+    /// Time step `dt` of the Euler–Maruyama scheme.
     pub dt: f32,
+    /// Interpretation `alpha` of multiplicative noise (0 Itô, 0.5 Stratonovich, 1 anti-Itô).
     pub alpha: f32,
+    /// Step limit: a trajectory still inside after it is censored.
     pub max_steps: u32,
+    /// Index of the case in the experiment: the low bits of the random streams' key word 1.
     pub case_index: u32,
+    /// The potential's parameters in its model's slot layout (`Physics::slots`).
     pub potential: [f32; 8],
+    /// The noise's parameters at this `dt` in its model's slot layout (`NoisePhysics::slots`).
     pub noise: [f32; 8],
+    /// Start point of every trajectory, one coordinate per slot (unused slots 0).
     pub start: [f32; 8],
+    /// The exit set's vector (a normal, a centre, box bounds or formula parameters).
     pub exit_vector: [f32; 8],
+    /// The exit set's scalars (a threshold, a squared radius, ...).
     pub exit_scalar: [f32; 4],
 }
 

@@ -4,6 +4,7 @@
 
 use crate::simd::{Lanes, Scratch, LANES};
 
+/// An exit set as the CPU kernel tests it after every step, on [`LANES`] trajectories at once.
 pub trait ExitSet: Send + Sync {
     /// Tests with [`Self::contains_state`] (registers of a formula) instead of [`Self::contains`].
     const STATE: bool = false;
@@ -37,6 +38,7 @@ pub trait ExitSet: Send + Sync {
         Scratch::default()
     }
 
+    /// [`Self::contains`] of a formula exit ([`Self::STATE`]), with its registers.
     #[inline(always)]
     fn contains_state<const DIM: usize>(
         &self,

@@ -23,7 +23,9 @@ pub trait Dims {
 
 /// Something done with a kernel's array size.
 pub trait DimVisitor {
+    /// What the visit returns.
     type Output;
+    /// Do the work with the kernel's state array size `DIM`.
     fn visit<const DIM: usize>(self) -> Self::Output;
 }
 

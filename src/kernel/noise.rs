@@ -18,6 +18,7 @@ pub trait NoiseFlags {
     const SGD: bool;
 }
 
+/// A noise model as the CPU kernel steps it: one coordinate's Euler–Maruyama update on lanes.
 pub trait Noise: NoiseFlags + Send + Sync {
     /// Steps with [`Self::prepare_state`], [`Self::step_state`] and
     /// [`Self::variance_state`], which read the whole state, instead of

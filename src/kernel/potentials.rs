@@ -6,6 +6,8 @@
 
 use crate::simd::{Lanes, Scratch, LANES};
 
+/// A potential as the CPU kernel evaluates it; `'a` is the lifetime of case data it borrows
+/// (`paper-2d`'s data set).
 pub trait Potential<'a>: Send + Sync {
     /// Reads the gradient and value of the whole state ([`Self::state_lanes`])
     /// instead of one coordinate at a time.
@@ -16,6 +18,7 @@ pub trait Potential<'a>: Send + Sync {
     /// `l(x)` of one coordinate.
     fn value(&self, coord: usize, x: f32) -> f32;
 
+    /// [`Self::gradient`] on every lane of `x`, written into `out`.
     #[inline(always)]
     fn gradient_lanes(&self, coord: usize, x: &Lanes, out: &mut Lanes) {
         for l in 0..LANES {
@@ -23,6 +26,7 @@ pub trait Potential<'a>: Send + Sync {
         }
     }
 
+    /// [`Self::value`] on every lane of `x`, added to `out` (which sums the coordinates).
     #[inline(always)]
     fn value_lanes(&self, coord: usize, x: &Lanes, out: &mut Lanes) {
         for l in 0..LANES {

@@ -52,6 +52,8 @@ fn user_potential_value(p: CaseParams, x: array<f32, DIM>) -> f32 {
     return 3.0e38;
 }
 ";
+/// The noise part of [`user_stub`]: `user_noise_step` and `user_noise_variance` that are
+/// never called (they return `3.0e38`).
 pub const USER_NOISE_STUB: &str = "fn user_noise_step(p: CaseParams, c: u32, x: array<f32, DIM>, xc: f32, gradient: f32, loss: f32, dt: f32, alpha: f32, draw: f32) -> f32 {
     return 3.0e38;
 }
@@ -59,6 +61,8 @@ fn user_noise_variance(p: CaseParams, c: u32, x: array<f32, DIM>, loss: f32, gra
     return 3.0e38;
 }
 ";
+/// The exit part of [`user_stub`]: `user_exit_contains` (always true) and `user_exit_value`
+/// (0) that are never called.
 pub const USER_EXIT_STUB: &str =
     "fn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {
     return true;
@@ -76,6 +80,7 @@ pub const MAX_PRIVATE_ROW: u32 = 2048;
 /// The structural choices a pipeline is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Variant {
+    /// State dimension: the shader's `DIM` (1 to 8).
     pub dim: u32,
     /// The potential's code (`PotentialKind`, the registry's order).
     pub potential: u32,
@@ -143,7 +148,7 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
 /// `functions` (`(name, parameters, arguments, return type)`) a dispatch
 /// `fn <family>_<name>` that switches on `selector` to `<module>_<name>`.
 /// `kinds` is `(module, code, source)` for every registered kind. The default
-/// arm cannot run ([`unreachable_value`]): it never runs another model's physics.
+/// arm cannot run (`unreachable_value`): it never runs another model's physics.
 pub fn dispatch_source(
     selector: &str,
     kinds: &[(&str, u32, &str)],

@@ -4,7 +4,7 @@
 //! pair, so cost follows the escape times. CPU twin of `shaders/simulate.wgsl`;
 //! random draws follow the layout of [`crate::rng::stream`].
 //!
-//! `DIM` is the array size (1, 2 or [`MAX_DIM`]); `dim <= DIM` coordinates are used.
+//! `DIM` is the array size (1, 2 or [`MAX_DIM`](crate::dynamics::MAX_DIM)); `dim <= DIM` coordinates are used.
 
 use super::exits::ExitSet;
 use super::noise::Noise;
@@ -22,9 +22,11 @@ pub use crate::codes::DIVERGENCE_BOUND;
 /// How one trajectory ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Outcome<const DIM: usize> {
+    /// The trajectory's index within its case (the segment's index for rare-event segments).
     pub trajectory: u32,
     /// First-passage step (1-based); 0 when censored or diverged.
     pub first_passage: u32,
+    /// A coordinate went beyond [`DIVERGENCE_BOUND`] or became NaN/Inf.
     pub diverged: bool,
     /// State at exit, at divergence, or after `max_steps`.
     pub state: [f32; DIM],
@@ -46,6 +48,7 @@ pub struct Segments<'a> {
     pub start: &'a [f32],
     /// Counter word 0 of each segment's noise; its bridge uniforms use the next one.
     pub counter: &'a [u32],
+    /// `[return level, stop level]` of each segment's exit score.
     pub levels: &'a [[f32; 2]],
 }
 
@@ -54,7 +57,9 @@ pub struct Segments<'a> {
 pub struct SegmentEnd {
     /// The state it stopped in (`dim` coordinates used).
     pub state: [f32; crate::dynamics::MAX_DIM],
+    /// How it ended: [`Code::Returned`], [`Code::Cut`], escaped, censored or diverged.
     pub code: Code,
+    /// Steps it took.
     pub steps: u32,
     /// The largest exit score along it, its start included.
     pub best: f32,
@@ -73,11 +78,18 @@ impl Default for SegmentEnd {
 
 /// The numbers of one case, as the kernel reads them.
 pub struct CaseKernel<'a, P, N, E> {
+    /// The case's potential, built from its record.
     pub potential: P,
+    /// The case's noise model, built from its record.
     pub noise: N,
+    /// The case's exit set, built from its record.
     pub exit: E,
+    /// The case's record: `dt`, `alpha`, `max_steps`, start point and model slots.
     pub params: &'a CaseParams,
+    /// State dimension: coordinates used of the `DIM` (at most `DIM`).
     pub dim: usize,
+    /// Threefry key of the noise: `[seed, case | purpose << 30]`, purpose `Dynamics`
+    /// (`Rare` for segments).
     pub key: [u32; 2],
     /// Brownian-bridge exit correction, with the key of its uniforms.
     pub bridge: Option<[u32; 2]>,

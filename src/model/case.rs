@@ -10,9 +10,13 @@ use crate::model::{ExitKind, ExitParams, NoiseKind, NoiseParams, PotentialKind, 
 /// What selects a kernel: everything structural, nothing numeric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KernelShape {
+    /// The potential's kind (`potential.kind`).
     pub potential: PotentialKind,
+    /// The noise's kind (`noise.kind`).
     pub noise: NoiseKind,
+    /// The kind of exit set the kernel tests (`none` and `top` are half-spaces).
     pub exit: ExitKind,
+    /// State dimension `d`, 1 to [`MAX_DIM`] (the file's `dim`).
     pub dim: usize,
     /// Brownian-bridge exit correction (half-space exits, Gaussian noise).
     pub bridge: bool,
@@ -21,11 +25,17 @@ pub struct KernelShape {
 /// Everything numeric about one case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaseModel {
+    /// Time step `dt` (> 0) of the Euler–Maruyama scheme.
     pub dt: f64,
+    /// How multiplicative noise is read (Itô for noises without a variance law).
     pub interpretation: Interpretation,
+    /// The potential `L` and its parameters.
     pub potential: PotentialParams,
+    /// The noise model and its parameters.
     pub noise: NoiseParams,
+    /// Start point of every trajectory, `dim` numbers (default: the potential's minimum).
     pub start: Vec<f64>,
+    /// The exit set (`None`: no exit).
     pub exit: ExitParams,
     /// Exits are checked once per step with the Brownian-bridge correction.
     pub bridge: bool,

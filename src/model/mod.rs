@@ -12,10 +12,14 @@ macro_rules! kind_enum {
         #[repr(u32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $Kind {
-            $($Variant,)*
+            $(
+                #[doc = concat!("`kind = \"", $name, "\"` (module `", stringify!($module), "`).")]
+                $Variant,
+            )*
         }
 
         impl $Kind {
+            /// Every kind, in registry order (code order).
             pub const ALL: &'static [$Kind] = &[$($Kind::$Variant,)*];
 
             /// The name used in experiment files.
@@ -37,6 +41,7 @@ macro_rules! kind_enum {
                 self as u32
             }
 
+            /// Its WGSL twin, the functions `<module>_<name>` the generated dispatch calls.
             pub fn wgsl(self) -> &'static str {
                 match self {
                     $($Kind::$Variant => <$Variant as $Model>::WGSL,)*
@@ -71,6 +76,8 @@ pub use potential::{PotentialKind, PotentialModel, PotentialParams};
 /// models take their compiled programs from it). The kernel's traits
 /// (`crate::kernel`) say what a kernel does; this says how a model makes one.
 pub trait FromCase<'d>: Sized {
+    /// Build the kernel from the case's record `params`, the experiment's `data_set`
+    /// (coordinate-major; empty without one) and the case `model`.
     fn from_case(
         params: &crate::kernel::abi::CaseParams,
         data_set: &'d [f32],

@@ -10,6 +10,7 @@ pub const EDGE_COUNT: usize = 128;
 /// (bins whose edges coincide stay empty).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FptBins {
+    /// Edges `ceil(2^(k/4))` in steps, non-decreasing, from 1 to the first above `max_steps`.
     pub edges: Vec<u64>,
 }
 
@@ -27,6 +28,7 @@ impl FptBins {
         FptBins { edges }
     }
 
+    /// Number of bins: one fewer than the edges.
     pub fn bins(&self) -> usize {
         self.edges.len() - 1
     }

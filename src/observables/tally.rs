@@ -9,12 +9,16 @@ const MOMENT_SCALE: f64 = 4_294_967_296.0;
 /// Counts of one coordinate in fixed bins, plus what fell outside.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Histogram {
+    /// Count per bin, lowest bin first.
     pub counts: Vec<u64>,
+    /// Values below the histogram's `lo`.
     pub below: u64,
+    /// Values at or above the histogram's `hi`.
     pub above: u64,
 }
 
 impl Histogram {
+    /// An empty histogram of `bins` bins.
     pub fn new(bins: usize) -> Self {
         Histogram {
             counts: vec![0; bins],
@@ -36,6 +40,7 @@ impl Histogram {
         }
     }
 
+    /// Add the counts of `other` (a histogram with the same bins).
     pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
@@ -44,6 +49,7 @@ impl Histogram {
         self.above += other.above;
     }
 
+    /// Every value counted: the bins, below and above.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum::<u64>() + self.below + self.above
     }
@@ -52,23 +58,30 @@ impl Histogram {
 /// Everything measured on the trajectories of one case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tally {
+    /// Trajectories run: escaped + censored + diverged.
     pub trajectories: u64,
+    /// Trajectories that reached the exit within `max_steps` (and did not diverge).
     pub escaped: u64,
+    /// Trajectories still running after `max_steps` steps (and not diverged).
     pub censored: u64,
     /// Non-finite or beyond the divergence bound: excluded from all statistics.
     pub diverged: u64,
     /// Exact sum of first-passage steps over escaped trajectories.
     pub steps_sum: u64,
+    /// Exact sum of the squared first-passage steps over escaped trajectories.
     pub steps_squared_sum: u128,
+    /// Escaped trajectories per first-passage bin of [`FptBins`] (in steps).
     pub fpt_histogram: Vec<u64>,
     /// Per coordinate, sum of the final value and of its square, in units of 2^-32.
     pub final_sum: Vec<i128>,
+    /// Per coordinate, sum of the squared final value, in units of 2^-32.
     pub final_squared_sum: Vec<i128>,
     /// Per coordinate, histogram of final values of non-diverged trajectories.
     pub histograms: Vec<Histogram>,
 }
 
 impl Tally {
+    /// An empty tally of `dim` coordinates, with the bins of `histogram` and `fpt_bins`.
     pub fn new(dim: usize, histogram: &HistogramSpec, fpt_bins: &FptBins) -> Self {
         Tally {
             trajectories: 0,
@@ -114,6 +127,7 @@ impl Tally {
         }
     }
 
+    /// Add `other` (a tally of the same shape), exactly: the order of merges cannot matter.
     pub fn merge(&mut self, other: &Tally) {
         self.trajectories += other.trajectories;
         self.escaped += other.escaped;

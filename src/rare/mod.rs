@@ -52,14 +52,18 @@ const MAX_SEGMENTS: u32 = 1 << 30;
 /// One case's AMS estimate, as `result.json` gives it (times in time units).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RareEstimate {
+    /// `"ams"`: adaptive multilevel splitting.
     pub method: String,
     /// Mean first-passage time `T dt`; null when every run died out (`p = 0`).
     pub mfpt: Option<f64>,
+    /// Student-t 95% interval of `mfpt` from the jackknife over runs; null when
+    /// `mfpt` or its standard error is null.
     pub ci95: Option<[f64; 2]>,
     /// Jackknife standard error of `mfpt`.
     pub standard_error: Option<f64>,
     /// `p`: probability of reaching the exit from a `Σ` entrance before `A`.
     pub p: f64,
+    /// Student-t 95% interval of `p` from the spread of the runs' `p` (lower end at least 0).
     pub p_ci95: [f64; 2],
     /// `E[T_first] dt`: from the start to the first `Σ` entrance.
     pub t_first: f64,
@@ -67,9 +71,13 @@ pub struct RareEstimate {
     pub t_loop: f64,
     /// `E[T_reac] dt`: from the last `Σ` entrance to the exit; null when `p = 0`.
     pub t_reac: Option<f64>,
+    /// The score levels of the case: start, `A`, `Σ` and exit.
     pub levels: LevelsRecord,
+    /// Replicas per AMS run (`N`).
     pub replicas: u32,
+    /// Replicas killed per round (`k`; more when levels tie).
     pub kill: u32,
+    /// Independent AMS runs pooled into the estimate (`R`).
     pub runs: u32,
     /// Loops observed, over all runs.
     pub loops: u64,
@@ -88,18 +96,26 @@ pub struct RareEstimate {
 /// The score levels of a case, in the file's units.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LevelsRecord {
-    /// `"n . x"` (half-space, top) or `"|x - c|"` (ball).
+    /// `"n . x"` (half-space, top), `"|x - c|"` (ball) or `"g = <formula>"` (formula exit).
     pub score: String,
+    /// The score of the start point.
     pub start: f64,
+    /// `A = {score <= a}` (contains the start).
     pub a: f64,
+    /// `Σ = {score > sigma}`.
     pub sigma: f64,
+    /// The exit's own level (the exit is `score >= exit`).
     pub exit: f64,
 }
 
+/// One AMS run of a case, as `per_run` of `result.json` gives it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunRecord {
+    /// This run's `p`: its survival fractions times its fraction of replicas in the exit.
     pub p: f64,
+    /// This run's `E[T_reac] dt`; null when no replica reached the exit.
     pub t_reac: Option<f64>,
+    /// Rounds of splitting this run made.
     pub rounds: u32,
 }
 
@@ -498,7 +514,29 @@ struct RunNumbers {
     reac: Option<f64>,
 }
 
-/// The pooled estimate of a set of runs, in steps.
+/// The jackknife standard error over runs of the pooled estimate, in steps
+/// (`None` when a leave-one-out set has no estimate).
+fn jackknife(numbers: &[RunNumbers]) -> Option<f64> {
+    let r = numbers.len();
+    let leave_out: Option<Vec<f64>> = (0..r)
+        .map(|i| {
+            let rest: Vec<RunNumbers> = numbers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, x)| *x)
+                .collect();
+            pooled(&rest).map(|x| x.0)
+        })
+        .collect();
+    leave_out.map(|values| {
+        let mean = values.iter().sum::<f64>() / r as f64;
+        ((r - 1) as f64 / r as f64 * values.iter().map(|v| (v - mean).powi(2)).sum::<f64>()).sqrt()
+    })
+}
+
+/// The pooled estimate of a set of runs, in steps:
+/// `(E[T_first] + (1/p - 1) E[T_loop] + E[T_reac], p, E[T_first], E[T_loop], E[T_reac])`.
 fn pooled(runs: &[RunNumbers]) -> Option<(f64, f64, f64, f64, Option<f64>)> {
     let sum = |f: &dyn Fn(&RunNumbers) -> f64| runs.iter().map(f).sum::<f64>();
     let first = sum(&|r| r.sums.first_steps as f64) / sum(&|r| r.sums.firsts as f64);
@@ -550,22 +588,7 @@ fn combine(
     let p_sd =
         (numbers.iter().map(|x| (x.p - p_mean).powi(2)).sum::<f64>() / (r - 1) as f64).sqrt();
     let p_half = t * p_sd / (r as f64).sqrt();
-    // jackknife over runs
-    let leave_out: Option<Vec<f64>> = (0..r)
-        .map(|i| {
-            let rest: Vec<RunNumbers> = numbers
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, x)| *x)
-                .collect();
-            pooled(&rest).map(|x| x.0)
-        })
-        .collect();
-    let se = leave_out.map(|values| {
-        let mean = values.iter().sum::<f64>() / r as f64;
-        ((r - 1) as f64 / r as f64 * values.iter().map(|v| (v - mean).powi(2)).sum::<f64>()).sqrt()
-    });
+    let se = jackknife(&numbers);
     let first = numbers.iter().map(|x| x.sums.first_steps).sum::<u64>() as f64
         / numbers.iter().map(|x| x.sums.firsts).sum::<u64>() as f64;
     let loops = numbers.iter().map(|x| x.sums.loops).sum::<u64>();
@@ -632,3 +655,6 @@ fn statrs_t975(df: usize) -> f64 {
         .map(|t| t.inverse_cdf(0.975))
         .unwrap_or(f64::NAN)
 }
+
+#[cfg(test)]
+mod tests;

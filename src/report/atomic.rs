@@ -5,6 +5,8 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// Write `bytes` to `path` atomically: a synced temporary file in the same
+/// directory, renamed into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes))
 }

@@ -14,21 +14,27 @@ use crate::spec::Experiment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// Name of the checkpoint's JSON file in the output directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
+/// Name of the checkpoint's per-trajectory first-passage steps (raw little-endian u32).
 pub const CHECKPOINT_FPT_FILE: &str = "checkpoint.fpt";
 
 /// What `checkpoint.json` holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// Version of kramers that wrote it; a resume needs the same version.
     pub kramers_version: String,
     /// `Experiment::fingerprint` of the run.
     pub fingerprint: String,
+    /// `"cpu"` or `"gpu"`: the backend that ran; a resume needs the same one.
     pub backend: String,
+    /// Seed of the run; a resume without `--seed` takes it.
     pub seed: u32,
     /// Trajectories per case of the experiment.
     pub trajectories: u32,
     /// The run's trajectories `[start, end)` of every case.
     pub range: [u32; 2],
+    /// The shard (k of n) this run is, or None for an unsharded run.
     pub shard: Option<Shard>,
     /// Trajectories `start .. start + done` of every case are finished.
     pub done: u32,
@@ -41,14 +47,23 @@ pub struct Checkpoint {
 /// A [`Tally`] with its wide sums as decimal strings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TallyRecord {
+    /// As [`Tally::trajectories`].
     pub trajectories: u64,
+    /// As [`Tally::escaped`].
     pub escaped: u64,
+    /// As [`Tally::censored`].
     pub censored: u64,
+    /// As [`Tally::diverged`].
     pub diverged: u64,
+    /// As [`Tally::steps_sum`].
     pub steps_sum: u64,
+    /// [`Tally::steps_squared_sum`] in decimal.
     pub steps_squared_sum: String,
+    /// As [`Tally::fpt_histogram`].
     pub fpt_histogram: Vec<u64>,
+    /// [`Tally::final_sum`] in decimal, per coordinate.
     pub final_sum: Vec<String>,
+    /// [`Tally::final_squared_sum`] in decimal, per coordinate.
     pub final_squared_sum: Vec<String>,
     /// Per coordinate: bin counts, then below, then above.
     pub histograms: Vec<Vec<u64>>,

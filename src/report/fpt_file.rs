@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub struct FptRecord {
     /// The file's name in the run's directory.
     pub file: String,
+    /// The file's size in bytes (header included).
     pub bytes: u64,
     /// CRC-32 (IEEE) of the whole file, 8 hex digits.
     pub crc32: String,

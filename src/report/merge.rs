@@ -162,8 +162,9 @@ pub fn merge(shards: &[(String, RunResult)]) -> Result<(Experiment, RunOutput)> 
 
 /// What `kramers merge` wrote: the merged result and where.
 pub struct Merged {
+    /// The merged result, as written to result.json.
     pub result: RunResult,
-    /// The shard files, in the order given.
+    /// Number of shard results merged.
     pub shards: usize,
     /// The output is a directory (result.json, cases.csv, first passages, plots).
     pub to_directory: bool,

@@ -13,31 +13,52 @@ use crate::spec::shard::Shard;
 use crate::spec::{Experiment, ParamValue};
 use serde::{Deserialize, Serialize};
 
+/// The contents of a direct run's `result.json`: the experiment, one entry per
+/// case and the run's provenance.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunResult {
+    /// Version of kramers that wrote the result.
     pub kramers_version: String,
+    /// The experiment's `name` (`"experiment"` when the file has none).
     pub name: String,
+    /// Backend that ran: `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter(s) that ran, several joined by `" + "`.
     pub device: String,
+    /// Seed of every random stream (the file's `seed` or `--seed`).
     pub seed: u32,
     /// `Experiment::fingerprint`: equal for results of the same experiment and seed.
     #[serde(default)]
     pub fingerprint: String,
+    /// Step limit per trajectory: one still inside after it is censored.
     pub max_steps: u32,
+    /// Trajectories per case of the experiment (a shard holds `run.trajectory_range`).
     pub trajectories: u32,
+    /// Number of coordinates of the state.
     pub dim: usize,
+    /// The potential's `kind` (e.g. `"barrier"`).
     pub potential: String,
+    /// The noise's `kind` (e.g. `"power-law"`).
     pub noise: String,
+    /// One entry per case, in case index order.
     pub cases: Vec<CaseResult>,
     /// Provenance that differs from run to run.
     pub run: RunInfo,
 }
 
+/// Provenance of a run (the `run` object of result.json): what differs from
+/// run to run of the same experiment and seed.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunInfo {
+    /// Wall-clock seconds of the run: this process only when resumed, summed over
+    /// shards when merged.
     pub wall_time_s: f64,
+    /// Worker threads of the process (rayon's thread count).
     pub threads: usize,
+    /// Throughput: trajectory-steps simulated per wall-clock second (of this
+    /// process when resumed).
     pub trajectory_steps_per_s: f64,
+    /// The command line that produced the result, argument by argument (empty from the library).
     pub command_line: Vec<String>,
     /// `git rev-parse HEAD` of the build, when it was built from a git checkout.
     #[serde(default)]
@@ -67,20 +88,32 @@ pub struct RunInfo {
     pub case_wall_time_s: Vec<f64>,
 }
 
+/// The experiment file as given: where it came from and its text.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ExperimentSource {
+    /// Path of the file as given, or a label (e.g. the built-in default experiment).
     pub path: String,
+    /// The file's full TOML text.
     pub text: String,
 }
 
+/// One case of a direct run: its parameters, escape statistics and final state.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CaseResult {
+    /// The case's index: its position in the cartesian product of the sweeps.
     pub index: u32,
+    /// Every scalar parameter of the case, swept or not, by dotted field name.
     pub params: serde_json::Map<String, serde_json::Value>,
+    /// Time step of the case, in time units.
     pub dt: f64,
+    /// Trajectories run for this case: escaped + censored + diverged.
     pub trajectories: u64,
+    /// Trajectories that became non-finite or passed the divergence bound:
+    /// excluded from every statistic.
     pub diverged: u64,
+    /// First-passage statistics, in time units.
     pub fpt: FptResult,
+    /// Statistics of the state where each trajectory ended (`final` in the JSON).
     #[serde(rename = "final")]
     pub final_state: FinalResult,
     /// The exact integer sums behind `fpt` and `final`, for `kramers merge`.
@@ -91,39 +124,58 @@ pub struct CaseResult {
     pub theory: Option<TheoryReferences>,
 }
 
+/// First-passage statistics of one case, in time units (steps x dt).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FptResult {
+    /// Trajectories that reached the exit within `max_steps`.
     pub escaped: u64,
+    /// Trajectories still inside after `max_steps`: counted in the rate's exposure.
     pub censored: u64,
     /// Mean first-passage time; null when some trajectory was censored.
     pub mean: Option<f64>,
+    /// Student-t 95% interval of `mean`; null with fewer than 2 escapes or any censoring.
     pub ci95: Option<[f64; 2]>,
+    /// Exponential escape-rate MLE, escapes per unit of total exposure time (censored
+    /// included); 0 when nothing was simulated.
     pub rate: f64,
+    /// Exact (Garwood, chi-square) 95% interval of `rate`.
     pub rate_ci95: [f64; 2],
+    /// Exact sum of the escaped trajectories' first-passage steps (in steps, not time).
     pub steps_sum: u64,
     /// Log-binned first-passage times: `edges` in time units, `counts` per bin.
     pub histogram: BinnedCounts,
 }
 
+/// Counts in bins given by their edges.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BinnedCounts {
+    /// Bin edges in time units, one more than `counts`.
     pub edges: Vec<f64>,
+    /// Count per bin: bin `i` holds times in `[edges[i], edges[i + 1])`.
     pub counts: Vec<u64>,
 }
 
+/// Final-state statistics of one case, over its non-diverged trajectories.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FinalResult {
     /// Per coordinate, over non-diverged trajectories (state at exit or at `max_steps`).
     pub mean: Vec<f64>,
+    /// Per coordinate, unbiased sample variance over the same trajectories.
     pub variance: Vec<f64>,
+    /// Per coordinate, histogram of the final value on `observe.histogram`'s bins.
     pub histogram: Vec<HistogramResult>,
 }
 
+/// Counts of one coordinate's final value in equal bins, plus what fell outside.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct HistogramResult {
+    /// Bin edges from `lo` to `hi`, equally spaced, one more than `counts`.
     pub edges: Vec<f64>,
+    /// Count per bin: bin `i` holds values in `[edges[i], edges[i + 1])`.
     pub counts: Vec<u64>,
+    /// Final values below the first edge.
     pub below: u64,
+    /// Final values at or above the last edge.
     pub above: u64,
 }
 
@@ -132,8 +184,11 @@ pub struct HistogramResult {
 /// final value and its square in units of 2^-32.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ExactSums {
+    /// Sum of the squared first-passage steps over escaped trajectories.
     pub steps_squared_sum: String,
+    /// Per coordinate, sum of the final value, in units of 2^-32.
     pub final_sum: Vec<String>,
+    /// Per coordinate, sum of the squared final value, in units of 2^-32.
     pub final_squared_sum: Vec<String>,
 }
 
@@ -174,6 +229,8 @@ pub(crate) fn param_json(value: &ParamValue) -> serde_json::Value {
 }
 
 impl CaseResult {
+    /// The result of case `case_index` of `experiment` from its `tally`: statistics,
+    /// histograms, exact sums and the theory references that apply.
     pub fn new(experiment: &Experiment, case_index: usize, tally: &Tally) -> Self {
         let case = &experiment.cases[case_index];
         let dt = case.model.dt;
@@ -293,6 +350,8 @@ impl CaseResult {
 }
 
 impl RunResult {
+    /// The result of `experiment` from the backend's `output`; the provenance that only
+    /// the caller knows (shard, resume, source, first-passage file) is left empty.
     pub fn new(experiment: &Experiment, output: &RunOutput, command_line: Vec<String>) -> Self {
         RunResult {
             kramers_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -329,6 +388,7 @@ impl RunResult {
         }
     }
 
+    /// The text of result.json: pretty-printed JSON with a final newline.
     pub fn to_json(&self) -> String {
         super::json_text(self)
     }

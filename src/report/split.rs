@@ -14,31 +14,51 @@ use crate::report::result::{
 use crate::spec::Experiment;
 use serde::{Deserialize, Serialize};
 
+/// The contents of a split run's `result.json`: the experiment, one AMS estimate
+/// per case and the run's provenance.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RareResult {
+    /// Version of kramers that wrote the result.
     pub kramers_version: String,
+    /// The experiment's `name` (`"experiment"` when the file has none).
     pub name: String,
     /// `"ams"`: adaptive multilevel splitting.
     pub method: String,
+    /// Backend that ran: `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter(s) that ran, several joined by `" + "`.
     pub device: String,
+    /// Seed of every random stream (the file's `seed` or `--seed`).
     pub seed: u32,
+    /// `Experiment::fingerprint`: equal for results of the same experiment and seed.
     pub fingerprint: String,
+    /// Step limit of each splitting segment (a segment that reaches it stops the run).
     pub max_steps: u32,
+    /// Number of coordinates of the state.
     pub dim: usize,
+    /// The potential's `kind` (e.g. `"barrier"`).
     pub potential: String,
+    /// The noise's `kind` (e.g. `"power-law"`).
     pub noise: String,
+    /// One entry per case, in case index order.
     pub cases: Vec<RareCase>,
     /// Provenance (`trajectory_steps_per_s`: the steps of every segment over the wall time).
     pub run: RunInfo,
 }
 
+/// One case of a split run: its parameters and its AMS estimate.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RareCase {
+    /// The case's index: its position in the cartesian product of the sweeps.
     pub index: u32,
+    /// Every scalar parameter of the case, swept or not, by dotted field name.
     pub params: serde_json::Map<String, serde_json::Value>,
+    /// Time step of the case, in time units.
     pub dt: f64,
+    /// The AMS estimate of the mean first-passage time and its parts.
     pub rare: RareEstimate,
+    /// The analytic references that apply, with `z.mfpt` of the estimate against the
+    /// exact value for the case's exit check; null when none apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theory: Option<TheoryReferences>,
 }
@@ -119,6 +139,7 @@ impl RareResult {
         }
     }
 
+    /// The text of result.json: pretty-printed JSON with a final newline.
     pub fn to_json(&self) -> String {
         crate::report::json_text(self)
     }

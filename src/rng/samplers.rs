@@ -41,7 +41,9 @@ pub fn exponential(word: u32) -> f32 {
 /// with the per-law constants of Chambers–Mallows–Stuck precomputed in f64.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StableSampler {
+    /// Stability index `alpha` in `(0, 2]` (the noise's `index`).
     pub alpha: f32,
+    /// Skewness `beta` in `[-1, 1]`; 0 is the symmetric law.
     pub beta: f32,
     /// `B = atan(beta tan(pi alpha / 2)) / alpha` (0 when alpha = 1).
     pub shift: f32,
@@ -50,6 +52,7 @@ pub struct StableSampler {
 }
 
 impl StableSampler {
+    /// The sampler of `S_alpha(1, beta, 0)`, its constants computed in f64 and stored in f32.
     pub fn new(alpha: f64, beta: f64) -> Self {
         let (shift, scale) = if alpha == 1.0 {
             (0.0, 1.0)

@@ -20,6 +20,7 @@ pub const MAX_CASES: u32 = 1 << crate::codes::PURPOSE_SHIFT;
 pub struct StreamKey(pub [u32; 2]);
 
 impl StreamKey {
+    /// The key `[seed, case | purpose << 30]`; `case` must be below [`MAX_CASES`].
     pub fn new(seed: u32, case: u32, purpose: Purpose) -> Self {
         debug_assert!(case < MAX_CASES);
         StreamKey([seed, case | purpose.tag()])

@@ -37,8 +37,11 @@ pub type Scratch = Vec<RegisterFile>;
 /// The instruction sets the CPU kernels are compiled for, chosen at run time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isa {
+    /// AVX-512 F, BW, DQ and VL (with AVX2, FMA, BMI1 and BMI2).
     Avx512,
+    /// AVX2 with FMA (and BMI1, BMI2).
     Avx2,
+    /// The target's default features only: every CPU of the architecture runs it.
     Baseline,
 }
 
@@ -73,6 +76,7 @@ impl Isa {
         }
     }
 
+    /// The name reports print (`"AVX-512"`, `"AVX2"`, `"baseline SIMD"`).
     pub fn name(self) -> &'static str {
         match self {
             Isa::Avx512 => "AVX-512",

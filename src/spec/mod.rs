@@ -38,12 +38,15 @@ pub use crate::model::potential::paper_2d::{paper_data_set, MAX_DATA_SIZE};
 /// One parameter case of a batch.
 #[derive(Clone, Debug)]
 pub struct Case {
+    /// Position in the cartesian product of the sweeps; also the case word of its random streams.
     pub index: u32,
     /// The value of every scalar parameter, swept or not, by dotted field name.
     pub params: Vec<(String, ParamValue)>,
+    /// The case's numbers: step, interpretation, potential, noise, start and exit.
     pub model: CaseModel,
 }
 
+/// Format of the per-trajectory first-passage file (`observe.fpt_file`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FptFormat {
     /// NumPy `.npy`, `<u4`, shape (cases, trajectories).
@@ -52,29 +55,43 @@ pub enum FptFormat {
     RawU32,
 }
 
+/// The final-state histogram of every coordinate (`observe.histogram`; default `[-5, 5]`,
+/// 100 bins).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HistogramSpec {
+    /// Lower end of the range (`range[0]`): smaller values are counted as `below`.
     pub lo: f64,
+    /// Upper end of the range (`range[1]`, > `lo`): values from it up are counted as `above`.
     pub hi: f64,
+    /// Number of equal bins on `[lo, hi)`, 1 to [`MAX_BINS`].
     pub bins: usize,
 }
 
+/// What a run records besides the tallies (`[observe]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observe {
+    /// The final-state histogram of every coordinate.
     pub histogram: HistogramSpec,
+    /// Write every trajectory's first-passage step in this format; `None`: no such file.
     pub fpt_file: Option<FptFormat>,
 }
 
 /// A validated experiment: one kernel shape, many numeric cases.
 #[derive(Clone, Debug)]
 pub struct Experiment {
+    /// The file's `name` (`"experiment"` when absent).
     pub name: String,
+    /// Word 0 of every random stream's key (`seed`, default 0; CLI `--seed`).
     pub seed: u32,
+    /// Step limit per trajectory: one still inside after it is censored.
     pub max_steps: u32,
     /// Trajectories per case.
     pub trajectories: u32,
+    /// The structure shared by every case: model kinds, dimension, bridge.
     pub shape: KernelShape,
+    /// What is recorded besides the tallies.
     pub observe: Observe,
+    /// Every case of the sweep, in index order.
     pub cases: Vec<Case>,
     /// `paper-2d` data set, coordinate-major (`data[c * n + i]`); empty otherwise.
     pub data_set: Vec<f32>,
@@ -100,6 +117,7 @@ impl Experiment {
         self.cases.iter().map(|case| self.record(case)).collect()
     }
 
+    /// Read, parse and validate the experiment file at `path`.
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             action: "read",

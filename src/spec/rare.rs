@@ -30,17 +30,25 @@ pub struct RareFile {
 /// Validated `[rare]` settings (the same for every case).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RareSettings {
+    /// Replicas per AMS run `N`: 2 to [`MAX_REPLICAS`] (default 1000).
     pub replicas: u32,
+    /// Replicas killed per round `k`, below `replicas` (default `replicas / 10`, at least 1).
     pub kill: u32,
+    /// Independent AMS runs per case `R`: 2 to 10000 (default 10).
     pub runs: u32,
+    /// Loops `Σ -> A -> Σ` per direct chain: 1 to 10000 (default 2).
     pub loops: u32,
+    /// Rounds allowed per AMS run: 1 to 10^8 (default 10^6).
     pub max_rounds: u32,
+    /// The score level of `A`'s boundary; `None`: [`DEFAULT_A_FRACTION`] of the way to the exit.
     pub level_a: Option<f64>,
+    /// The score level `Σ`; `None`: [`DEFAULT_SIGMA_FRACTION`] of the way to the exit.
     pub level_sigma: Option<f64>,
 }
 
 /// Default fractions of the way from the start's score to the exit's.
 pub const DEFAULT_A_FRACTION: f64 = 0.05;
+/// Default fraction of the way from the start's score to the exit's at which `Σ` lies.
 pub const DEFAULT_SIGMA_FRACTION: f64 = 0.1;
 /// Largest number of replicas per run (segment names must stay below 2^30 per case).
 pub const MAX_REPLICAS: i64 = 1 << 20;
@@ -58,6 +66,7 @@ fn integer(field: &str, value: Option<i64>, default: i64, lo: i64, hi: i64) -> R
 }
 
 impl RareFile {
+    /// Apply the defaults and check every field's range; errors name the `rare.` field.
     pub fn validate(&self) -> Result<RareSettings> {
         let replicas = integer("replicas", self.replicas, 1000, 2, MAX_REPLICAS)?;
         let kill = integer(
@@ -113,7 +122,9 @@ pub struct Levels {
     pub sigma: f64,
     /// The exit's own level (the exit is `score >= exit`).
     pub exit: f64,
+    /// `a` as the kernels compare it (f32; squared for a ball).
     pub kernel_a: f32,
+    /// `sigma` as the kernels compare it (f32; squared for a ball), above `kernel_a`.
     pub kernel_sigma: f32,
 }
 

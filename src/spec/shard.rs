@@ -10,7 +10,9 @@ use std::ops::Range;
 /// The k-th of n equal contiguous slices of every case's trajectories.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shard {
+    /// Which slice this is, `k`, from 0 (below `count`).
     pub index: u32,
+    /// Number of slices `n`, at least 1.
     pub count: u32,
     /// Where the shard came from: `--shard`, `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`.
     pub source: String,

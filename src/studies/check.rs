@@ -34,6 +34,7 @@ pub enum Statistic {
 /// One row of the suite.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckRow {
+    /// What is checked, as the report's first column.
     pub name: String,
     /// `"cpu"`, `"gpu"`, or `"theory"` for rows without simulation.
     pub backend: String,
@@ -41,11 +42,15 @@ pub struct CheckRow {
     pub value: f64,
     /// Its 95% interval, where one applies.
     pub ci95: Option<[f64; 2]>,
+    /// The reference value the row compares with (0 for KS rows: the ideal distance).
     pub theory: f64,
+    /// The comparison and its number (z, KS p-value or tolerance).
     pub statistic: Statistic,
+    /// Whether the row passes its criterion.
     pub pass: bool,
     /// Probability that this row fails although the code is right (0 for deterministic rows).
     pub false_failure_rate: f64,
+    /// How the reference is computed, or why the row could not be computed.
     pub note: String,
 }
 

@@ -11,6 +11,7 @@ use crate::simd::{Lanes, LANES};
 use crate::sweep::{positive, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
+/// The `[exit]` fields of `kind = "ball"`: `radius` (> 0) and `center`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -19,9 +20,12 @@ pub struct File {
     radius: Sweep,
 }
 
+/// One case's ball: a trajectory leaves when `|x - c| >= r`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ball {
+    /// The centre `c`, one number per coordinate (the start point unless given).
     pub center: Vec<f64>,
+    /// The radius `r` (> 0).
     pub radius: f64,
 }
 

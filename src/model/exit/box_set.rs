@@ -11,6 +11,8 @@ use crate::simd::{Lanes, LANES};
 use crate::sweep::{bound_field, Axes};
 use serde::Deserialize;
 
+/// The `[exit]` fields of `kind = "box"`: `lower` and `upper`, `dim` bounds each (+-inf
+/// allowed).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -21,9 +23,12 @@ pub struct File {
 /// Largest dimension of a box (its bounds fill the 8-slot exit vector).
 pub const MAX_BOX_DIM: usize = 4;
 
+/// One case's box: a trajectory leaves when some coordinate is outside `[lower, upper]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxSet {
+    /// Lower bound of each coordinate (may be `-inf`).
     pub lower: Vec<f64>,
+    /// Upper bound of each coordinate, above `lower` (may be `+inf`).
     pub upper: Vec<f64>,
 }
 

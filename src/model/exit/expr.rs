@@ -15,6 +15,7 @@ use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// The `[exit]` fields of `kind = "expr"`: the formula `g` (leave where `g(x) >= 0`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -24,6 +25,7 @@ pub struct File {
 /// The compiled formula, shared by every case of an experiment.
 #[derive(Debug, PartialEq)]
 pub struct Formula {
+    /// The formula as written (`exit.g`).
     pub source: String,
     /// The parameters it reads, in slot order.
     pub slots: Vec<String>,
@@ -32,6 +34,8 @@ pub struct Formula {
 }
 
 impl Formula {
+    /// Parse `source` over `dim` coordinates and the `[params]` names `params`, and compile it;
+    /// errors name `exit.g`.
     pub fn new(source: &str, dim: usize, params: &[String]) -> Result<Formula> {
         let mut graph = Graph::default();
         let mut slots = Vec::new();
@@ -63,7 +67,9 @@ impl Formula {
 /// One case's exit set: the formula and its parameter values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExprExit {
+    /// The compiled formula (shared by every case).
     pub formula: Arc<Formula>,
+    /// This case's values of the parameters the formula reads, in slot order (at most 8).
     pub values: Vec<f64>,
 }
 

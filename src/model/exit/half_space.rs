@@ -12,6 +12,8 @@ use crate::simd::{Lanes, LANES};
 use crate::sweep::{any, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
+/// The `[exit]` fields of `kind = "half-space"`: `normal` (`dim` numbers, not all 0),
+/// `threshold` and `bridge`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -30,6 +32,7 @@ pub struct TopFile {
 }
 
 impl TopFile {
+    /// Whether the file asks for the Brownian-bridge correction (default false).
     pub fn bridge(&self) -> bool {
         self.bridge.unwrap_or(false)
     }
@@ -51,9 +54,12 @@ pub fn top(setup: &ExitSetup) -> Result<ExitBuilder> {
     }))
 }
 
+/// One case's half-space `n . x >= theta`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HalfSpace {
+    /// The normal `n`, one number per coordinate (not normalized; not all 0).
     pub normal: Vec<f64>,
+    /// The level `theta` of `n . x` at which a trajectory leaves.
     pub threshold: f64,
 }
 

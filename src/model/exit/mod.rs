@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 /// What an exit's file table needs to know of the rest of the experiment.
 pub struct ExitSetup {
+    /// The experiment's dimension.
     pub dim: usize,
     /// The potential's kind name, for messages.
     pub potential: &'static str,
@@ -37,6 +38,7 @@ pub trait ExitPhysics {
 pub trait ExitModel: ExitPhysics + Clone + std::fmt::Debug + PartialEq + 'static {
     /// The fields of its `[exit]` table (besides `kind`).
     type File: for<'de> Deserialize<'de> + std::fmt::Debug;
+    /// One case's test on SIMD lanes.
     type Kernel: ExitSet + for<'d> crate::model::FromCase<'d>;
     /// Check and register the file's swept fields.
     fn sweep(file: &Self::File, axes: &mut Axes, setup: &ExitSetup) -> Result<ExitBuilder>;
@@ -50,7 +52,9 @@ pub trait ExitModel: ExitPhysics + Clone + std::fmt::Debug + PartialEq + 'static
 
 /// Something done with an exit set's types (the CPU backend's kernel choice).
 pub trait ExitVisitor {
+    /// What the visit returns.
     type Output;
+    /// Do the work with the exit set's model type `M`.
     fn visit<M: ExitModel>(self) -> Self::Output;
 }
 
@@ -65,6 +69,7 @@ macro_rules! declare {
         }
 
         impl ExitKind {
+            /// Call `visitor` with this kind's model type.
             pub fn visit<V: ExitVisitor>(self, visitor: V) -> V::Output {
                 match self {
                     $(ExitKind::$Variant => visitor.visit::<$Variant>(),)*
@@ -76,11 +81,17 @@ macro_rules! declare {
         #[derive(Debug, Deserialize)]
         #[serde(tag = "kind")]
         pub enum ExitFile {
+            /// `kind = "none"`: no exit (stationary runs).
             #[serde(rename = "none")]
             None,
+            /// `kind = "top"`: the half-space beyond the potential's barrier top.
             #[serde(rename = "top")]
             Top(half_space::TopFile),
-            $(#[serde(rename = $name)] $Variant($module::File),)*
+            $(
+                #[doc = concat!("`kind = \"", $name, "\"` and its fields.")]
+                #[serde(rename = $name)]
+                $Variant($module::File),
+            )*
         }
 
         impl ExitFile {
@@ -117,7 +128,10 @@ macro_rules! declare {
             /// No exit: every trajectory runs `max_steps` (stationary laws); the
             /// kernels test a half-space never reached.
             None,
-            $($Variant($Variant),)*
+            $(
+                #[doc = concat!("A `", $name, "` exit set's numbers.")]
+                $Variant($Variant),
+            )*
         }
 
         impl ExitParams {

@@ -14,6 +14,8 @@ use crate::model::FromCase;
 use crate::dynamics::Interpretation;
 use serde::Deserialize;
 
+/// The `[noise]` fields of `kind = "alpha-stable"`: `index` in (0, 2], `sigma` (>= 0) and
+/// `beta` in [-1, 1] (default 0).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -22,10 +24,12 @@ pub struct File {
     beta: Option<Sweep>,
 }
 
+/// One case's alpha-stable increments `sigma dt^(1/a) S`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AlphaStable {
     /// The stability index `a` in (0, 2].
     pub index: f64,
+    /// The scale `sigma` (>= 0) of the increments.
     pub sigma: f64,
     /// Skewness in [-1, 1].
     pub beta: f64,

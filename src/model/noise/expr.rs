@@ -20,6 +20,8 @@ use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// The `[noise]` fields of `kind = "expr"`: the variance formula `d` (one, or one per
+/// coordinate) and `interpretation`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -32,6 +34,7 @@ pub struct File {
 pub struct Formula {
     /// One formula, or one per coordinate.
     pub sources: Vec<String>,
+    /// Number of coordinates (the experiment's `dim`).
     pub dim: usize,
     /// The parameters they read, in slot order.
     pub slots: Vec<String>,
@@ -46,6 +49,8 @@ pub struct Formula {
 }
 
 impl Formula {
+    /// Parse `sources` (1 or `dim` formulas) over `dim` coordinates, `u` and the `[params]`
+    /// names `params`, and compile them; errors name `noise.d`.
     pub fn new(sources: &[String], dim: usize, params: &[String]) -> Result<Formula> {
         if sources.len() != 1 && sources.len() != dim {
             return Err(Error::invalid(
@@ -125,7 +130,9 @@ impl Formula {
 /// One case's noise: the formulas and their parameter values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExprNoise {
+    /// The compiled formulas (shared by every case).
     pub formula: Arc<Formula>,
+    /// This case's values of the parameters the formulas read, in slot order.
     pub values: Vec<f64>,
 }
 

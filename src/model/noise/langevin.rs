@@ -10,6 +10,7 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[noise]` fields of `kind = "langevin"`: `d0` (>= 0) and `interpretation`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -17,8 +18,10 @@ pub struct File {
     interpretation: Option<StringSweep>,
 }
 
+/// One case's constant-variance noise.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Langevin {
+    /// The variance `D0` (>= 0) of every coordinate (the paper's `eta sigma^2`).
     pub d0: f64,
 }
 

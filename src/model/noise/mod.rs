@@ -16,6 +16,7 @@ pub struct NoiseSetup {
     pub data_set: bool,
     /// The potential's kind name, for messages.
     pub potential: &'static str,
+    /// The experiment's dimension.
     pub dim: usize,
     /// The file's `[params]` (what formulas may read).
     pub params: crate::model::formula::Params,
@@ -57,7 +58,9 @@ pub trait NoiseModel: NoisePhysics + Clone + std::fmt::Debug + PartialEq + 'stat
 
 /// Something done with a noise's types (the CPU backend's kernel choice).
 pub trait NoiseVisitor {
+    /// What the visit returns.
     type Output;
+    /// Do the work with the noise's model type `M`.
     fn visit<M: NoiseModel>(self) -> Self::Output;
 }
 
@@ -65,6 +68,7 @@ pub trait NoiseVisitor {
 pub struct InterpretationAxis(Axis);
 
 impl InterpretationAxis {
+    /// The interpretation `combination` picks on this axis.
     pub fn pick(&self, combination: &Combination) -> Interpretation {
         Interpretation::parse(combination.text(self.0)).expect("validated")
     }
@@ -133,6 +137,7 @@ macro_rules! declare {
                 }
             }
 
+            /// Call `visitor` with this kind's model type.
             pub fn visit<V: NoiseVisitor>(self, visitor: V) -> V::Output {
                 match self {
                     $(NoiseKind::$Variant => visitor.visit::<$Variant>(),)*
@@ -151,10 +156,14 @@ macro_rules! declare {
         /// One case's noise.
         #[derive(Clone, Debug, PartialEq)]
         pub enum NoiseParams {
-            $($Variant($Variant),)*
+            $(
+                #[doc = concat!("A `", $name, "` noise's numbers.")]
+                $Variant($Variant),
+            )*
         }
 
         impl NoiseParams {
+            /// Its kind.
             pub fn kind(&self) -> NoiseKind {
                 match self {
                     $(NoiseParams::$Variant(_) => NoiseKind::$Variant,)*
@@ -181,10 +190,15 @@ macro_rules! declare {
         #[derive(Debug, Deserialize)]
         #[serde(tag = "kind")]
         pub enum NoiseFile {
-            $(#[serde(rename = $name)] $Variant($module::File),)*
+            $(
+                #[doc = concat!("`kind = \"", $name, "\"` and its fields.")]
+                #[serde(rename = $name)]
+                $Variant($module::File),
+            )*
         }
 
         impl NoiseFile {
+            /// The kind the table names.
             pub fn kind(&self) -> NoiseKind {
                 match self {
                     $(NoiseFile::$Variant(_) => NoiseKind::$Variant,)*
@@ -209,15 +223,19 @@ macro_rules! declare {
 super::registry::noises!(declare);
 
 impl NoiseParams {
+    /// `D(x)` of one coordinate under `potential` ([`NoisePhysics::variance`]).
     pub fn variance(&self, x: f64, potential: &PotentialParams) -> f64 {
         self.physics().variance(x, potential)
     }
+    /// `D'(x)` of one coordinate under `potential` ([`NoisePhysics::variance_derivative`]).
     pub fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64 {
         self.physics().variance_derivative(x, potential)
     }
+    /// No noise at all: a deterministic run ([`NoisePhysics::is_silent`]).
     pub fn is_silent(&self) -> bool {
         self.physics().is_silent()
     }
+    /// A panel boundary for the quadrature, where the law has one ([`NoisePhysics::breakpoint`]).
     pub fn breakpoint(&self) -> Option<f64> {
         self.physics().breakpoint()
     }

@@ -11,6 +11,8 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[noise]` fields of `kind = "power-law"`: `d0`, `d2` (>= 0), `rho` (default 0),
+/// `center` (default: the potential's minimum) and `interpretation`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -21,11 +23,16 @@ pub struct File {
     interpretation: Option<StringSweep>,
 }
 
+/// One case's power-law variance (built by [`PowerLaw::new`], which keeps it >= 0).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PowerLaw {
+    /// `D0` (>= 0): the variance at the centre (the paper's `eta sigma_g`).
     pub d0: f64,
+    /// `rho`, half the slope at the centre, with `rho^2 <= D0 D2` (the paper's `eta rho_gH`).
     pub rho: f64,
+    /// `D2` (>= 0): the quadratic coefficient (the paper's `eta sigma_H`).
     pub d2: f64,
+    /// Centre `c`: the potential's minimum unless `noise.center` is given.
     pub center: f64,
 }
 

@@ -11,6 +11,7 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[noise]` fields of `kind = "power-law-loss"`: `d0`, `k` (>= 0) and `interpretation`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -19,9 +20,12 @@ pub struct File {
     interpretation: Option<StringSweep>,
 }
 
+/// One case's variance `D0 + k (L(X) - L_min)`, the same in every coordinate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PowerLawLoss {
+    /// `D0` (>= 0): the variance at the minimum.
     pub d0: f64,
+    /// `k` (>= 0): the variance per unit of loss above `L_min` (Lemma 6's `2 D2 / Ha`).
     pub k: f64,
 }
 

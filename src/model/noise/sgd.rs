@@ -17,12 +17,15 @@ use serde::Deserialize;
 /// Largest minibatch.
 pub const MAX_BATCH: i64 = 4096;
 
+/// The `[noise]` fields of `kind = "sgd"`: the minibatch size `batch`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
+    /// The minibatch size `B` as written; 1 to [`MAX_BATCH`] once validated.
     pub batch: i64,
 }
 
+/// One case's minibatch SGD (Itô; no SDE noise).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd {
     /// The minibatch size `B`.

@@ -13,6 +13,8 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[potential]` fields of `kind = "barrier"`: `curvature_min`, `curvature_top`,
+/// `height` (each > 0) and `minimum` (default 0).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -22,6 +24,7 @@ pub struct File {
     minimum: Option<Sweep>,
 }
 
+/// One case's barrier: two parabolas joined at the kink `c` ([`Barrier::geometry`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Barrier {
     /// `Ha`.

@@ -11,6 +11,8 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[potential]` fields of `kind = "double-well"`: `height` (> 0), `half_width`
+/// (> 0, default 1).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -18,9 +20,12 @@ pub struct File {
     half_width: Option<Sweep>,
 }
 
+/// One case's double well (every coordinate alike).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DoubleWell {
+    /// Barrier height `h` (> 0): `L` at the top 0 above the minima.
     pub height: f64,
+    /// Half-width `a` (> 0): the minima sit at `+-a`.
     pub half_width: f64,
 }
 

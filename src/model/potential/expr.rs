@@ -21,6 +21,7 @@ use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// The `[potential]` fields of `kind = "expr"`: the formula `u`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -30,7 +31,9 @@ pub struct File {
 /// The compiled formula, shared by every case of an experiment.
 #[derive(Debug, PartialEq)]
 pub struct Formula {
+    /// The formula as written (`potential.u`).
     pub source: String,
+    /// Number of coordinates it reads (the experiment's `dim`).
     pub dim: usize,
     /// The parameters it reads, in slot order.
     pub slots: Vec<String>,
@@ -47,6 +50,8 @@ pub struct Formula {
 }
 
 impl Formula {
+    /// Parse `source` over `dim` coordinates and the `[params]` names `params`, and compile
+    /// its value, derivatives and switches; errors name `potential.u`.
     pub fn new(source: &str, dim: usize, params: &[String]) -> Result<Formula> {
         let mut graph = Graph::default();
         let mut slots = Vec::new();
@@ -112,8 +117,11 @@ pub struct Located {
 /// One case's potential: the formula and its parameter values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
+    /// The compiled formula (shared by every case).
     pub formula: Arc<Formula>,
+    /// This case's values of the parameters the formula reads, in slot order.
     pub values: Vec<f64>,
+    /// The minimum, top and kink found by [`Expr::locate`] (default until it runs).
     pub located: Located,
 }
 

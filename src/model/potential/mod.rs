@@ -14,6 +14,7 @@ use std::path::Path;
 pub struct Setup<'a> {
     /// The experiment's dimension.
     pub dim: usize,
+    /// The experiment's seed: `paper-2d` draws its data set from it.
     pub seed: u32,
     /// The folder of the experiment file (relative data paths).
     pub base: Option<&'a Path>,
@@ -26,6 +27,7 @@ pub struct Setup<'a> {
 /// A potential's data points, coordinate-major (`points[c * n + i]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataSet {
+    /// The points, `dim` coordinates each: `points[c * n + i]` is coordinate `c` of point `i`.
     pub points: Vec<f32>,
     /// Variance of the drawn points.
     pub variance: f64,
@@ -92,7 +94,9 @@ pub trait PotentialModel: Physics + Clone + std::fmt::Debug + PartialEq + 'stati
 
 /// Something done with a potential's types (the CPU backend's kernel choice).
 pub trait PotentialVisitor<'d> {
+    /// What the visit returns.
     type Output;
+    /// Do the work with the potential's model type `M`.
     fn visit<M: PotentialModel>(self) -> Self::Output;
 }
 
@@ -114,6 +118,7 @@ macro_rules! declare {
                 }
             }
 
+            /// Call `visitor` with this kind's model type.
             pub fn visit<'d, V: PotentialVisitor<'d>>(self, visitor: V) -> V::Output {
                 match self {
                     $(PotentialKind::$Variant => visitor.visit::<$Variant>(),)*
@@ -124,10 +129,14 @@ macro_rules! declare {
         /// One case's potential.
         #[derive(Clone, Debug, PartialEq)]
         pub enum PotentialParams {
-            $($Variant($Variant),)*
+            $(
+                #[doc = concat!("A `", $name, "` potential's numbers.")]
+                $Variant($Variant),
+            )*
         }
 
         impl PotentialParams {
+            /// Its kind.
             pub fn kind(&self) -> PotentialKind {
                 match self {
                     $(PotentialParams::$Variant(_) => PotentialKind::$Variant,)*
@@ -154,10 +163,15 @@ macro_rules! declare {
         #[derive(Debug, Deserialize)]
         #[serde(tag = "kind")]
         pub enum PotentialFile {
-            $(#[serde(rename = $name)] $Variant($module::File),)*
+            $(
+                #[doc = concat!("`kind = \"", $name, "\"` and its fields.")]
+                #[serde(rename = $name)]
+                $Variant($module::File),
+            )*
         }
 
         impl PotentialFile {
+            /// The kind the table names.
             pub fn kind(&self) -> PotentialKind {
                 match self {
                     $(PotentialFile::$Variant(_) => PotentialKind::$Variant,)*
@@ -182,18 +196,23 @@ macro_rules! declare {
 super::registry::potentials!(declare);
 
 impl PotentialParams {
+    /// One coordinate's `l(x)` ([`Physics::value`]).
     pub fn value(&self, x: f64) -> f64 {
         self.physics().value(x)
     }
+    /// One coordinate's `l'(x)` ([`Physics::gradient`]).
     pub fn gradient(&self, x: f64) -> f64 {
         self.physics().gradient(x)
     }
+    /// The minimum a run starts in by default ([`Physics::minimum`]).
     pub fn minimum(&self) -> f64 {
         self.physics().minimum()
     }
+    /// The barrier top right of the minimum, where there is one ([`Physics::top`]).
     pub fn top(&self) -> Option<f64> {
         self.physics().top()
     }
+    /// A point where `l''` jumps, where there is one ([`Physics::kink`]).
     pub fn kink(&self) -> Option<f64> {
         self.physics().kink()
     }
@@ -201,18 +220,23 @@ impl PotentialParams {
     pub fn min_value(&self) -> f64 {
         self.value(self.minimum())
     }
+    /// `l''` at the minimum ([`Physics::curvature_at_minimum`]).
     pub fn curvature_at_minimum(&self) -> f64 {
         self.physics().curvature_at_minimum()
     }
+    /// The largest curvature in the basin, for the `dt` stability check; `None`: not known.
     pub fn basin_curvature(&self) -> Option<f64> {
         self.physics().basin_curvature()
     }
+    /// `(Ha, Hb, dL)` of the barrier between minimum and top ([`Physics::barrier_shape`]).
     pub fn barrier_shape(&self) -> Option<(f64, f64, f64)> {
         self.physics().barrier_shape()
     }
+    /// The values of the kernels' `potential` slots ([`Physics::slots`]).
     pub fn slots(&self) -> Vec<f64> {
         self.physics().slots()
     }
+    /// `L_min` that `power-law-loss` subtracts in the kernels ([`Physics::loss_minimum`]).
     pub fn loss_minimum(&self) -> f64 {
         self.physics().loss_minimum()
     }

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 /// Largest data set.
 pub const MAX_DATA_SIZE: i64 = 4096;
 
+/// The `[potential]` fields of `kind = "paper-2d"`: `scale` (default 15), and either
+/// `data_size` (default 100) and `data_variance` (default 0.01) or `data_file`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -31,8 +33,10 @@ pub struct File {
     scale: Option<Sweep>,
 }
 
+/// One case's `paper-2d` loss (its data set is the experiment's).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Paper2d {
+    /// The factor in front of `l` (the paper's 15; > 0).
     pub scale: f64,
     /// Number of data points `n`.
     pub data_size: usize,

@@ -10,6 +10,7 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 
+/// The `[potential]` fields of `kind = "quadratic"`: `curvature` (> 0), `center` (default 0).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -17,9 +18,12 @@ pub struct File {
     center: Option<Sweep>,
 }
 
+/// One case's quadratic basin.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quadratic {
+    /// Curvature `H` (> 0), shared by every coordinate.
     pub curvature: f64,
+    /// Centre `c`, the minimum of every coordinate.
     pub center: f64,
 }
 

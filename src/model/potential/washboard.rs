@@ -18,6 +18,8 @@ use crate::model::FromCase;
 use serde::Deserialize;
 use std::f64::consts::{PI, TAU};
 
+/// The `[potential]` fields of `kind = "washboard"`: `tilt`, `amplitude` (> 0) and
+/// `period` (> 0, default 1).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
@@ -26,6 +28,7 @@ pub struct File {
     period: Option<Sweep>,
 }
 
+/// One case's tilted periodic potential (built by [`Washboard::new`], which checks it has wells).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Washboard {
     /// `F`.

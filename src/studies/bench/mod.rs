@@ -22,10 +22,13 @@ const MAX_REPEATS: usize = 5;
 
 /// A benchmark workload: its id and experiment file (N = 2^20 as written).
 pub struct Workload {
+    /// Short id, as `--workloads` takes it (e.g. `W1`).
     pub id: &'static str,
+    /// The experiment file's TOML text.
     pub text: &'static str,
 }
 
+/// The throughput workloads, in the order the bench runs them.
 pub const WORKLOADS: [Workload; 6] = [
     Workload {
         id: "W1",
@@ -66,20 +69,31 @@ pub const RARE_WORKLOAD: Workload = Workload {
 /// One splitting measurement.
 #[derive(Clone, Debug, Serialize)]
 pub struct RareRow {
+    /// Workload id ([`RARE_WORKLOAD`]'s `AMS20`).
     pub workload: String,
+    /// Backend that ran: `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter that ran.
     pub device: String,
+    /// Replicas per AMS run.
     pub replicas: u32,
+    /// Independent AMS runs.
     pub runs: u32,
+    /// Wall-clock seconds of the splitting run.
     pub wall_time_s: f64,
+    /// Steps simulated: loops, replays and clones.
     pub steps: u64,
+    /// Steps simulated per wall-clock second.
     pub steps_per_s: f64,
+    /// The AMS estimate of the mean first-passage time (time units); None when `p = 0`.
     pub mfpt: Option<f64>,
+    /// Its 95% interval (jackknife over runs); None when the estimate has none.
     pub ci95: Option<[f64; 2]>,
     /// Half the 95% interval over the estimate.
     pub relative_half_width: Option<f64>,
     /// Exact mean first-passage time (shifted level) and the z score.
     pub exact: Option<f64>,
+    /// `(mfpt - exact) / standard error`; None without an exact value or a standard error.
     pub z: Option<f64>,
 }
 
@@ -155,6 +169,7 @@ pub enum BenchBackends {
 pub struct BenchOptions {
     /// A few sizes per workload (`sizes(id, true)`) instead of the full span.
     pub quick: bool,
+    /// Which backends to measure (`--backend`).
     pub backends: BenchBackends,
     /// Workload ids (`W1` .. `W5`, `W1-expr`, any case); empty: all of them.
     pub workloads: Vec<String>,
@@ -202,15 +217,23 @@ impl BenchOptions {
 /// One measurement.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchRow {
+    /// Workload id (`W1` .. `W5`, `W1-expr`).
     pub workload: String,
+    /// The workload file's `name`.
     pub name: String,
     /// `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter that ran.
     pub device: String,
+    /// log2 of the ensemble size.
     pub log2_trajectories: u32,
+    /// Trajectories per case: `2^log2_trajectories`.
     pub trajectories: u64,
+    /// Trajectory-steps of the kept run: each trajectory to its escape or to `max_steps`.
     pub trajectory_steps: u64,
+    /// Wall-clock seconds of the kept run (the median of the repeats).
     pub wall_time_s: f64,
+    /// Throughput of the kept run: trajectory-steps per wall-clock second.
     pub trajectory_steps_per_s: f64,
     /// Peak resident memory of the process during this run (MiB), where the
     /// kernel lets the peak be reset (Linux `clear_refs`; `peak_rss_reset`);
@@ -226,7 +249,9 @@ pub struct BenchRow {
 /// Cold start of a backend: from nothing to the first result of a small run.
 #[derive(Clone, Debug, Serialize)]
 pub struct FirstResult {
+    /// Backend: `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter.
     pub device: String,
     /// Device (and adapter) creation.
     pub device_s: f64,
@@ -239,9 +264,13 @@ pub struct FirstResult {
 /// `N * exact MFPT / dt`), not `N * max_steps`.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScalingRow {
+    /// Backend that ran: `"cpu"` or `"gpu"`.
     pub backend: String,
+    /// The CPU or GPU adapter that ran.
     pub device: String,
+    /// Trajectories `N` (one case).
     pub trajectories: u64,
+    /// The step limit: 10^6.
     pub max_steps: u32,
     /// `N * max_steps`: the work without early stop.
     pub budget_steps: f64,
@@ -249,24 +278,35 @@ pub struct ScalingRow {
     pub steps: u64,
     /// `N * exact MFPT / dt` (docs/theory.md §5.4 quadrature, shifted level).
     pub predicted_steps: f64,
+    /// Wall-clock seconds of the run.
     pub wall_time_s: f64,
+    /// `steps` per wall-clock second.
     pub trajectory_steps_per_s: f64,
     /// As in [`BenchRow`].
     pub peak_rss_mib: Option<f64>,
+    /// As in [`BenchRow`].
     pub run_rss_mib: Option<f64>,
 }
 
+/// What `kramers bench` measured (the content of bench.json).
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
+    /// Version of kramers that ran the bench.
     pub kramers_version: String,
+    /// The bench ran with `--quick` (a few sizes, smaller splitting).
     pub quick: bool,
+    /// Worker threads of the CPU backend (rayon's thread count).
     pub threads: usize,
+    /// The CPU, as the CPU backend describes it.
     pub cpu: String,
     /// Whether the peak resident memory was reset before each run (else the
     /// `peak_rss_mib` figures are the process's peak so far).
     pub peak_rss_reset: bool,
+    /// Time to first result of each backend and adapter measured.
     pub first_result: Vec<FirstResult>,
+    /// Throughput rows: workload after workload, size after size, every backend.
     pub rows: Vec<BenchRow>,
+    /// Early-stop rows (W1 with `max_steps = 10^6`); empty when W1 was not chosen.
     pub scaling: Vec<ScalingRow>,
     /// The splitting workload, per backend.
     #[serde(default)]

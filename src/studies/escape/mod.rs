@@ -23,7 +23,9 @@ use serde::Serialize;
 
 /// One dynamic of a sweep: a label and the experiment whose cases are the heights.
 pub struct Dynamic {
+    /// Its name in tables, plots and points (the experiment's `name` for a file sweep).
     pub label: String,
+    /// The experiment whose cases are the barrier heights.
     pub experiment: Experiment,
 }
 
@@ -34,16 +36,22 @@ pub const DIRECT_BUDGET_STEPS: f64 = 2e5;
 /// One point of the escape-rate plot.
 #[derive(Clone, Debug, Serialize)]
 pub struct EscapePoint {
+    /// Label of the dynamic the point belongs to.
     pub dynamic: String,
     /// `"direct"` (Monte Carlo of every trajectory) or `"ams"` (splitting).
     pub method: String,
+    /// Barrier height `potential.height` (`dL`) of the case; NaN when the case has none.
     pub height: f64,
     /// Steps simulated for this point.
     pub steps: u64,
+    /// Trajectories simulated for a direct point; 0 for a split one.
     pub trajectories: u64,
+    /// Trajectories that escaped within `max_steps` (direct points; 0 for split ones).
     pub escaped: u64,
     /// Mean first-passage time (time units); with censoring, `1 / rate`.
     pub mfpt: f64,
+    /// 95% interval of `mfpt`: Student-t, the inverted rate interval under censoring,
+    /// or the AMS jackknife (`[0, inf]` when it has none).
     pub ci95: [f64; 2],
     /// Whether `mfpt` is the sample mean (all escaped) or the inverse rate MLE.
     pub censored: bool,
@@ -51,6 +59,7 @@ pub struct EscapePoint {
     pub exact: Option<f64>,
     /// Low-noise asymptote and its name.
     pub asymptote: Option<f64>,
+    /// Name of the asymptote's law (e.g. `"Kramers"`); None when no asymptote applies.
     pub asymptote_name: Option<String>,
     /// `(mfpt - exact) / standard error`.
     pub z: Option<f64>,
@@ -359,9 +368,11 @@ pub fn run(
 /// A theory curve of a dynamic over barrier heights.
 #[derive(Clone, Debug, Serialize)]
 pub struct Curve {
+    /// Label of the dynamic.
     pub dynamic: String,
     /// `"exact"` or the asymptote's name.
     pub kind: String,
+    /// `(height, mean escape time)` on 61 heights spanning the sweep's, in time units.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -424,18 +435,25 @@ pub fn curves(dynamics: &[Dynamic]) -> Vec<Curve> {
 /// growth law.
 #[derive(Clone, Debug, Serialize)]
 pub struct GrowthFit {
+    /// Label of the dynamic.
     pub dynamic: String,
+    /// Points fitted: the dynamic's points with positive height and MFPT (at least 3).
     pub heights: usize,
     /// d ln MFPT / d dL, its standard error and R^2.
     pub exponential_slope: f64,
+    /// Standard error of `exponential_slope`.
     pub exponential_slope_se: f64,
+    /// R^2 of the exponential fit.
     pub exponential_r2: f64,
     /// d ln MFPT / d ln dL, its standard error and R^2.
     pub power_slope: f64,
+    /// Standard error of `power_slope`.
     pub power_slope_se: f64,
+    /// R^2 of the polynomial fit.
     pub power_r2: f64,
     /// The same two slopes of the exact quadrature values, where every point has one.
     pub exact_exponential_slope: Option<f64>,
+    /// `power_slope` of the exact values; None when some point has none.
     pub exact_power_slope: Option<f64>,
 }
 
@@ -514,13 +532,17 @@ pub fn growth_fits(points: &[EscapePoint]) -> Vec<GrowthFit> {
 /// the exact MFPT approaches (docs/theory.md §5.6).
 #[derive(Clone, Debug, Serialize)]
 pub struct Lemma6Slope {
+    /// Label of the power-law-loss dynamic.
     pub dynamic: String,
     /// The heights fitted.
     pub heights: Vec<f64>,
+    /// Least-squares slope of `ln MFPT` against `ln(1 + k dL / D0)` over `heights`.
     pub slope: f64,
+    /// Standard error of `slope`.
     pub slope_se: f64,
     /// The same slope of the exact values at those heights.
     pub exact_slope: Option<f64>,
+    /// The exponent `kappa - alpha + 1/2` that the exact MFPT's slope approaches.
     pub exponent: f64,
 }
 
@@ -567,11 +589,13 @@ pub fn lemma6_slopes(dynamics: &[Dynamic], points: &[EscapePoint]) -> Vec<Lemma6
 /// `pi / sqrt(Ha Hb)` of the mean time to the top (docs/theory.md §5.5).
 #[derive(Clone, Debug, Serialize)]
 pub struct PrefactorSeries {
+    /// Label of the Langevin dynamic.
     pub dynamic: String,
     /// `(height, MFPT exp(-2 dL/D0), its 95% interval)` per point.
     pub points: Vec<(f64, f64, [f64; 2])>,
     /// The exact curve, scaled alike.
     pub exact: Vec<(f64, f64)>,
+    /// The limit `pi / sqrt(Ha Hb)` of the scaled mean time to the top (time units).
     pub prefactor: f64,
 }
 
@@ -648,9 +672,13 @@ pub fn direct_trajectories(dynamics: &[Dynamic]) -> u64 {
 pub struct EscapeStudy {
     /// The device the runs ran on.
     pub device: String,
+    /// Every point, dynamic after dynamic, each dynamic's in case order.
     pub points: Vec<EscapePoint>,
+    /// Exact and asymptotic curves of each dynamic over its heights.
     pub curves: Vec<Curve>,
+    /// Growth fit of each dynamic with at least three points of positive height and MFPT.
     pub growth: Vec<GrowthFit>,
+    /// The large-barrier comparisons: Lemma 6 slopes and Kramers prefactor series.
     pub large: report::LargeBarriers,
 }
 

@@ -27,7 +27,9 @@ struct EscapeJson<'a> {
 /// What a sweep adds beyond its points: the large-barrier views.
 #[derive(Default)]
 pub struct LargeBarriers {
+    /// Lemma 6's large-barrier slope of each power-law-loss dynamic that has one.
     pub lemma6: Vec<Lemma6Slope>,
+    /// The Kramers prefactor series of each Langevin dynamic over a `barrier`.
     pub prefactor: Vec<PrefactorSeries>,
 }
 
@@ -143,6 +145,7 @@ pub fn lemma6_table(slopes: &[Lemma6Slope]) -> String {
 pub struct EscapeFiles<'a> {
     /// File stem: `escape` writes escape.csv, escape.json, escape.png, escape.svg.
     pub stem: &'a str,
+    /// Title of the escape plot.
     pub title: &'a str,
 }
 

@@ -16,8 +16,11 @@ use statrs::distribution::{Beta, ContinuousCDF};
 
 /// Figure 10's learning rate, noise levels and fixed curvatures.
 pub const FIG10_ETA: f64 = 0.1;
+/// GLD's noise level `sigma`: `D0 = eta sigma^2`.
 pub const FIG10_SIGMA: f64 = 4.0;
+/// PLD's `lambda1`: `D2 = D0 lambda1` in `D = D0 + D2 y^2`.
 pub const FIG10_LAMBDA1: f64 = 1.0;
+/// PLD's `lambda2`: `D0 = eta lambda2^2`.
 pub const FIG10_LAMBDA2: f64 = 4.0;
 /// `barrier` curvatures (the paper's 1-D loss is not legible; see README).
 pub const FIG10_CURVATURE: f64 = 1.0;
@@ -29,7 +32,9 @@ pub const FIG10_CHECK_DT: f64 = 0.0025;
 /// `D = eta sigma^2`), and `check`: the same two SDEs at `dt = 0.0025` with the
 /// Brownian-bridge exit, where Monte Carlo must sit on the exact quadrature.
 pub struct Fig10 {
+    /// GLD and PLD at the paper's step `dt = eta`, once-per-step exit check.
     pub paper: Vec<Dynamic>,
+    /// The same two SDEs at `dt = FIG10_CHECK_DT` with the Brownian-bridge exit.
     pub check: Vec<Dynamic>,
 }
 
@@ -44,6 +49,8 @@ fn step_budget(experiment: &Experiment, dt: f64) -> u64 {
     ((40.0 * longest / dt) as u64).clamp(1000, 1_000_000_000)
 }
 
+/// Figure 10's sweeps; `quick`: fewer heights (5 and 2, not 8 and 3) and 2000
+/// trajectories per height instead of 10000.
 pub fn fig10(quick: bool) -> Fig10 {
     let heights: &[f64] = if quick {
         &[1.0, 2.0, 3.0, 4.0, 5.0]
@@ -127,13 +134,19 @@ pub fn fig10(quick: bool) -> Fig10 {
 
 /// Figure 4's learning rate, iterations, batch size and PLD grid.
 pub const FIG4_ETA: f64 = 0.025;
+/// Iterations per run (`max_steps`): a success leaves the basin within them.
 pub const FIG4_ITERATIONS: u32 = 500;
+/// SGD's minibatch size `B`.
 pub const FIG4_BATCH: u32 = 2;
 /// The paper's grid 16..36, extended by 40 and 44 so that the crossing with SGD on 0.9 L is inside.
 pub const FIG4_LAMBDA1: [f64; 8] = [16.0, 20.0, 24.0, 28.0, 32.0, 36.0, 40.0, 44.0];
+/// Loss scales: 15 for L and 13.5 for 0.9 L.
 pub const FIG4_SCALES: [f64; 2] = [15.0, 13.5];
+/// Seed of every Figure 4 run and of its data set.
 pub const FIG4_SEED: u32 = 4;
+/// Points in Figure 4's 2-D data set.
 pub const FIG4_DATA_SIZE: usize = 100;
+/// Variance of each coordinate of the data points (`x_i ~ N(0, variance I_2)`).
 pub const FIG4_DATA_VARIANCE: f64 = 0.01;
 
 /// `d/dy |y-1|^2.5 |y+1|^3` (docs/theory.md §3), f64.
@@ -161,10 +174,15 @@ fn gradient_zero(points: &[f64], mut lo: f64, mut hi: f64) -> f64 {
 /// left, and the noise level that matches SGD's.
 #[derive(Clone, Debug, Serialize)]
 pub struct Fig4Setup {
+    /// Seed of every run and of the data set ([`FIG4_SEED`]).
     pub seed: u32,
+    /// Points in the data set.
     pub data_size: usize,
+    /// SGD's minibatch size `B`.
     pub batch: u32,
+    /// Learning rate: the step `dt` of every run.
     pub eta: f64,
+    /// Iterations per run (`max_steps`).
     pub iterations: u32,
     /// The flat minimum near (-1, -1) of this data set (where every run starts).
     pub minimum: [f64; 2],
@@ -175,6 +193,8 @@ pub struct Fig4Setup {
     pub scales: Vec<(f64, f64, f64)>,
 }
 
+/// The setup of Figure 4 on the 2-D data set `data` (coordinate-major): its flat
+/// minimum, its ridge and the noise levels matched to SGD.
 pub fn fig4_setup(data: &[f32]) -> Fig4Setup {
     let n = data.len() / 2;
     let coords: Vec<Vec<f64>> = (0..2)
@@ -252,10 +272,15 @@ pub struct SuccessPoint {
     pub scale: f64,
     /// `"SGD"`, `"GLD"` or `"PLD"`.
     pub dynamic: String,
+    /// PLD's `lambda1` (`D2 = D0 lambda1`); 0 for GLD, None for SGD.
     pub lambda1: Option<f64>,
+    /// The noise level matched to SGD (`D0 = eta lambda2^2`); None for SGD.
     pub lambda2: Option<f64>,
+    /// Runs started at the flat minimum.
     pub trajectories: u64,
+    /// Runs that left the basin within [`FIG4_ITERATIONS`] iterations.
     pub escaped: u64,
+    /// Success rate `escaped / trajectories`.
     pub rate: f64,
     /// Clopper–Pearson 95% interval.
     pub ci95: [f64; 2],
@@ -264,6 +289,7 @@ pub struct SuccessPoint {
 /// Where PLD's success rate equals SGD's, on one loss.
 #[derive(Clone, Debug, Serialize)]
 pub struct Crossing {
+    /// The loss scale (15 for L, 13.5 for 0.9 L).
     pub scale: f64,
     /// Linear interpolation of the PLD rates at SGD's rate; `None` outside the grid.
     pub lambda1: Option<f64>,
@@ -272,11 +298,16 @@ pub struct Crossing {
     pub interval: [Option<f64>; 2],
 }
 
+/// Figure 4's result: the setup, the success rate of every case and the crossings.
 #[derive(Clone, Debug, Serialize)]
 pub struct Fig4 {
+    /// The data set's geometry and the matched noise levels.
     pub setup: Fig4Setup,
+    /// One point per case: SGD on both losses, then GLD and PLD on each loss.
     pub points: Vec<SuccessPoint>,
+    /// Where PLD's success rate meets SGD's, one per loss scale.
     pub crossings: Vec<Crossing>,
+    /// The backend and device that ran, as `backend (device)`.
     pub device: String,
 }
 
@@ -440,10 +471,15 @@ pub fn fig10_trajectories(fig: &Fig10) -> u64 {
 
 /// Figure 10 run: the paper's dynamics and the continuous-time check.
 pub struct Fig10Run {
+    /// The backend and device of the paper's runs, as `backend (device)`.
     pub device: String,
+    /// The points of the paper's dynamics (`Fig10::paper`).
     pub points: Vec<crate::studies::escape::EscapePoint>,
+    /// The points of the continuous-time check (`Fig10::check`).
     pub check: Vec<crate::studies::escape::EscapePoint>,
+    /// Exact and asymptotic curves of the paper's dynamics, then the check's exact curves.
     pub curves: Vec<crate::studies::escape::Curve>,
+    /// Growth fits of the paper's dynamics.
     pub growth: Vec<crate::studies::escape::GrowthFit>,
 }
 
