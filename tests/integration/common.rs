@@ -3,12 +3,14 @@
 use kramers::backend::gpu::Gpu;
 
 /// The GPU (lavapipe in CI), or `None` with a notice when there is none.
-/// Under `CI=true` a missing adapter is a failure, never a silent skip.
+/// Under `CI=true`, and under `scripts/test.sh` (which installs lavapipe and sets
+/// `KRAMERS_REQUIRE_GPU=1`), a missing adapter is a failure, never a skip.
 pub fn gpu() -> Option<Gpu> {
+    let required = |var: &str, value: &str| std::env::var(var).is_ok_and(|v| v == value);
     match Gpu::new() {
         Ok(gpu) => Some(gpu),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but no GPU adapter: {e}")
+        Err(e) if required("CI", "true") || required("KRAMERS_REQUIRE_GPU", "1") => {
+            panic!("a GPU adapter is required here (CI=true or KRAMERS_REQUIRE_GPU=1): {e}")
         }
         Err(e) => {
             eprintln!("skipping GPU test: {e}");

@@ -9,7 +9,7 @@
 
 use kramers::spec::Experiment;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::path::Path;
 
 fn corpus() -> Vec<String> {
@@ -348,10 +348,15 @@ fn config() -> Config {
     }
 }
 
+/// A runner with a fixed seed: the same cases on every run, so a failure reproduces.
+fn runner() -> TestRunner {
+    TestRunner::new_with_rng(config(), TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+}
+
 #[test]
 fn mutated_files_never_panic() {
     let corpus = corpus();
-    let mut runner = TestRunner::new(config());
+    let mut runner = runner();
     let strategy = (0..corpus.len(), prop::collection::vec(mutation(), 1..6));
     let accepted = std::cell::Cell::new(0u32);
     runner
@@ -376,7 +381,7 @@ fn mutated_files_never_panic() {
 
 #[test]
 fn assembled_files_never_panic() {
-    let mut runner = TestRunner::new(config());
+    let mut runner = runner();
     let accepted = std::cell::Cell::new(0u32);
     runner
         .run(&assembled(), |text| {

@@ -232,5 +232,10 @@ fn check_quick_passes() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("0 failed"), "{text}");
+    // the summary line "N checks, F failed, ..." names no failure
+    let failed: Option<u32> = text
+        .lines()
+        .find_map(|line| line.split_once(" checks, ")?.1.split_once(" failed"))
+        .and_then(|(n, _)| n.trim().parse().ok());
+    assert_eq!(failed, Some(0), "{text}");
 }
