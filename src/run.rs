@@ -272,11 +272,7 @@ impl Outcome {
     /// when the experiment asks for them, `cases.csv` and `result.json` last;
     /// then remove the checkpoint they replace. Returns the paths written.
     pub fn write_files(&mut self, out: &Path, experiment: &Experiment) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(out).map_err(|source| Error::Io {
-            action: "create",
-            path: out.to_path_buf(),
-            source,
-        })?;
+        crate::report::atomic::create_dir(out)?;
         let mut written = Vec::new();
         if let Outcome::Direct(run) = self {
             if let (Some(format), Some(fpt)) =

@@ -5,6 +5,16 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// Create the directory `dir` and its parents (nothing when it exists); an
+/// error names the directory.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
 /// Write `bytes` to `path` atomically: a synced temporary file in the same
 /// directory, renamed into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

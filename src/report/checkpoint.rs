@@ -143,11 +143,7 @@ pub fn write_checkpoint(
     shard: Option<&Shard>,
     partial: &Partial,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        action: "create",
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    super::atomic::create_dir(dir)?;
     if let Some(values) = &partial.first_passage {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         write_atomic(&dir.join(CHECKPOINT_FPT_FILE), &bytes)?;

@@ -256,11 +256,7 @@ pub fn merge_into(
         (output.to_path_buf(), csv.map(Path::to_path_buf))
     };
     if let Some(dir) = json.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            action: "create",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        super::atomic::create_dir(dir)?;
     }
     if let Some((format, parts)) = &first_passage {
         let path = output.join(fpt_file::file_name(*format));

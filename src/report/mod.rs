@@ -16,6 +16,16 @@ pub use atomic::write_atomic;
 pub use result::{CaseResult, ExperimentSource, RunInfo, RunResult};
 pub use split::{RareCase, RareResult};
 
+/// A case parameter as tables and plot labels show it: the field's last name
+/// and its value, `height=0.5` for `potential.height = 0.5`.
+pub fn param_label(key: &str, value: &serde_json::Value) -> String {
+    format!(
+        "{}={}",
+        key.rsplit('.').next().unwrap_or(key),
+        value.to_string().trim_matches('"')
+    )
+}
+
 /// A JSON file's text: pretty-printed, with a final newline.
 pub fn json_text(value: &impl serde::Serialize) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("serializable");

@@ -25,13 +25,7 @@ fn label(result: &RunResult, case: &CaseResult) -> String {
         .params
         .iter()
         .filter(|(k, v)| result.cases.iter().any(|c| c.params.get(*k) != Some(v)))
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                k.rsplit('.').next().unwrap_or(k),
-                v.to_string().trim_matches('"')
-            )
-        })
+        .map(|(k, v)| super::param_label(k, v))
         .collect();
     if swept.is_empty() {
         format!("case {}", case.index)
@@ -410,11 +404,7 @@ pub fn replot(
             .map(Path::to_path_buf)
             .unwrap_or_else(|| std::path::PathBuf::from(".")),
     };
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
-        action: "create",
-        path: dir.clone(),
-        source,
-    })?;
+    super::atomic::create_dir(&dir)?;
     let paths = write_run_plots(&dir, &result)?;
     Ok((dir, paths))
 }

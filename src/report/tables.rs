@@ -43,13 +43,7 @@ pub fn run_table(result: &RunResult) -> String {
         let params: Vec<String> = case
             .params
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    k.rsplit('.').next().unwrap_or(k),
-                    v.to_string().trim_matches('"')
-                )
-            })
+            .map(|(k, v)| super::param_label(k, v))
             .collect();
         let mfpt = match (case.fpt.mean, case.fpt.ci95) {
             (Some(m), Some([lo, hi])) => format!("{m:.4} [{lo:.4}, {hi:.4}]"),

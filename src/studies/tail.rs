@@ -4,7 +4,7 @@
 //! plots against the normal and the fitted Student-t.
 
 use crate::analysis::tail_fit::{fit_tail, qq_normal, qq_student_t, read_samples};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::qq_plot::qq_plot_png;
 use std::path::Path;
 
@@ -62,11 +62,7 @@ pub fn fit_and_plot(file: &Path, column: Option<&str>, out: &Path) -> Result<Str
             h.interval.hi
         );
     }
-    std::fs::create_dir_all(out).map_err(|source| Error::Io {
-        action: "create",
-        path: out.to_path_buf(),
-        source,
-    })?;
+    crate::report::atomic::create_dir(out)?;
     let normal = out.join("qq-normal.png");
     qq_plot_png(
         &normal,

@@ -782,11 +782,7 @@ pub fn make_places(out: &std::path::Path, json: Option<&std::path::Path>) -> Res
         .and_then(std::path::Path::parent)
         .filter(|p| !p.as_os_str().is_empty());
     for dir in std::iter::once(out).chain(json_dir) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            action: "create",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        crate::report::atomic::create_dir(dir)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::{
     lemma6_slopes, prefactor_series, Curve, Dynamic, EscapePoint, GrowthFit, Lemma6Slope,
     PrefactorSeries,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::write_atomic;
 use serde::Serialize;
 use std::path::Path;
@@ -189,11 +189,7 @@ pub fn write_escape(
     growth: &[GrowthFit],
     large: &LargeBarriers,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        action: "create",
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    crate::report::atomic::create_dir(dir)?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let header = [
         "dynamic",

@@ -2,7 +2,7 @@
 //! `fig4.json`, `fig4.png` and `fig4.svg` (success rate against lambda1).
 
 use super::Fig4;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::plot::{draw_legend, plot_error, png_and_svg, PALETTE};
 use crate::report::write_atomic;
 use plotters::prelude::*;
@@ -183,11 +183,7 @@ where
 
 /// Write fig4.csv, fig4.json, fig4.png and fig4.svg into `dir`, each atomically.
 pub fn write_fig4(dir: &Path, fig: &Fig4) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        action: "create",
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    crate::report::atomic::create_dir(dir)?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record([
         "scale",
