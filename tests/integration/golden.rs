@@ -33,17 +33,13 @@ fn experiments() -> Vec<(String, PathBuf)> {
     out
 }
 
-fn without_run(mut result: Value) -> Value {
-    result
-        .as_object_mut()
-        .expect("result.json is an object")
-        .remove("run")
-        .expect("result.json has a run object");
-    // The hardware ("CPU (AVX2 kernels)" on one machine, "CPU (AVX-512 kernels)"
-    // on another, with the same numbers), not the result.
-    result
-        .as_object_mut()
-        .unwrap()
+/// result.json without what differs between runs and machines: the `run` object
+/// (wall time, command line) and `device`, the hardware ("CPU (AVX2 kernels)" on
+/// one machine, "CPU (AVX-512 kernels)" on another, with the same numbers).
+fn comparable(mut result: Value) -> Value {
+    let object = result.as_object_mut().expect("result.json is an object");
+    object.remove("run").expect("result.json has a run object");
+    object
         .remove("device")
         .expect("result.json names its device");
     result
@@ -71,7 +67,7 @@ fn check_backend(backend: &str) {
         };
         let golden = repo(&format!("assets/golden/{backend}/{name}.json"));
         let expected = read(&golden);
-        let actual = without_run(read(&out.join("result.json")));
+        let actual = comparable(read(&out.join("result.json")));
         if actual != expected {
             different.push(name);
         }
