@@ -166,24 +166,22 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
             }
         }
     }
-    var before = 0.0;
-    var spread = 0.0;
+    // The bridge: the state and each coordinate's noise variance before the step.
+    let before = *x;
+    var variance: array<f32, DIM>;
     if BRIDGE == 1u {
         for (var c = 0u; c < DIM; c++) {
-            let n = slot(p.exit_vector, c);
-            before += n * (*x)[c];
             if NOISE_STATE {
-                spread += n * n * user_noise_variance(p, c, *x, loss, gradient[c]);
+                variance[c] = user_noise_variance(p, c, *x, loss, gradient[c]);
             } else {
-                spread += n * n * noise_variance(p, (*x)[c], loss);
+                variance[c] = noise_variance(p, (*x)[c], loss);
             }
         }
     }
     if NOISE_STATE {
         // A variance formula reads every coordinate before the step.
-        let old = *x;
         for (var c = 0u; c < DIM; c++) {
-            (*x)[c] = user_noise_step(p, c, old, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u));
+            (*x)[c] = user_noise_step(p, c, before, (*x)[c], gradient[c], loss, p.dt, p.alpha, select(draws[c], draw_1d, DIM == 1u));
         }
     } else {
         for (var c = 0u; c < DIM; c++) {
@@ -192,13 +190,9 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
     }
     var crossed = false;
     if BRIDGE == 1u {
-        var after = 0.0;
-        for (var c = 0u; c < DIM; c++) {
-            after += slot(p.exit_vector, c) * (*x)[c];
-        }
+        // docs/theory.md §4: a step that stays inside left in between with the exit set's bridge probability.
         let w = threefry2x32_20(vec2<u32>(bridge_counter, *steps), bridge_key);
-        let gap = -2.0 * (p.exit_scalar.x - before) * (p.exit_scalar.x - after);
-        crossed = uniform_open_closed(w.x) < fm_exp(gap / (spread * p.dt));
+        crossed = uniform_open_closed(w.x) < exit_crossing(p, before, *x, variance, p.dt);
     }
     *steps += 1u;
     var bounded = true;
@@ -322,4 +316,12 @@ fn segment_check(p: CaseParams, x: array<f32, DIM>, steps: u32, outcome: u32, jo
         return OUTCOME_RETURNED;
     }
     return select(OUTCOME_RUNNING, OUTCOME_CENSORED, steps >= p.max_steps);
+}
+
+// The probability that a Brownian bridge of variance spread * dt between two
+// points at distances d0 and d1 inside a flat boundary touched it (docs/theory.md §4).
+// Twin of src/kernel/exits.rs `bridge_probability`.
+fn bridge_probability(d0: f32, d1: f32, spread: f32, dt: f32) -> f32 {
+    let gap = -2.0 * d0 * d1;
+    return fm_exp(gap / (spread * dt));
 }

@@ -2,6 +2,7 @@
 //! Each exit set's implementation lives in its module under
 //! `crate::model::exit`, beside its WGSL twin.
 
+use crate::simd::fastmath::exp;
 use crate::simd::{Lanes, Scratch, LANES};
 
 /// An exit set as the CPU kernel tests it after every step, on [`LANES`] trajectories at once.
@@ -33,6 +34,23 @@ pub trait ExitSet: Send + Sync {
         unreachable!("only formula exits have registers")
     }
 
+    /// The Brownian-bridge correction (docs/theory.md §4): for a step from
+    /// `before` to `after` that stayed inside, the probability that the
+    /// continuous path left in between, given each coordinate's noise variance
+    /// `variance` at `before` (a lane that ended outside gets a number >= 1 or
+    /// NaN, never read). A half-space's is exact for constant noise; a box
+    /// multiplies its faces' survival probabilities; a curved exit uses the
+    /// half-space through the nearest boundary point (Gobet 2001).
+    fn crossing<const DIM: usize>(
+        &self,
+        scratch: &mut Scratch,
+        before: &[Lanes; DIM],
+        after: &[Lanes; DIM],
+        variance: &[Lanes; DIM],
+        dim: usize,
+        dt: f32,
+    ) -> Lanes;
+
     /// Registers for [`Self::contains_state`] (none for built-ins).
     fn scratch(&self) -> Scratch {
         Scratch::default()
@@ -48,4 +66,14 @@ pub trait ExitSet: Send + Sync {
     ) -> [u32; LANES] {
         unreachable!("only formula exits have registers")
     }
+}
+
+/// The probability that a Brownian bridge of variance `spread * dt` between
+/// two points at distances `distance_before` and `distance_after` inside a
+/// flat boundary touched it: `exp(-2 d_0 d_1 / (spread dt))` (docs/theory.md §4).
+/// Twin of `bridge_probability` in `shaders/simulate.wgsl`.
+#[inline(always)]
+pub fn bridge_probability(distance_before: f32, distance_after: f32, spread: f32, dt: f32) -> f32 {
+    let gap = -2.0 * distance_before * distance_after;
+    exp(gap / (spread * dt))
 }

@@ -39,7 +39,7 @@ pub const ENTRIES: &[(&str, &str)] = &[
 /// validation): the state flags off and functions that are never called.
 pub fn user_stub() -> String {
     format!(
-        "const POTENTIAL_STATE: bool = false;\nconst NOISE_STATE: bool = false;\nconst NOISE_READS_LOSS: bool = true;\n{USER_POTENTIAL_STUB}{USER_NOISE_STUB}{USER_EXIT_STUB}"
+        "const POTENTIAL_STATE: bool = false;\nconst NOISE_STATE: bool = false;\nconst NOISE_READS_LOSS: bool = true;\n{USER_POTENTIAL_STUB}{USER_NOISE_STUB}{USER_EXIT_STUB}{USER_EXIT_BRIDGE_STUB}"
     )
 }
 
@@ -69,6 +69,13 @@ pub const USER_EXIT_STUB: &str =
 }
 fn user_exit_value(p: CaseParams, x: array<f32, DIM>) -> f32 {
     return 0.0;
+}
+";
+/// The bridge part of the `user` module without a formula exit:
+/// `user_exit_bridge` (zeros), never called.
+pub const USER_EXIT_BRIDGE_STUB: &str =
+    "fn user_exit_bridge(p: CaseParams, x: array<f32, DIM>) -> ExitBridge {
+    return ExitBridge();
 }
 ";
 

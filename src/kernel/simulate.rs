@@ -12,7 +12,6 @@ use super::potentials::Potential;
 use crate::kernel::abi::CaseParams;
 use crate::rng::samplers::{box_muller, stable, uniform_open_closed};
 use crate::rng::threefry::threefry2x32_20_lanes;
-use crate::simd::fastmath::exp;
 use crate::simd::{Aligned, Lanes, LANES};
 
 pub use crate::codes::Outcome as Code;
@@ -281,6 +280,9 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     // `u` where the noise reads it (0 otherwise: a formula noise is handed it, unread)
     let loss = &mut Aligned([0f32; LANES]).0;
     let gradient = &mut Aligned([[0f32; LANES]; DIM]).0;
+    // the bridge's state and noise variances before the step
+    let before = &mut Aligned([[0f32; LANES]; DIM]).0;
+    let variance = &mut Aligned([[0f32; LANES]; DIM]).0;
     // SGD: the data indices of this step's minibatch, per lane.
     let batch = if N::SGD {
         case.noise.batch() as usize
@@ -332,13 +334,9 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     case.potential.value_lanes(c, xc, loss);
                 }
             }
-            // Bridge: the projection on the exit normal and its variance before the step.
-            let before = &mut Aligned([0f32; LANES]).0;
-            let spread = &mut Aligned([0f32; LANES]).0;
+            // Bridge: the state and each coordinate's noise variance before the step.
             if case.bridge.is_some() {
                 for (c, xc) in x.iter().enumerate().take(dim) {
-                    let n = params.exit_vector[c];
-                    let mut variance = [0f32; LANES];
                     if N::STATE {
                         case.noise.variance_state(
                             &mut noise_scratch,
@@ -346,17 +344,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                             x,
                             loss,
                             &gradient[c],
-                            &mut variance,
+                            &mut variance[c],
                         );
                     } else {
                         for l in 0..LANES {
-                            variance[l] = case.noise.variance(xc[l], loss[l]);
+                            variance[c][l] = case.noise.variance(xc[l], loss[l]);
                         }
                     }
-                    for l in 0..LANES {
-                        before[l] += n * xc[l];
-                        spread[l] += n * n * variance[l];
-                    }
+                    before[c] = *xc;
                 }
             }
             if N::STATE {
@@ -400,21 +395,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 case.exit.contains(x, dim)
             };
             if let Some(bridge_key) = case.bridge {
-                // docs/theory.md §4: a step that stays inside crossed in between with
-                // probability exp(-2 (theta - y_n)(theta - y_{n+1}) / (D_e dt)).
-                let threshold = params.exit_scalar[0];
-                let after = &mut Aligned([0f32; LANES]).0;
-                for (c, xc) in x.iter().enumerate().take(dim) {
-                    let n = params.exit_vector[c];
-                    for l in 0..LANES {
-                        after[l] += n * xc[l];
-                    }
-                }
+                // docs/theory.md §4: a step that stays inside left in between
+                // with the exit set's bridge probability.
+                let probability =
+                    case.exit
+                        .crossing(&mut exit_scratch, before, x, variance, dim, params.dt);
                 let (w0, _) = threefry2x32_20_lanes(bridge_counter, steps, bridge_key);
                 for l in 0..LANES {
-                    let gap = -2.0 * (threshold - before[l]) * (threshold - after[l]);
-                    let probability = exp(gap / (spread[l] * params.dt));
-                    left[l] |= (uniform_open_closed(w0[l]) < probability) as u32;
+                    left[l] |= (uniform_open_closed(w0[l]) < probability[l]) as u32;
                 }
             }
             let bounded = &mut Aligned([1u32; LANES]).0;

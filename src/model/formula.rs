@@ -36,9 +36,23 @@ pub fn values(combination: &Combination, axes: &[Axis]) -> Vec<f64> {
 
 /// The WGSL module `user` of an experiment whose case is `model`: the
 /// functions of its formulas and the flags `POTENTIAL_STATE` / `NOISE_STATE`
-/// that route the integrator to them; [`crate::kernel::preprocess::user_stub`]
+/// that route the integrator to them ([`user_formulas_wgsl`]), then the
+/// bridge's `user_exit_bridge`; [`crate::kernel::preprocess::user_stub`]
 /// when the experiment has no formula.
 pub fn user_wgsl(model: &CaseModel) -> String {
+    let Some(mut out) = user_formulas_wgsl(model) else {
+        return crate::kernel::preprocess::user_stub();
+    };
+    out += &match &model.exit {
+        ExitParams::ExprExit(e) => e.formula.bridge_wgsl(),
+        _ => crate::kernel::preprocess::USER_EXIT_BRIDGE_STUB.to_string(),
+    };
+    out
+}
+
+/// The formulas' part of [`user_wgsl`] (what an experiment's fingerprint
+/// reads, as it has since formulas exist); `None` without a formula.
+pub fn user_formulas_wgsl(model: &CaseModel) -> Option<String> {
     let potential = match &model.potential {
         PotentialParams::Expr(e) => Some(e.formula.wgsl()),
         _ => None,
@@ -52,7 +66,7 @@ pub fn user_wgsl(model: &CaseModel) -> String {
         _ => None,
     };
     if potential.is_none() && noise.is_none() && exit.is_none() {
-        return crate::kernel::preprocess::user_stub();
+        return None;
     }
     let mut out = format!(
         "// generated from the experiment's formulas (src/model/formula.rs)\nconst POTENTIAL_STATE: bool = {};\nconst NOISE_STATE: bool = {};\nconst NOISE_READS_LOSS: bool = {};\n",
@@ -64,7 +78,7 @@ pub fn user_wgsl(model: &CaseModel) -> String {
     out += &potential.unwrap_or_else(|| crate::kernel::preprocess::USER_POTENTIAL_STUB.to_string());
     out += &noise.unwrap_or_else(|| crate::kernel::preprocess::USER_NOISE_STUB.to_string());
     out += &exit.unwrap_or_else(|| crate::kernel::preprocess::USER_EXIT_STUB.to_string());
-    out
+    Some(out)
 }
 
 /// Parse and validate an assembled kernel with naga (the WGSL front end wgpu

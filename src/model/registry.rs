@@ -81,7 +81,8 @@ pub const NOISE_FUNCTIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The same for exit sets: `exit_contains`, whether a state lies in the exit set.
+/// The same for exit sets: `exit_contains`, whether a state lies in the exit set,
+/// `exit_score` and `exit_crossing`.
 pub const EXIT_FUNCTIONS: &[(&str, &str, &str, &str)] = &[
     (
         "contains",
@@ -91,4 +92,11 @@ pub const EXIT_FUNCTIONS: &[(&str, &str, &str, &str)] = &[
     ),
     // rare-event splitting's score (src/kernel/exits.rs `ExitSet::score`)
     ("score", "p: CaseParams, x: array<f32, DIM>", "p, x", "f32"),
+    // the Brownian bridge's crossing probability (`ExitSet::crossing`)
+    (
+        "crossing",
+        "p: CaseParams, before: array<f32, DIM>, after: array<f32, DIM>, variance: array<f32, DIM>, dt: f32",
+        "p, before, after, variance, dt",
+        "f32",
+    ),
 ];

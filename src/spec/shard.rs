@@ -157,12 +157,14 @@ impl Experiment {
             hash.write(format!("{rare:?}").as_bytes());
         }
         // The formulas of expression models (none for built-ins, whose
-        // fingerprints stay as they were).
-        if let Some(first) = self.cases.first() {
-            let generated = crate::model::formula::user_wgsl(&first.model);
-            if generated != crate::kernel::preprocess::user_stub() {
-                hash.write(generated.as_bytes());
-            }
+        // fingerprints stay as they were); not the bridge's function, which
+        // follows from `exit.g` and the shape's bridge flag.
+        if let Some(generated) = self
+            .cases
+            .first()
+            .and_then(|first| crate::model::formula::user_formulas_wgsl(&first.model))
+        {
+            hash.write(generated.as_bytes());
         }
         format!("{:032x}", hash.0)
     }

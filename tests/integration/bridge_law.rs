@@ -19,7 +19,9 @@
 //! Tests (fixed seeds): the mean step within 4.4 standard errors of the exact
 //! mean (false failures 1e-5) and a binned chi-square of the step histogram
 //! against the exact law at p > 1e-5 (false failures 1e-5), on the CPU and on the
-//! GPU (lavapipe in CI): 4e-5 in all.
+//! GPU (lavapipe in CI), for the half-space and for a box leaving through one
+//! face: 8e-5 in all. A formula exit `g = x - 1` must give the half-space's
+//! first passages path for path (deterministic).
 
 use crate::common;
 use kramers::backend::{cpu, RunOutput};
@@ -32,12 +34,22 @@ const LEVEL: f64 = 1.0;
 const DT: f64 = 1.0;
 const PATHS: u32 = 16_000_000;
 
-fn experiment() -> Experiment {
-    let mut experiment = ExperimentBuilder::new("bridge law")
+/// The exit sets that are the half-space `x >= LEVEL` in law: the half-space
+/// itself, a box whose one finite face is `x = LEVEL`, and the formula
+/// `g = x - LEVEL`, each with the bridge.
+#[derive(Clone, Copy, Debug)]
+enum Exit {
+    HalfSpace,
+    BoxFace,
+    Formula,
+}
+
+fn experiment(exit: Exit, paths: u32) -> Experiment {
+    let builder = ExperimentBuilder::new("bridge law")
         .set("seed", 41u32)
         .set("dt", DT)
         .set("max_steps", 100_000u32)
-        .set("trajectories", PATHS)
+        .set("trajectories", paths)
         .set("start", 0.0)
         // slope -NU on x < 5, where every step starts (a path is stopped at x >= 1),
         // and a minimum at 5 + NU/2 beyond, which a potential needs downhill of the start
@@ -45,17 +57,33 @@ fn experiment() -> Experiment {
             "expr",
             &[("u", format!("-{NU} * x + max(x - 5, 0)^2").as_str().into())],
         )
-        .noise("langevin", &[("d0", D0.into())])
-        .exit(
+        .noise("langevin", &[("d0", D0.into())]);
+    let builder = match exit {
+        Exit::HalfSpace => builder.exit(
             "half-space",
             &[
                 ("normal", vec![1.0].into()),
                 ("threshold", LEVEL.into()),
                 ("bridge", true.into()),
             ],
-        )
-        .build("bridge law")
-        .expect("valid experiment");
+        ),
+        Exit::BoxFace => builder.exit(
+            "box",
+            &[
+                ("lower", vec![f64::NEG_INFINITY].into()),
+                ("upper", vec![LEVEL].into()),
+                ("bridge", true.into()),
+            ],
+        ),
+        Exit::Formula => builder.exit(
+            "expr",
+            &[
+                ("g", format!("x - {LEVEL}").as_str().into()),
+                ("bridge", true.into()),
+            ],
+        ),
+    };
+    let mut experiment = builder.build("bridge law").expect("valid experiment");
     experiment.observe.fpt_file = Some(FptFormat::Npy);
     experiment
 }
@@ -75,9 +103,9 @@ fn step_probability(n: u64) -> f64 {
     first_passage_cdf(n as f64 * DT) - first_passage_cdf((n - 1) as f64 * DT)
 }
 
-fn check_law(output: &RunOutput) {
+fn check_law(output: &RunOutput, paths: u32) {
     let steps = output.first_passage.as_ref().expect("first-passage steps");
-    assert_eq!(steps.len(), PATHS as usize);
+    assert_eq!(steps.len(), paths as usize);
     assert!(
         steps.iter().all(|&s| s != 0 && s != u32::MAX),
         "every path exits, none diverges"
@@ -142,14 +170,61 @@ fn check_law(output: &RunOutput) {
 
 #[test]
 fn bridge_corrected_chain_has_the_inverse_gaussian_law_on_the_cpu() {
-    let experiment = experiment();
-    check_law(&cpu::run(&experiment, &|_| {}));
+    let experiment = experiment(Exit::HalfSpace, PATHS);
+    check_law(&cpu::run(&experiment, &|_| {}), PATHS);
 }
 
 #[test]
 fn bridge_corrected_chain_has_the_inverse_gaussian_law_on_the_gpu() {
     let Some(gpu) = common::gpu() else { return };
-    let experiment = experiment();
+    let experiment = experiment(Exit::HalfSpace, PATHS);
     let (output, _) = gpu.run(&experiment, &|_| {}).expect("gpu run");
-    check_law(&output);
+    check_law(&output, PATHS);
+}
+
+/// A box leaves through its face `x = 1` alone (lower bound `-inf`): its
+/// bridge, `1 - (1 - p_lower)(1 - p_upper)` with `p_lower = 0`, has the same
+/// law as the half-space's; the face's own arithmetic, so the full test.
+#[test]
+fn a_box_face_bridge_has_the_inverse_gaussian_law_on_both_backends() {
+    let experiment = experiment(Exit::BoxFace, PATHS);
+    check_law(&cpu::run(&experiment, &|_| {}), PATHS);
+    let Some(gpu) = common::gpu() else { return };
+    let (output, _) = gpu.run(&experiment, &|_| {}).expect("gpu run");
+    check_law(&output, PATHS);
+}
+
+/// The formula `g = x - 1`: distance `-g/|grad g| = 1 - x` and normal
+/// variance `D0`, the half-space's numbers exactly, so the same first
+/// passages path for path (on both backends) as the exact half-space bridge.
+#[test]
+fn a_plane_written_as_a_formula_takes_the_half_space_bridge_path_for_path() {
+    const FEW: u32 = 1_000_000;
+    let plane = experiment(Exit::HalfSpace, FEW);
+    let formula = experiment(Exit::Formula, FEW);
+    let steps = |run: RunOutput| run.first_passage.expect("first-passage steps");
+    let reference = steps(cpu::run(&plane, &|_| {}));
+    assert_eq!(reference.len(), FEW as usize);
+    let cpu_formula = steps(cpu::run(&formula, &|_| {}));
+    assert!(
+        reference == cpu_formula,
+        "CPU: {} of {FEW} first passages differ",
+        reference
+            .iter()
+            .zip(&cpu_formula)
+            .filter(|(a, b)| a != b)
+            .count()
+    );
+    let Some(gpu) = common::gpu() else { return };
+    let (run, _) = gpu.run(&formula, &|_| {}).expect("gpu run");
+    let gpu_formula = steps(run);
+    assert!(
+        reference == gpu_formula,
+        "GPU: {} of {FEW} first passages differ from the CPU's half-space",
+        reference
+            .iter()
+            .zip(&gpu_formula)
+            .filter(|(a, b)| a != b)
+            .count()
+    );
 }

@@ -6,18 +6,20 @@ use crate::error::Result;
 use crate::kernel::abi::CaseParams;
 use crate::model::case::CaseModel;
 use crate::model::FromCase;
-use crate::kernel::exits::ExitSet;
-use crate::simd::{Lanes, LANES};
+use crate::kernel::exits::{bridge_probability, ExitSet};
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::sweep::{positive, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
-/// The `[exit]` fields of `kind = "ball"`: `radius` (> 0) and `center`.
+/// The `[exit]` fields of `kind = "ball"`: `radius` (> 0), `center` and `bridge`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
     /// The centre; the start point when absent.
     center: Option<Vec<f64>>,
     radius: Sweep,
+    /// Brownian-bridge correction of the once-per-step exit check (docs/theory.md §4).
+    bridge: Option<bool>,
 }
 
 /// One case's ball: a trajectory leaves when `|x - c| >= r`.
@@ -64,6 +66,9 @@ impl ExitModel for Ball {
             }))
         }))
     }
+    fn bridge(file: &File) -> bool {
+        file.bridge.unwrap_or(false)
+    }
     const WGSL: &'static str = include_str!("ball.wgsl");
 }
 
@@ -94,6 +99,47 @@ impl ExitSet for Kernel {
             }
         }
         distance
+    }
+    /// The half-space tangent to the sphere at the point nearest `before`:
+    /// distances `r - |x - c|`, variance along the radius `(x - c)/|x - c|`
+    /// (the largest coordinate variance at the centre itself).
+    #[inline(always)]
+    fn crossing<const DIM: usize>(
+        &self,
+        _: &mut Scratch,
+        before: &[Lanes; DIM],
+        after: &[Lanes; DIM],
+        variance: &[Lanes; DIM],
+        dim: usize,
+        dt: f32,
+    ) -> Lanes {
+        let start = self.score(before, dim);
+        let end = self.score(after, dim);
+        let mut weighted = [0f32; LANES];
+        let mut largest = [0f32; LANES];
+        for c in 0..dim {
+            for l in 0..LANES {
+                let y = before[c][l] - self.center[c];
+                weighted[l] += y * y * variance[c][l];
+                largest[l] = largest[l].max(variance[c][l]);
+            }
+        }
+        let radius = self.radius_squared.sqrt();
+        let mut probability = [0f32; LANES];
+        for l in 0..LANES {
+            let spread = if start[l] > 0.0 {
+                weighted[l] / start[l]
+            } else {
+                largest[l]
+            };
+            probability[l] = bridge_probability(
+                radius - start[l].sqrt(),
+                radius - end[l].sqrt(),
+                spread,
+                dt,
+            );
+        }
+        probability
     }
 }
 

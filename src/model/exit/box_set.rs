@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
 use crate::model::case::CaseModel;
 use crate::model::FromCase;
-use crate::kernel::exits::ExitSet;
-use crate::simd::{Lanes, LANES};
+use crate::kernel::exits::{bridge_probability, ExitSet};
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::sweep::{bound_field, Axes};
 use serde::Deserialize;
 
@@ -18,6 +18,8 @@ use serde::Deserialize;
 pub struct File {
     lower: Vec<f64>,
     upper: Vec<f64>,
+    /// Brownian-bridge correction of the once-per-step exit check (docs/theory.md §4).
+    bridge: Option<bool>,
 }
 
 /// Largest dimension of a box (its bounds fill the 8-slot exit vector).
@@ -74,6 +76,9 @@ impl ExitModel for BoxSet {
         let exit = BoxSet { lower, upper };
         Ok(Box::new(move |_, _, _| Ok(ExitParams::BoxSet(exit.clone()))))
     }
+    fn bridge(file: &File) -> bool {
+        file.bridge.unwrap_or(false)
+    }
     const WGSL: &'static str = include_str!("box_set.wgsl");
 }
 
@@ -94,6 +99,37 @@ impl ExitSet for Kernel {
             }
         }
         outside
+    }
+    /// Each face is a half-space crossed by one coordinate, whose bridges are
+    /// independent given the ends: the step leaves unless it survives every
+    /// face, `1 - prod (1 - p_face)` (an infinite bound's `p` is 0). The two
+    /// faces of one coordinate are taken as independent too, which drops terms
+    /// of order `exp(-2 width^2 / (D dt))`.
+    #[inline(always)]
+    fn crossing<const DIM: usize>(
+        &self,
+        _: &mut Scratch,
+        before: &[Lanes; DIM],
+        after: &[Lanes; DIM],
+        variance: &[Lanes; DIM],
+        dim: usize,
+        dt: f32,
+    ) -> Lanes {
+        let mut stay = [1f32; LANES];
+        for c in 0..dim.min(MAX_BOX_DIM) {
+            let (lower, upper) = (self.lower[c], self.upper[c]);
+            for l in 0..LANES {
+                let (x0, x1, spread) = (before[c][l], after[c][l], variance[c][l]);
+                let below = bridge_probability(x0 - lower, x1 - lower, spread, dt);
+                let above = bridge_probability(upper - x0, upper - x1, spread, dt);
+                stay[l] *= (1.0 - below) * (1.0 - above);
+            }
+        }
+        let mut probability = [0f32; LANES];
+        for l in 0..LANES {
+            probability[l] = 1.0 - stay[l];
+        }
+        probability
     }
 }
 

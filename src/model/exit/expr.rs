@@ -4,9 +4,9 @@
 
 use super::{ExitBuilder, ExitModel, ExitParams, ExitPhysics, ExitSetup};
 use crate::error::Result;
-use crate::expr::{parse, Graph, Program, Scope};
+use crate::expr::{parse, Graph, Program, Scope, Wrt};
 use crate::kernel::abi::CaseParams;
-use crate::kernel::exits::ExitSet;
+use crate::kernel::exits::{bridge_probability, ExitSet};
 use crate::simd::{Lanes, Scratch, LANES};
 use crate::model::formula::{self, slot_axes};
 use crate::sweep::Axes;
@@ -15,11 +15,13 @@ use crate::model::FromCase;
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// The `[exit]` fields of `kind = "expr"`: the formula `g` (leave where `g(x) >= 0`).
+/// The `[exit]` fields of `kind = "expr"`: the formula `g` (leave where `g(x) >= 0`) and `bridge`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
     g: String,
+    /// Brownian-bridge correction of the once-per-step exit check (docs/theory.md §4).
+    bridge: Option<bool>,
 }
 
 /// The compiled formula, shared by every case of an experiment.
@@ -31,6 +33,8 @@ pub struct Formula {
     pub slots: Vec<String>,
     /// `[g]`.
     pub program: Program,
+    /// `[g, dg/dx1, .., dg/dx_dim]`: the bridge's distance and normal.
+    pub bridge: Program,
 }
 
 impl Formula {
@@ -46,10 +50,13 @@ impl Formula {
             params,
         };
         let g = parse(&mut graph, source, &scope, &mut slots)?;
+        let mut bridge = vec![g];
+        bridge.extend((0..dim).map(|k| graph.d(g, Wrt::Var(k as u8))));
         Ok(Formula {
             source: source.to_string(),
             slots,
             program: Program::compile(&graph, &[g]),
+            bridge: Program::compile(&graph, &bridge),
         })
     }
 
@@ -61,6 +68,20 @@ impl Formula {
             "// exit.g = {:?}\nfn user_exit_value(p: CaseParams, x: array<f32, DIM>) -> f32 {{\n{body}    return {};\n}}\nfn user_exit_contains(p: CaseParams, x: array<f32, DIM>) -> bool {{\n    return user_exit_value(p, x) >= 0.0;\n}}\n",
             self.source, outputs[0]
         )
+    }
+
+    /// `user_exit_bridge` of the generated WGSL: `g` and its gradient, for the bridge.
+    pub fn bridge_wgsl(&self) -> String {
+        let (body, outputs) = self.bridge.wgsl("    ", "b", "p.exit_vector", "x", "0.0", "0.0");
+        let mut out = format!(
+            "fn user_exit_bridge(p: CaseParams, x: array<f32, DIM>) -> ExitBridge {{\n{body}    var out: ExitBridge;\n    out.g = {};\n",
+            outputs[0]
+        );
+        for (k, o) in outputs[1..].iter().enumerate() {
+            out += &format!("    out.gradient[{k}] = {o};\n");
+        }
+        out += "    return out;\n}\n";
+        out
     }
 }
 
@@ -99,6 +120,9 @@ impl ExitModel for ExprExit {
             }))
         }))
     }
+    fn bridge(file: &File) -> bool {
+        file.bridge.unwrap_or(false)
+    }
     const WGSL: &'static str = include_str!("expr.wgsl");
 }
 
@@ -117,7 +141,10 @@ impl ExitSet for Kernel {
         unreachable!("a formula needs its registers")
     }
     fn scratch(&self) -> Scratch {
-        vec![self.formula.program.scratch(&self.params)]
+        vec![
+            self.formula.program.scratch(&self.params),
+            self.formula.bridge.scratch(&self.params),
+        ]
     }
     #[inline(always)]
     fn contains_state<const DIM: usize>(
@@ -144,6 +171,58 @@ impl ExitSet for Kernel {
         let registers = &mut scratch[0];
         self.formula.program.run_lanes(registers, x, &ZERO, &ZERO);
         *self.formula.program.output(registers, 0)
+    }
+    /// The half-space through the boundary point nearest each end: distances
+    /// `-g/|grad g|`, variance along `grad g/|grad g|` at `before` (Gobet 2001).
+    /// Where `g` has no gradient the step does not cross.
+    #[inline(always)]
+    fn crossing<const DIM: usize>(
+        &self,
+        scratch: &mut Scratch,
+        before: &[Lanes; DIM],
+        after: &[Lanes; DIM],
+        variance: &[Lanes; DIM],
+        dim: usize,
+        dt: f32,
+    ) -> Lanes {
+        let program = &self.formula.bridge;
+        let registers = &mut scratch[1];
+        let mut length = [0f32; LANES];
+        let mut spread = [0f32; LANES];
+        program.run_lanes(registers, before, &ZERO, &ZERO);
+        for (c, variance) in variance.iter().enumerate().take(dim) {
+            let slope = program.output(registers, 1 + c);
+            for l in 0..LANES {
+                length[l] += slope[l] * slope[l];
+                spread[l] += slope[l] * slope[l] * variance[l];
+            }
+        }
+        let start = *program.output(registers, 0);
+        program.run_lanes(registers, after, &ZERO, &ZERO);
+        let mut end_length = [0f32; LANES];
+        for c in 0..dim {
+            let slope = program.output(registers, 1 + c);
+            for l in 0..LANES {
+                end_length[l] += slope[l] * slope[l];
+            }
+        }
+        let end = program.output(registers, 0);
+        let mut probability = [0f32; LANES];
+        for l in 0..LANES {
+            let (norm, end_norm) = (length[l].sqrt(), end_length[l].sqrt());
+            let regular = (length[l] > 0.0) & (end_length[l] > 0.0) & (spread[l] > 0.0);
+            probability[l] = if regular {
+                bridge_probability(
+                    -start[l] / norm,
+                    -end[l] / end_norm,
+                    spread[l] / length[l],
+                    dt,
+                )
+            } else {
+                0.0
+            };
+        }
+        probability
     }
 }
 

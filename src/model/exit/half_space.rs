@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::kernel::abi::CaseParams;
 use crate::model::case::CaseModel;
 use crate::model::FromCase;
-use crate::kernel::exits::ExitSet;
-use crate::simd::{Lanes, LANES};
+use crate::kernel::exits::{bridge_probability, ExitSet};
+use crate::simd::{Lanes, Scratch, LANES};
 use crate::sweep::{any, vector_field, Axes, Sweep};
 use serde::Deserialize;
 
@@ -129,6 +129,39 @@ impl ExitSet for Kernel {
             }
         }
         projection
+    }
+    /// Exact for constant noise: `y = n . x` is a Brownian motion of variance
+    /// `sum n_c^2 D_c` per unit time between the steps.
+    #[inline(always)]
+    fn crossing<const DIM: usize>(
+        &self,
+        _: &mut Scratch,
+        before: &[Lanes; DIM],
+        after: &[Lanes; DIM],
+        variance: &[Lanes; DIM],
+        dim: usize,
+        dt: f32,
+    ) -> Lanes {
+        let mut start = [0f32; LANES];
+        let mut spread = [0f32; LANES];
+        for c in 0..dim {
+            let n = self.normal[c];
+            for l in 0..LANES {
+                start[l] += n * before[c][l];
+                spread[l] += n * n * variance[c][l];
+            }
+        }
+        let end = self.score(after, dim);
+        let mut probability = [0f32; LANES];
+        for l in 0..LANES {
+            probability[l] = bridge_probability(
+                self.threshold - start[l],
+                self.threshold - end[l],
+                spread[l],
+                dt,
+            );
+        }
+        probability
     }
 }
 
