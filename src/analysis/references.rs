@@ -1,7 +1,8 @@
 //! The analytic references that apply to one case of an experiment (docs/theory.md §5), and the z scores
-//! of its Monte Carlo tally against them. Only 1-D references: exact mean first-passage time,
-//! Kramers, Lemma 6, Lévy exit, stationary laws. Not covered: the Brownian-bridge exit
-//! correction (the kernels have none yet), `paper-2d`, and d > 1 escape.
+//! of its Monte Carlo tally against them: in 1-D the exact mean first-passage time, Kramers,
+//! Lemma 6, Lévy exit and the stationary laws; in any dimension the radial exact time of the
+//! isotropic quadratic with a ball exit (§9). With `exit.bridge = true` the exact times are
+//! compared unshifted. Not covered: `paper-2d`, and other escapes in d > 1.
 
 use super::escape::EscapeStats;
 use super::model1d::one_dimensional;
@@ -21,11 +22,13 @@ pub const EXIT_MONITORING_BRIDGE: &str = "once per step with the Brownian-bridge
 /// Every analytic reference of one case; absent fields do not apply.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct TheoryReferences {
-    /// Exact mean time to first reach the exit level (continuous monitoring), docs/theory.md §5.4.
+    /// Exact mean time to first reach the exit level (continuous monitoring), docs/theory.md §5.4;
+    /// for Langevin noise in the isotropic quadratic with a ball exit around its minimum, the
+    /// radial quadrature of §9 in any dimension.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exact_mfpt: Option<f64>,
-    /// [`Self::exact_mfpt`] at the level shifted by `0.5826 sqrt(D(b) dt)`: the reference for a
-    /// once-per-step exit check (Broadie–Glasserman–Kou).
+    /// [`Self::exact_mfpt`] at the level (radius) shifted by `0.5826 sqrt(D(b) dt)`: the reference
+    /// for a once-per-step exit check (Broadie–Glasserman–Kou).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exact_mfpt_shifted: Option<f64>,
     /// `"once per step"` wherever a first-passage reference is given.
@@ -202,6 +205,11 @@ pub fn case_references(
             refs.exact_mfpt_shifted = theory::exact_mfpt_shifted(&model, start, level, case.dt);
         }
     }
+    if let Some((d, curvature, d0, r0, radius)) = radial(case) {
+        refs.exact_mfpt = theory::radial_quadratic_mfpt(d, curvature, d0, r0, radius);
+        refs.exact_mfpt_shifted =
+            theory::radial_quadratic_mfpt_shifted(d, curvature, d0, r0, radius, case.dt);
+    }
     if case.start.len() == 1 {
         refs.kramers = kramers(case);
         refs.lemma6 = lemma6(case);
@@ -229,6 +237,36 @@ pub fn case_references(
         refs.z = z_scores(&refs, observed, case.bridge);
     }
     (refs != TheoryReferences::default()).then_some(refs)
+}
+
+/// `(d, H, D0, r0, R)` of a radial case (docs/theory.md §9): Langevin noise in
+/// the isotropic `quadratic`, leaving the ball of radius `R` centred at its
+/// minimum, from distance `r0` of it; any dimension.
+fn radial(case: &CaseModel) -> Option<(usize, f64, f64, f64, f64)> {
+    let (
+        PotentialParams::Quadratic(Quadratic { curvature, center }),
+        NoiseParams::Langevin(Langevin { d0 }),
+        ExitParams::Ball(Ball {
+            center: ball,
+            radius,
+        }),
+    ) = (&case.potential, &case.noise, &case.exit)
+    else {
+        return None;
+    };
+    let centred = ball
+        .iter()
+        .all(|c| (c - center).abs() <= 1e-12 * (1.0 + center.abs()));
+    if !centred {
+        return None;
+    }
+    let r0 = case
+        .start
+        .iter()
+        .map(|x| (x - center).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    Some((case.start.len(), *curvature, *d0, r0, *radius))
 }
 
 /// Whether the case exits through the barrier top (a half-space at the top).

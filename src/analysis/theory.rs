@@ -385,6 +385,86 @@ pub fn exact_mfpt_shifted(model: &Model1d, x0: f64, b: f64, dt: f64) -> Option<f
     exact_mfpt(model, x0, b + BGK_SHIFT * (d * dt).sqrt())
 }
 
+/// Exact mean time for overdamped Langevin dynamics in the isotropic quadratic
+/// `L = H |x - c|^2 / 2` in `d` dimensions with constant noise `D0` to leave
+/// the ball of radius `big_r` around the minimum `c`, from distance `r0` of it
+/// (docs/theory.md §9): the radial reduction
+/// `T = int_{r0}^{R} y^{1-d} e^{U(y)/eps} int_0^y z^{d-1} e^{-U(z)/eps}/eps dz dy`
+/// with `U = H r^2/2`, `eps = D0/2`. The inner integral is
+/// `y^d e^{-s} M(s)` with `s = H y^2/D0` and the entire series
+/// `M(s) = sum_n s^n / (a (a+1) .. (a+n))`, `a = d/2` (Kummer), so
+/// `T = int_{r0}^{R} (y/D0) M(s(y)) dy`, by Gauss–Legendre panels.
+/// `Some(0)` for `r0 >= R`; `None` for invalid input or an overflow.
+pub fn radial_quadratic_mfpt(
+    d: usize,
+    curvature: f64,
+    d0: f64,
+    r0: f64,
+    big_r: f64,
+) -> Option<f64> {
+    let valid = d >= 1
+        && curvature > 0.0
+        && curvature.is_finite()
+        && d0 > 0.0
+        && d0.is_finite()
+        && r0 >= 0.0
+        && big_r.is_finite();
+    if !valid {
+        return None;
+    }
+    if r0 >= big_r {
+        return Some(0.0);
+    }
+    let a = d as f64 / 2.0;
+    let s_end = curvature * big_r * big_r / d0;
+    if s_end > 700.0 {
+        return None;
+    }
+    // the series: positive terms, stopped when they no longer change the sum
+    let kummer = |s: f64| -> f64 {
+        let mut term = 1.0 / a;
+        let mut sum = term;
+        let mut n = 0.0;
+        loop {
+            n += 1.0;
+            term *= s / (a + n);
+            sum += term;
+            if term <= 1e-17 * sum {
+                return sum;
+            }
+        }
+    };
+    // panels short enough that `e^s` varies by at most e^1 in one
+    let panels = (2.0 * s_end).ceil() as usize + 8;
+    let rule = rule();
+    let h = (big_r - r0) / panels as f64;
+    let mut total = 0.0;
+    for k in 0..panels {
+        let mid = r0 + (k as f64 + 0.5) * h;
+        for (t, w) in rule.t.iter().zip(&rule.w) {
+            let y = mid + 0.5 * h * t;
+            total += 0.5 * h * w * y / d0 * kummer(curvature * y * y / d0);
+        }
+    }
+    total.is_finite().then_some(total)
+}
+
+/// [`radial_quadratic_mfpt`] at the radius `R + 0.5826 sqrt(D0 dt)`: the
+/// first-order model of a once-per-step exit check (docs/theory.md §5.4).
+pub fn radial_quadratic_mfpt_shifted(
+    d: usize,
+    curvature: f64,
+    d0: f64,
+    r0: f64,
+    big_r: f64,
+    dt: f64,
+) -> Option<f64> {
+    if !(dt >= 0.0 && d0 >= 0.0) {
+        return None;
+    }
+    radial_quadratic_mfpt(d, curvature, d0, r0, big_r + BGK_SHIFT * (d0 * dt).sqrt())
+}
+
 /// Exact second moment `E tau^2` of the first-passage time (same setting as [`exact_mfpt`]),
 /// from `m T2' + D/2 T2'' = -2 T1`: `T2 = int_{x0}^{b} s(y) int_{-inf}^{y} 4 T1(z)/(D s) dz dy`.
 /// `Some(0)` for `x0 >= b`; `None` on failure or overflow.
@@ -821,6 +901,63 @@ mod tests {
             assert!((l - (r.t[i].powi(6) - 1.0) / 6.0).abs() < 1e-14);
             assert!((rr - (1.0 - r.t[i].powi(6)) / 6.0).abs() < 1e-14);
         }
+    }
+
+    /// The radial double integral of docs/theory.md §9 as written, by composite
+    /// Simpson in both variables (independent of the Kummer series).
+    fn radial_by_double_integral(d: usize, h: f64, d0: f64, r0: f64, big_r: f64) -> f64 {
+        let eps = d0 / 2.0;
+        let u = |r: f64| 0.5 * h * r * r;
+        let simpson = |f: &dyn Fn(f64) -> f64, lo: f64, hi: f64, n: usize| -> f64 {
+            let step = (hi - lo) / n as f64;
+            let mut sum = f(lo) + f(hi);
+            for i in 1..n {
+                sum += f(lo + i as f64 * step) * if i % 2 == 1 { 4.0 } else { 2.0 };
+            }
+            sum * step / 3.0
+        };
+        let outer = |y: f64| {
+            if y == 0.0 {
+                return 0.0;
+            }
+            let inner = |z: f64| z.powi(d as i32 - 1) * ((u(y) - u(z)) / eps).exp() / eps;
+            y.powi(1 - d as i32) * simpson(&inner, 0.0, y, 2000)
+        };
+        simpson(&outer, r0, big_r, 2000)
+    }
+
+    #[test]
+    fn radial_quadrature_matches_the_double_integral_and_free_diffusion() {
+        // the Kummer-series quadrature against the definition, d = 1, 2, 3, 5, 8
+        for d in [1, 2, 3, 5, 8] {
+            for (h, d0, r0, big_r) in [
+                (1.0, 1.0, 0.0, 2.0),
+                (2.0, 0.5, 0.3, 1.5),
+                (1.0, 0.2, 0.0, 1.2),
+            ] {
+                let fast = radial_quadratic_mfpt(d, h, d0, r0, big_r).unwrap();
+                let slow = radial_by_double_integral(d, h, d0, r0, big_r);
+                assert!(
+                    rel(fast, slow) < 1e-8,
+                    "d = {d}, H = {h}, D0 = {d0}: {fast} vs {slow}"
+                );
+            }
+        }
+        // no drift: E|B_T|^2 = d D0 T, so T = (R^2 - r0^2) / (d D0)
+        for d in [1, 3, 8] {
+            let t = radial_quadratic_mfpt(d, 1e-12, 0.7, 0.5, 2.0).unwrap();
+            assert!(
+                rel(t, (4.0 - 0.25) / (d as f64 * 0.7)) < 1e-9,
+                "d = {d}: {t}"
+            );
+        }
+        assert_eq!(radial_quadratic_mfpt(3, 1.0, 1.0, 2.0, 2.0), Some(0.0));
+        assert_eq!(radial_quadratic_mfpt(3, 1.0, 1.0, 0.0, 40.0), None);
+        assert_eq!(radial_quadratic_mfpt(0, 1.0, 1.0, 0.0, 1.0), None);
+        // the shifted radius moves outward by 0.5826 sqrt(D0 dt)
+        let shifted = radial_quadratic_mfpt_shifted(3, 1.0, 1.0, 0.0, 2.0, 0.01).unwrap();
+        let at = radial_quadratic_mfpt(3, 1.0, 1.0, 0.0, 2.0 + 0.05826).unwrap();
+        assert!(rel(shifted, at) < 1e-12, "{shifted} vs {at}");
     }
 
     // ----- independent reference: shooting on the backward equation -------------------------

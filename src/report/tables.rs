@@ -219,7 +219,7 @@ pub fn theory_table(experiment: &Experiment, rows: &[TheoryRow]) -> String {
             }
             extra.push(parts.join(", "));
         }
-        if extra.is_empty() {
+        if extra.is_empty() && t.exact_mfpt.is_none() {
             extra.push("no analytic reference applies".into());
         }
         say!(
@@ -232,7 +232,7 @@ pub fn theory_table(experiment: &Experiment, rows: &[TheoryRow]) -> String {
             extra.join("; ")
         );
     }
-    say!(out, "exit monitoring: once per step (shifted = exact at b + 0.5826 sqrt(D(b) dt)); the Brownian-bridge correction is not modelled");
+    say!(out, "exit monitoring: once per step; shifted = exact at b + 0.5826 sqrt(D(b) dt), the reference without the bridge; with exit.bridge = true the reference is exact itself");
     out
 }
 

@@ -5,6 +5,7 @@ mod common;
 
 mod bench_cli;
 mod bridge;
+mod bridge_exits;
 mod bridge_law;
 mod cli;
 mod docs;
