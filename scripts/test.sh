@@ -27,15 +27,18 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p kramers --locked
 # The Python package (python/): built into a virtual environment under target/
 # and tested with pytest, against the CLI built above.
 venv=target/python-venv
-if [ ! -x "$venv/bin/python" ]; then
+# (a virtual environment moved from another path keeps its old interpreter
+# path in its scripts: made anew then; pip is called as a module below)
+if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    rm -rf "$venv"
     python3 -m venv "$venv" || {
         echo "test.sh: installing python3-venv for the Python package's tests" >&2
         apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
         python3 -m venv "$venv"
     }
 fi
-"$venv/bin/pip" install -q "maturin>=1.7,<2" numpy pytest
-PATH="$PWD/$venv/bin:$PATH" "$venv/bin/pip" install -q --no-build-isolation ./python
+"$venv/bin/python" -m pip install -q "maturin>=1.7,<2" numpy pytest
+PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" -m pip install -q --no-build-isolation ./python
 KRAMERS_BIN="$PWD/target/release/kramers" "$venv/bin/python" -m pytest -q python/tests
 
 # A real one-node Slurm cluster: a job array of assets/slurm-array.sh with a

@@ -90,14 +90,18 @@ fn ball_exits_meet_the_exact_radial_time_in_2_3_5_and_8_dimensions() {
 fn every_exit_kind_draws_the_same_bridge_crossings_on_the_gpu() {
     let Some(gpu) = common::gpu() else { return };
     let ball = radial(3, true, 20_000);
-    let boxed = ExperimentBuilder::new("box bridge")
-        .set("seed", 8u32)
-        .set("dim", 2usize)
-        .set("dt", 0.02)
-        .set("max_steps", 10_000_000u32)
-        .set("trajectories", 20_000u32)
-        .set("start_point", vec![0.0, 0.0])
-        .potential("quadratic", &[("curvature", 1.0.into())])
+    // 2-D, from the minimum of the quadratic `|x|^2 / 2`, dt = 0.02
+    let plane = |seed: u32| {
+        ExperimentBuilder::new("2-D bridge")
+            .set("seed", seed)
+            .set("dim", 2usize)
+            .set("dt", 0.02)
+            .set("max_steps", 10_000_000u32)
+            .set("trajectories", 20_000u32)
+            .set("start_point", vec![0.0, 0.0])
+            .potential("quadratic", &[("curvature", 1.0.into())])
+    };
+    let boxed = plane(8)
         .noise("langevin", &[("d0", 0.8.into())])
         .exit(
             "box",
@@ -109,14 +113,7 @@ fn every_exit_kind_draws_the_same_bridge_crossings_on_the_gpu() {
         )
         .build("box bridge")
         .expect("valid experiment");
-    let formula = ExperimentBuilder::new("formula bridge")
-        .set("seed", 9u32)
-        .set("dim", 2usize)
-        .set("dt", 0.02)
-        .set("max_steps", 10_000_000u32)
-        .set("trajectories", 20_000u32)
-        .set("start_point", vec![0.0, 0.0])
-        .potential("quadratic", &[("curvature", 1.0.into())])
+    let formula = plane(9)
         .noise("power-law", &[("d0", 0.5.into()), ("d2", 0.3.into())])
         .exit(
             "expr",
@@ -124,7 +121,7 @@ fn every_exit_kind_draws_the_same_bridge_crossings_on_the_gpu() {
         )
         .build("formula bridge")
         .expect("valid experiment");
-    for mut experiment in [ball, boxed, formula] {
+    for (kind, mut experiment) in [("ball", ball), ("box", boxed), ("formula", formula)] {
         experiment.observe.fpt_file = Some(FptFormat::Npy);
         let cpu_run = cpu::run(&experiment, &|_| {});
         let (gpu_run, _) = gpu.run(&experiment, &|_| {}).expect("gpu run");
@@ -133,11 +130,10 @@ fn every_exit_kind_draws_the_same_bridge_crossings_on_the_gpu() {
             gpu_run.first_passage.unwrap(),
         );
         let equal = a.iter().zip(&b).filter(|(x, y)| x == y).count();
-        eprintln!("{}: {equal} of {} identical", experiment.name, a.len());
+        eprintln!("{kind}: {equal} of {} identical", a.len());
         assert!(
             equal as f64 >= 0.999 * a.len() as f64,
-            "{}: {equal} of {} first passages identical",
-            experiment.name,
+            "{kind}: {equal} of {} first passages identical",
             a.len()
         );
     }
