@@ -191,7 +191,10 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
     var crossed = false;
     if BRIDGE == 1u {
         // docs/theory.md §4: a step that stays inside left in between with the exit set's bridge probability.
-        let w = threefry2x32_20(vec2<u32>(bridge_counter, *steps), bridge_key);
+        // A coupled run's step k reads the uniform of the fine run's step
+        // 2k + 1, which ends where it ends (docs/theory.md §10).
+        let block = select(*steps, 2u * *steps + 1u, slice.coupled == 1u);
+        let w = threefry2x32_20(vec2<u32>(bridge_counter, block), bridge_key);
         crossed = uniform_open_closed(w.x) < exit_crossing(p, before, *x, variance, p.dt);
     }
     *steps += 1u;
@@ -210,7 +213,28 @@ struct PairDraws {
 }
 
 // The draws of step pair `pair` (steps 2 pair and 2 pair + 1); none for SGD.
+// A coupled run (the coarse half of an extrapolated one, docs/theory.md §10):
+// Gaussian step k draws (z_2k + z_2k+1) / sqrt 2 of the run at half the step,
+// the normals of that run's pair k. CPU twin: `draw_pair` in src/kernel/simulate.rs.
 fn draw_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairDraws {
+    if slice.coupled == 0u || NOISE_STABLE || NOISE_MINIBATCH {
+        return draw_fine_pair(p, trajectory, key, pair);
+    }
+    let a = draw_fine_pair(p, trajectory, key, 2u * pair);
+    let b = draw_fine_pair(p, trajectory, key, 2u * pair + 1u);
+    var out: PairDraws;
+    out.one_d = vec2<f32>(a.one_d.x + a.one_d.y, b.one_d.x + b.one_d.y) * FRAC_1_SQRT_2;
+    for (var c = 0u; c < DIM; c++) {
+        out.draws[0][c] = (a.draws[0][c] + a.draws[1][c]) * FRAC_1_SQRT_2;
+        out.draws[1][c] = (b.draws[0][c] + b.draws[1][c]) * FRAC_1_SQRT_2;
+    }
+    return out;
+}
+
+const FRAC_1_SQRT_2: f32 = 0.70710678118654752;
+
+// The draws of step pair `pair` as a run that is not coupled makes them.
+fn draw_fine_pair(p: CaseParams, trajectory: u32, key: vec2<u32>, pair: u32) -> PairDraws {
     var out: PairDraws;
     if NOISE_STABLE {
         let law = stable_law(p);

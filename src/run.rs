@@ -54,6 +54,8 @@ pub struct Overrides {
     pub checkpoint_every: Option<f64>,
     /// Write the per-trajectory first passages in this format when the file does not ask.
     pub first_passage: Option<FptFormat>,
+    /// Extrapolate to `dt -> 0` (`--extrapolate`) when the file does not ask.
+    pub extrapolate: bool,
 }
 
 /// An experiment ready to run: overrides applied, checked, with its provenance.
@@ -157,6 +159,43 @@ pub fn prepare(source: ExperimentSource, overrides: &Overrides) -> Result<Prepar
         }
         Some(s) if s > 0.0 => Some(Duration::from_secs_f64(s)),
         _ => None,
+    };
+    if overrides.extrapolate && !experiment.observe.extrapolate {
+        experiment = experiment.with_extrapolation(true).map_err(|e| match e {
+            Error::InvalidField { value, allowed, .. } => Error::InvalidField {
+                field: "--extrapolate".into(),
+                value,
+                allowed,
+            },
+            other => other,
+        })?;
+    }
+    if experiment.observe.extrapolate {
+        for (given, field) in [
+            (
+                shard.is_some(),
+                "--shard (or a scheduler's array environment)",
+            ),
+            (resume.is_some(), "--resume"),
+        ] {
+            if given {
+                return Err(Error::invalid(
+                    field,
+                    "given with observe.extrapolate",
+                    "a run without it: an extrapolated run pairs every trajectory's two runs, whole, without shards or checkpoints",
+                ));
+            }
+        }
+    }
+    let checkpoint_every = match checkpoint_every {
+        Some(_) if experiment.observe.extrapolate => {
+            notes.push(
+                "observe.extrapolate: no checkpoints (the runs at dt and dt/2 are paired whole)"
+                    .into(),
+            );
+            None
+        }
+        other => other,
     };
     if experiment.rare.is_some() {
         for (given, field) in [
@@ -336,8 +375,69 @@ pub fn run_on(
     )
 }
 
+/// An extrapolated run (`observe.extrapolate`, docs/theory.md §10): every
+/// trajectory at `dt` and at `dt/2` on one Brownian path, the result of the
+/// run at `dt` with each case's `extrapolation` from the two, trajectory by
+/// trajectory. The progress callback hears both runs' trajectories.
+fn extrapolated(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> Result<Run> {
+    let experiment = &prepared.experiment;
+    let (coarse, fine) = experiment.coupled_pair()?;
+    let run = |e: &Experiment| {
+        run_in_blocks(
+            backend,
+            e,
+            Partial::empty(e),
+            None,
+            options.cancel,
+            options.progress,
+            &mut |_| Ok(()),
+        )
+    };
+    let mut output = run(&coarse)?;
+    let fine_output = run(&fine)?;
+    let order = crate::analysis::extrapolate::Order::of_bridge(experiment.shape.bridge);
+    let per_case = experiment.range.len();
+    let steps = |o: &RunOutput| -> Result<Vec<u32>> {
+        o.first_passage.clone().ok_or_else(|| {
+            Error::Incompatible("an extrapolated run needs every first passage".into())
+        })
+    };
+    let (coarse_steps, fine_steps) = (steps(&output)?, steps(&fine_output)?);
+    let fine_work: u64 = fine_output
+        .tallies
+        .iter()
+        .map(|t| t.trajectory_steps(fine.max_steps))
+        .sum();
+    let coarse_work: u64 = output
+        .tallies
+        .iter()
+        .map(|t| t.trajectory_steps(coarse.max_steps))
+        .sum();
+    output.wall_time += fine_output.wall_time;
+    if experiment.observe.fpt_file.is_none() {
+        output.first_passage = None;
+    }
+    let mut result = RunResult::new(experiment, &output, options.command_line.clone());
+    result.run.trajectory_steps_per_s =
+        (coarse_work + fine_work) as f64 / output.wall_time.as_secs_f64();
+    for (i, case) in result.cases.iter_mut().enumerate() {
+        let range = i * per_case..(i + 1) * per_case;
+        case.set_extrapolation(crate::analysis::extrapolate::extrapolate(
+            &coarse_steps[range.clone()],
+            &fine_steps[range],
+            experiment.cases[i].model.dt,
+            experiment.max_steps,
+            order,
+        ));
+    }
+    Ok(Run { output, result })
+}
+
 fn direct(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> Result<Run> {
     let experiment = &prepared.experiment;
+    if experiment.observe.extrapolate {
+        return extrapolated(prepared, backend, options);
+    }
     let name = backend.backend();
     let partial = match &prepared.resume {
         Some(c) => {
@@ -390,12 +490,24 @@ fn direct(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> R
 fn split(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> Result<RareResult> {
     let experiment = &prepared.experiment;
     let settings = experiment.rare.as_ref().expect("a [rare] experiment");
+    // observe.extrapolate: every case split again at dt/2
+    let fine = match experiment.observe.extrapolate {
+        true => Some(experiment.coupled_pair()?.1),
+        false => None,
+    };
     let started = Instant::now();
     let mut cases = Vec::with_capacity(experiment.cases.len());
     for i in 0..experiment.cases.len() {
         let case_started = Instant::now();
         let estimate = crate::rare::estimate(experiment, settings, i, backend, options.cancel)?;
-        let case = RareCase::new(experiment, i, estimate);
+        let mut case = RareCase::new(experiment, i, estimate);
+        if let Some(fine) = &fine {
+            let half_dt = crate::rare::estimate(fine, settings, i, backend, options.cancel)?;
+            case.set_extrapolation(
+                half_dt,
+                crate::analysis::extrapolate::Order::of_bridge(experiment.shape.bridge),
+            );
+        }
         cases.push((case, case_started.elapsed().as_secs_f64()));
         (options.case_done)(i);
     }

@@ -160,6 +160,23 @@ class Result:
         times[(steps == 0) | (steps == np.iinfo(np.uint32).max)] = np.nan
         return times
 
+    def extrapolation(self, case: int) -> Dict[str, Any]:
+        """The extrapolation to dt -> 0 of ``case`` (an extrapolated run:
+        ``run(..., extrapolate=True)`` or ``observe.extrapolate``): ``form``,
+        ``dt`` ([dt, dt/2]) and ``mfpt`` with ``at_dt``, ``at_half_dt``,
+        ``extrapolated``, ``standard_error``, ``ci99``; direct runs also give
+        ``rate``, ``survival`` and the coupled and independent difference
+        variances (docs/outputs.md)."""
+        if not 0 <= case < len(self.cases):
+            raise IndexError(f"case {case} of {len(self.cases)}")
+        x = self.cases[case].get("extrapolation")
+        if x is None:
+            raise ValueError(
+                "this run did not extrapolate: run(..., extrapolate=True), "
+                "or observe.extrapolate in the experiment"
+            )
+        return x
+
     def table(self) -> Dict[str, np.ndarray]:
         """cases.csv as columns: numbers as ``float64`` (NaN where empty), the
         rest as strings."""
@@ -191,13 +208,17 @@ def run(
     trajectories: Optional[int] = None,
     seed: Optional[int] = None,
     first_passage: bool = False,
+    extrapolate: bool = False,
 ) -> Result:
     """Simulate every case of ``experiment`` as ``kramers run`` does.
 
     ``backend``: ``"auto"`` (a GPU when one is found, else the CPU backend),
     ``"cpu"`` or ``"gpu"``. ``trajectories`` and ``seed`` override the
     experiment's. ``first_passage=True`` records every trajectory's first
-    passage (as ``observe.fpt_file = "npy"`` does). The GIL is released while
+    passage (as ``observe.fpt_file = "npy"`` does). ``extrapolate=True`` runs
+    every trajectory at dt and dt/2 on one Brownian path and adds each case's
+    Richardson extrapolation to dt -> 0 (as ``observe.extrapolate = true``;
+    ``Result.extrapolation(case)``). The GIL is released while
     the run goes on; Ctrl-C raises ``KeyboardInterrupt`` within a fraction of
     a second. Raises ``ExperimentError`` for invalid input, ``GpuError`` when
     the GPU fails.
@@ -205,7 +226,7 @@ def run(
     _check_backend(backend)
     text, origin = _source(experiment)
     result_json, cases_csv, notices, fpt = _native.run(
-        text, origin, backend, trajectories, seed, first_passage
+        text, origin, backend, trajectories, seed, first_passage, extrapolate
     )
     for notice in notices:
         warnings.warn(notice, RuntimeWarning, stacklevel=2)

@@ -108,7 +108,7 @@ fn interruptible<T: Send>(
 /// `kramers run` does. Returns (result.json text, cases.csv text, notices,
 /// first passages: None or (bytes of little-endian u32, cases, trajectories)).
 #[pyfunction]
-#[pyo3(signature = (text, origin, backend = "auto", trajectories = None, seed = None, first_passage = false))]
+#[pyo3(signature = (text, origin, backend = "auto", trajectories = None, seed = None, first_passage = false, extrapolate = false))]
 #[allow(clippy::type_complexity)]
 fn run<'py>(
     py: Python<'py>,
@@ -118,6 +118,7 @@ fn run<'py>(
     trajectories: Option<u64>,
     seed: Option<u64>,
     first_passage: bool,
+    extrapolate: bool,
 ) -> PyResult<(
     String,
     String,
@@ -133,6 +134,7 @@ fn run<'py>(
         seed,
         trajectories,
         first_passage: first_passage.then_some(FptFormat::Npy),
+        extrapolate,
         ..Overrides::default()
     };
     let prepared = kramers::run::prepare(source, &overrides).map_err(to_py)?;

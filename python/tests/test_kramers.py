@@ -125,6 +125,27 @@ def test_first_passage_on_request_and_absent_otherwise():
     assert asked.first_passage_steps(1).shape == (100,)
 
 
+def test_extrapolate_gives_what_the_cli_writes(cli_run):
+    r = kramers.run(cli_run / "e.toml", backend="cpu", seed=9, trajectories=500, extrapolate=True)
+    out = cli_run / "extrapolated"
+    cli("run", cli_run / "e.toml", "--backend", "cpu", "--seed", 9, "--trajectories", 500,
+        "--extrapolate", "--out", out)
+    written = json.loads((out / "result.json").read_text())
+    assert without_run(r.json) == without_run(written)
+    for case in range(2):
+        x = r.extrapolation(case)
+        assert x == written["cases"][case]["extrapolation"]
+        assert x["dt"] == [0.01, 0.005]
+        # some paths are censored at max_steps: no mean, a rate at both steps
+        assert x["mfpt"] is None and x["censored"][0] > 0
+        rate = x["rate"]
+        assert rate["ci99"][0] <= rate["extrapolated"] <= rate["ci99"][1]
+    assert "rate_extrapolated" in r.table()
+    plain = kramers.run(cli_run / "e.toml", backend="cpu", trajectories=100)
+    with pytest.raises(ValueError, match="extrapolate=True"):
+        plain.extrapolation(0)
+
+
 @pytest.mark.parametrize(
     "experiment, field",
     [

@@ -29,7 +29,9 @@ struct SliceInfo {
     data_size: u32,
     first_case: u32,
     lanes_per_case: u32,
-    pad0: u32,
+    // 1: the coarse half of an extrapolated run: each step's normals are the
+    // sums of the next finer run's two, over sqrt 2 (src/spec: Experiment::coupled)
+    coupled: u32,
     pad1: u32,
     pad2: u32,
 }

@@ -2,6 +2,7 @@
 //! their intervals) and the analytic references they are compared with.
 
 pub mod escape;
+pub mod extrapolate;
 pub mod model1d;
 pub mod references;
 pub mod stats;

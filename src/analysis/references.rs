@@ -138,6 +138,11 @@ pub struct ZScores {
     /// correction), when every trajectory escaped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfpt: Option<f64>,
+    /// `(extrapolated mean - exact_mfpt) / SE`: the Richardson estimate of an
+    /// extrapolated run (`observe.extrapolate`) against the SDE's own value,
+    /// never the shifted one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfpt_extrapolated: Option<f64>,
     /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)` (Gaussian SE).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_variance: Option<f64>,
@@ -473,6 +478,7 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
         });
     (mfpt.is_some() || final_variance.is_some()).then_some(ZScores {
         mfpt,
+        mfpt_extrapolated: None,
         final_variance,
     })
 }

@@ -401,6 +401,7 @@ fn unit_body<
             .then(|| StreamKey::new(experiment.seed, case.index, bridge).0),
         cancel: unit.cancel,
         segments: unit.segments,
+        coupled: experiment.coupled && unit.segments.is_none(),
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;

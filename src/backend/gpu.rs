@@ -50,7 +50,10 @@ struct SliceInfo {
     data_size: u32,
     first_case: u32,
     lanes_per_case: u32,
-    pad: [u32; 3],
+    /// 1: each step's normals are sums of the next finer run's two, over
+    /// `sqrt 2` ([`crate::spec::Experiment::coupled`]).
+    coupled: u32,
+    pad: [u32; 2],
 }
 
 /// Keep in sync with `TallyInfo` in shaders/tally.wgsl.
@@ -608,6 +611,7 @@ mod tests {
                     ("data_size", offset_of!(SliceInfo, data_size)),
                     ("first_case", offset_of!(SliceInfo, first_case)),
                     ("lanes_per_case", offset_of!(SliceInfo, lanes_per_case)),
+                    ("coupled", offset_of!(SliceInfo, coupled)),
                 ],
                 size_of::<SliceInfo>(),
             );

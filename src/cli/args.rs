@@ -178,6 +178,11 @@ pub struct RunArgs {
     /// run, and stop: nothing is simulated or written.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run every trajectory at dt and at dt/2 on one Brownian path and report
+    /// the Richardson extrapolation to dt -> 0 (as `observe.extrapolate = true`;
+    /// docs/theory.md §10).
+    #[arg(long)]
+    pub extrapolate: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

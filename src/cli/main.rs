@@ -235,6 +235,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             out: args.out,
             checkpoint_every: Some(args.checkpoint_every),
             first_passage: None,
+            extrapolate: args.extrapolate,
         },
     )?;
     let devices = args.devices.as_deref().map(Devices::parse).transpose()?;
@@ -251,7 +252,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     })?;
     let bar = match experiment.rare {
         Some(_) => ui::cases_bar(experiment.cases.len() as u64),
-        None => progress_bar(experiment.total_trajectories()),
+        // an extrapolated run simulates every trajectory twice (dt and dt/2)
+        None => progress_bar(
+            experiment.total_trajectories() * (1 + experiment.observe.extrapolate as u64),
+        ),
     };
     bar.inc(prepared.resumed_trajectories());
     let mut outcome = kramers::run::run(

@@ -96,15 +96,50 @@ pub struct CaseKernel<'a, P, N, E> {
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
     /// Rare-event segments instead of trajectories from the case's start.
     pub segments: Option<&'a Segments<'a>>,
+    /// The coarse half of an extrapolated run (docs/theory.md §10): Gaussian
+    /// step `k` draws `(z_2k + z_2k+1) / sqrt 2` of the run at half the step.
+    pub coupled: bool,
 }
 
 /// Step pairs between two looks at [`CaseKernel::cancel`] (about a millisecond).
 const CANCEL_EVERY: u32 = 1024;
 
 /// The draws of one step pair: `draws[s][c]` for step `2 pair + s`, coordinate `c`;
-/// `pair` differs per lane.
+/// `pair` differs per lane. `coupled` (Gaussian noise): step `k` draws
+/// `(z_2k + z_2k+1) / sqrt 2`, the normals of pair `k` of the run at half
+/// the step. WGSL twin: `draw_pair` in shaders/simulate.wgsl.
 #[inline(always)]
 fn draw_pair<N: Noise, const DIM: usize>(
+    noise: &N,
+    trajectory: &[u32; LANES],
+    pair: &[u32; LANES],
+    dim: usize,
+    key: [u32; 2],
+    coupled: bool,
+    draws: &mut [[Lanes; DIM]; 2],
+) {
+    if coupled && !N::SGD && !N::STABLE {
+        let mut fine = [[[0f32; LANES]; DIM]; 2];
+        for (s, out) in draws.iter_mut().enumerate() {
+            let mut fine_pair = [0u32; LANES];
+            for l in 0..LANES {
+                fine_pair[l] = 2 * pair[l] + s as u32;
+            }
+            draw_fine_pair(noise, trajectory, &fine_pair, dim, key, &mut fine);
+            for c in 0..dim {
+                for l in 0..LANES {
+                    out[c][l] = (fine[0][c][l] + fine[1][c][l]) * std::f32::consts::FRAC_1_SQRT_2;
+                }
+            }
+        }
+        return;
+    }
+    draw_fine_pair(noise, trajectory, pair, dim, key, draws);
+}
+
+/// [`draw_pair`] of a run that is not coupled.
+#[inline(always)]
+fn draw_fine_pair<N: Noise, const DIM: usize>(
     noise: &N,
     trajectory: &[u32; LANES],
     pair: &[u32; LANES],
@@ -311,7 +346,15 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             pair[l] = steps[l] / 2;
             running[l] = live[l] as u32 & (steps[l] < max_steps) as u32 & (ended[l] == 0) as u32;
         }
-        draw_pair(&case.noise, counter, pair, dim, case.key, draws);
+        draw_pair(
+            &case.noise,
+            counter,
+            pair,
+            dim,
+            case.key,
+            case.coupled,
+            draws,
+        );
         for draw in draws.iter() {
             if N::SGD {
                 minibatch(counter, steps, case.key, data_size, &mut indices);
@@ -400,7 +443,17 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 let probability =
                     case.exit
                         .crossing(&mut exit_scratch, before, x, variance, dim, params.dt);
-                let (w0, _) = threefry2x32_20_lanes(bridge_counter, steps, bridge_key);
+                // A coupled run's step k reads the uniform of the fine run's
+                // step 2k + 1, which ends where it ends (docs/theory.md §10).
+                let block = &mut Aligned([0u32; LANES]).0;
+                for l in 0..LANES {
+                    block[l] = if case.coupled {
+                        2 * steps[l] + 1
+                    } else {
+                        steps[l]
+                    };
+                }
+                let (w0, _) = threefry2x32_20_lanes(bridge_counter, block, bridge_key);
                 for l in 0..LANES {
                     left[l] |= (uniform_open_closed(w0[l]) < probability[l]) as u32;
                 }

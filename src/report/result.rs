@@ -4,7 +4,8 @@
 //! of the experiment file and the seed.
 
 use crate::analysis::escape::{escape_stats, EscapeStats};
-use crate::analysis::references::{case_references, Observed, TheoryReferences};
+use crate::analysis::extrapolate::Extrapolation;
+use crate::analysis::references::{case_references, Observed, TheoryReferences, ZScores};
 use crate::backend::RunOutput;
 use crate::error::{Error, Result};
 use crate::observables::tally::Histogram;
@@ -122,6 +123,10 @@ pub struct CaseResult {
     /// The analytic references that apply to this case, with z scores (docs/theory.md §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theory: Option<TheoryReferences>,
+    /// `observe.extrapolate`: the estimates at `dt` and `dt/2` on coupled
+    /// paths and their Richardson extrapolation to `dt -> 0` (docs/theory.md §10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrapolation: Option<Extrapolation>,
 }
 
 /// First-passage statistics of one case, in time units (steps x dt).
@@ -294,7 +299,28 @@ impl CaseResult {
                     escape: &stats,
                 }),
             ),
+            extrapolation: None,
         }
+    }
+
+    /// Attach the case's extrapolation, and its z score against the exact
+    /// continuous-time value (unshifted) where one applies.
+    pub fn set_extrapolation(&mut self, extrapolation: Extrapolation) {
+        if let (Some(theory), Some(mfpt)) = (self.theory.as_mut(), extrapolation.mfpt.as_ref()) {
+            if let Some(exact) = theory.exact_mfpt {
+                let z = theory.z.get_or_insert(ZScores {
+                    mfpt: None,
+                    mfpt_extrapolated: None,
+                    final_variance: None,
+                });
+                z.mfpt_extrapolated = Some(crate::analysis::stats::z_score(
+                    mfpt.extrapolated,
+                    exact,
+                    mfpt.standard_error,
+                ));
+            }
+        }
+        self.extrapolation = Some(extrapolation);
     }
 
     /// The tally this case was reported from (exactly: counts, histograms, sums).
@@ -417,6 +443,22 @@ impl RunResult {
             header.push(format!("final_mean_{c}"));
             header.push(format!("final_variance_{c}"));
         }
+        let extrapolated = self.cases.iter().any(|c| c.extrapolation.is_some());
+        if extrapolated {
+            header.extend(
+                [
+                    "mfpt_half_dt",
+                    "mfpt_extrapolated",
+                    "mfpt_extrapolated_ci99_lo",
+                    "mfpt_extrapolated_ci99_hi",
+                    "rate_half_dt",
+                    "rate_extrapolated",
+                    "rate_extrapolated_ci99_lo",
+                    "rate_extrapolated_ci99_hi",
+                ]
+                .map(String::from),
+            );
+        }
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         for case in &self.cases {
@@ -438,6 +480,20 @@ impl RunResult {
             for c in 0..self.dim {
                 row.push(case.final_state.mean[c].to_string());
                 row.push(case.final_state.variance[c].to_string());
+            }
+            if extrapolated {
+                let x = case.extrapolation.as_ref();
+                for value in [
+                    x.and_then(|x| x.mfpt.as_ref()),
+                    x.and_then(|x| x.rate.as_ref()),
+                ] {
+                    row.extend([
+                        opt(value.map(|v| v.at_half_dt)),
+                        opt(value.map(|v| v.extrapolated)),
+                        opt(value.map(|v| v.ci99[0])),
+                        opt(value.map(|v| v.ci99[1])),
+                    ]);
+                }
             }
             writer.write_record(&row).expect("in-memory csv");
         }

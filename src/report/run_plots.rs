@@ -231,6 +231,117 @@ where
     root.present().map_err(plot_error)
 }
 
+/// Extrapolated runs: each case's mean first-passage time at `dt` and `dt/2`
+/// and its extrapolation to 0 with the 99% interval, relative to the exact
+/// value (or, without one, to the extrapolated value).
+fn draw_extrapolation<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    result: &RunResult,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(plot_error)?;
+    // (case, extrapolation's mean, reference, the reference is exact)
+    let cases: Vec<_> = result
+        .cases
+        .iter()
+        .filter_map(|c| {
+            let m = c.extrapolation.as_ref()?.mfpt.as_ref()?;
+            let exact = c.theory.as_ref().and_then(|t| t.exact_mfpt);
+            Some((c, m, exact.unwrap_or(m.extrapolated), exact.is_some()))
+        })
+        .take(MAX_CASES)
+        .collect();
+    let dt_max = cases.iter().map(|c| c.0.dt).fold(0.0, f64::max);
+    let values = cases.iter().flat_map(|(_, m, r, _)| {
+        [
+            m.at_dt / r,
+            m.at_half_dt / r,
+            m.ci99[0] / r,
+            m.ci99[1] / r,
+            1.0,
+        ]
+    });
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let pad = 0.1 * (hi - lo).max(1e-3);
+    let all_exact = cases.iter().all(|c| c.3);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "{}: mean first-passage time against dt, extrapolated to 0",
+                result.name
+            ),
+            ("sans-serif", 24),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.05 * dt_max..1.1 * dt_max, lo - pad..hi + pad)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc("time step dt")
+        .y_desc(if all_exact {
+            "MFPT / exact value"
+        } else {
+            "MFPT / extrapolated value (exact where known)"
+        })
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .draw()
+        .map_err(plot_error)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(-0.05 * dt_max, 1.0), (1.1 * dt_max, 1.0)],
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(plot_error)?
+        .label(if all_exact {
+            "exact value of the SDE"
+        } else {
+            "reference"
+        })
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+    for (i, (case, m, reference, _)) in cases.iter().enumerate() {
+        let c = color(i);
+        let points = [
+            (case.dt, m.at_dt / reference),
+            (0.5 * case.dt, m.at_half_dt / reference),
+            (0.0, m.extrapolated / reference),
+        ];
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(2)))
+            .map_err(plot_error)?
+            .label(label(result, case))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
+            .map_err(plot_error)?;
+        chart
+            .draw_series(std::iter::once(ErrorBar::new_vertical(
+                0.0,
+                m.ci99[0] / reference,
+                m.extrapolated / reference,
+                m.ci99[1] / reference,
+                c.stroke_width(2),
+                10,
+            )))
+            .map_err(plot_error)?;
+    }
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(plot_error)?
+        .label("at dt = 0: extrapolated, 99% interval")
+        .legend(|(x, y)| Circle::new((x, y), 0, WHITE));
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    root.present().map_err(plot_error)
+}
+
 /// One panel of the stationary plot (coordinate 0), linear or log y.
 fn stationary_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -366,6 +477,14 @@ pub fn write_run_plots(dir: &Path, result: &RunResult) -> Result<Vec<PathBuf>> {
         done("survival");
         png_and_svg!(&dir.join("fpt-histogram"), SIZE, draw_fpt, result)?;
         done("fpt-histogram");
+    }
+    let extrapolated = result
+        .cases
+        .iter()
+        .any(|c| c.extrapolation.as_ref().is_some_and(|x| x.mfpt.is_some()));
+    if extrapolated {
+        png_and_svg!(&dir.join("extrapolation"), SIZE, draw_extrapolation, result)?;
+        done("extrapolation");
     }
     let stationary = result
         .cases

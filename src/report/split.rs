@@ -4,6 +4,7 @@
 //! first-passage time for a once-per-step check (the shifted level, or the
 //! unshifted one with the bridge).
 
+use crate::analysis::extrapolate::{combine_independent, Extrapolated, Order};
 use crate::analysis::references::{
     case_references, TheoryReferences, ZScores, EXIT_MONITORING_BRIDGE,
 };
@@ -61,9 +62,58 @@ pub struct RareCase {
     /// exact value for the case's exit check; null when none apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theory: Option<TheoryReferences>,
+    /// `observe.extrapolate`: splitting again at `dt/2` and the Richardson
+    /// estimate of the two (docs/theory.md §10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrapolation: Option<RareExtrapolation>,
+}
+
+/// Splitting at `dt` and at `dt/2`, and the Richardson estimate of the two
+/// (independent runs: their standard errors add in quadrature).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RareExtrapolation {
+    /// The estimate's form (`"2 T(dt/2) - T(dt)"` with the bridge).
+    pub form: String,
+    /// The two steps: `[dt, dt/2]`.
+    pub dt: [f64; 2],
+    /// The mean first-passage time at both steps and extrapolated.
+    pub mfpt: Extrapolated,
+    /// The estimate at `dt/2` in full.
+    pub half_dt: RareEstimate,
 }
 
 impl RareCase {
+    /// Attach the estimate at `dt/2` and the extrapolation (with its z score
+    /// against the exact continuous-time value); nothing when either
+    /// estimate has no mean (a run that did not finish).
+    pub fn set_extrapolation(&mut self, half_dt: RareEstimate, order: Order) {
+        let (Some(coarse), Some(coarse_se), Some(fine), Some(fine_se)) = (
+            self.rare.mfpt,
+            self.rare.standard_error,
+            half_dt.mfpt,
+            half_dt.standard_error,
+        ) else {
+            return;
+        };
+        let mfpt = combine_independent((coarse, coarse_se), (fine, fine_se), order);
+        if let Some(refs) = self.theory.as_mut() {
+            if let Some(exact) = refs.exact_mfpt {
+                let z = refs.z.get_or_insert(ZScores {
+                    mfpt: None,
+                    mfpt_extrapolated: None,
+                    final_variance: None,
+                });
+                z.mfpt_extrapolated = Some((mfpt.extrapolated - exact) / mfpt.standard_error);
+            }
+        }
+        self.extrapolation = Some(RareExtrapolation {
+            form: order.label().to_string(),
+            dt: [self.dt, 0.5 * self.dt],
+            mfpt,
+            half_dt,
+        });
+    }
+
     /// Case `i` of `experiment` with its AMS estimate, its theory and the z
     /// score of the estimate against the exact value for its exit check.
     pub fn new(experiment: &Experiment, i: usize, rare: RareEstimate) -> Self {
@@ -78,6 +128,7 @@ impl RareCase {
             if let (Some(exact), Some(mfpt), Some(se)) = (exact, rare.mfpt, rare.standard_error) {
                 refs.z = Some(ZScores {
                     mfpt: Some((mfpt - exact) / se),
+                    mfpt_extrapolated: None,
                     final_variance: None,
                 });
             }
@@ -92,6 +143,7 @@ impl RareCase {
             dt: case.model.dt,
             rare,
             theory,
+            extrapolation: None,
         }
     }
 }
@@ -165,6 +217,19 @@ impl RareResult {
             ]
             .map(String::from),
         );
+        let extrapolated = self.cases.iter().any(|c| c.extrapolation.is_some());
+        if extrapolated {
+            header.extend(
+                [
+                    "mfpt_half_dt",
+                    "mfpt_extrapolated",
+                    "mfpt_extrapolated_ci99_lo",
+                    "mfpt_extrapolated_ci99_hi",
+                    "z_extrapolated",
+                ]
+                .map(String::from),
+            );
+        }
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         for case in &self.cases {
@@ -192,6 +257,18 @@ impl RareResult {
                 opt(exact),
                 opt(theory.and_then(|t| t.z.as_ref()).and_then(|z| z.mfpt)),
             ]);
+            if extrapolated {
+                let x = case.extrapolation.as_ref().map(|x| &x.mfpt);
+                row.extend([
+                    opt(x.map(|x| x.at_half_dt)),
+                    opt(x.map(|x| x.extrapolated)),
+                    opt(x.map(|x| x.ci99[0])),
+                    opt(x.map(|x| x.ci99[1])),
+                    opt(theory
+                        .and_then(|t| t.z.as_ref())
+                        .and_then(|z| z.mfpt_extrapolated)),
+                ]);
+            }
             writer.write_record(&row).expect("in-memory csv");
         }
         String::from_utf8(writer.into_inner().expect("in-memory csv")).expect("utf-8")

@@ -61,6 +61,58 @@ pub fn run_table(result: &RunResult) -> String {
             case.fpt.rate
         );
     }
+    if result.cases.iter().any(|c| c.extrapolation.is_some()) {
+        say!(
+            out,
+            "extrapolated to dt -> 0 on coupled paths at dt and dt/2 (docs/theory.md §10):"
+        );
+        say!(
+            out,
+            "{:>5}  {:>12} {:>12} {:>30} {:>10} {:>12}",
+            "case",
+            "MFPT(dt)",
+            "MFPT(dt/2)",
+            "extrapolated (99% CI)",
+            "z exact",
+            "var gain"
+        );
+        for case in &result.cases {
+            let Some(x) = &case.extrapolation else {
+                continue;
+            };
+            let z = case
+                .theory
+                .as_ref()
+                .and_then(|t| t.z.as_ref())
+                .and_then(|z| z.mfpt_extrapolated)
+                .map_or("-".to_string(), |z| format!("{z:+.2}"));
+            let gain = match (x.independent_difference_variance, x.difference_variance) {
+                (Some(i), Some(d)) if d > 0.0 => format!("{:.1}x", i / d),
+                _ => "-".to_string(),
+            };
+            match &x.mfpt {
+                Some(m) => say!(
+                    out,
+                    "{:>5}  {:>12.4} {:>12.4} {:>30} {:>10} {:>12}",
+                    case.index,
+                    m.at_dt,
+                    m.at_half_dt,
+                    format!("{:.4} [{:.4}, {:.4}]", m.extrapolated, m.ci99[0], m.ci99[1]),
+                    z,
+                    gain
+                ),
+                None => say!(
+                    out,
+                    "{:>5}  censored at dt or dt/2: no mean; rate {}",
+                    case.index,
+                    x.rate.as_ref().map_or("-".to_string(), |r| format!(
+                        "{:.4e} [{:.4e}, {:.4e}]",
+                        r.extrapolated, r.ci99[0], r.ci99[1]
+                    ))
+                ),
+            }
+        }
+    }
     out
 }
 
@@ -133,6 +185,26 @@ pub fn split_table(result: &RareResult) -> (String, Vec<String>) {
                 "case {}: {} of {} runs reached rare.max_rounds before finishing; raise it",
                 case.index, r.unfinished_runs, r.runs
             ));
+        }
+        if let Some(x) = &case.extrapolation {
+            let z = case
+                .theory
+                .as_ref()
+                .and_then(|t| t.z.as_ref())
+                .and_then(|z| z.mfpt_extrapolated)
+                .map_or(String::new(), |z| {
+                    format!(", z {z:+.2} against the exact value")
+                });
+            say!(
+                out,
+                "{:>5}  extrapolated ({}): MFPT(dt/2) {:.4e}, dt -> 0: {:.4e} [{:.4e}, {:.4e}] (99%){z}",
+                case.index,
+                x.form,
+                x.mfpt.at_half_dt,
+                x.mfpt.extrapolated,
+                x.mfpt.ci99[0],
+                x.mfpt.ci99[1]
+            );
         }
     }
     say!(

@@ -36,6 +36,8 @@ pub struct ObserveFile {
     pub histogram: Option<HistogramFile>,
     /// Write every trajectory's first-passage step: `"npy"` or `"u32"`.
     pub fpt_file: Option<String>,
+    /// Richardson extrapolation to `dt -> 0` on coupled paths at `dt` and `dt/2`.
+    pub extrapolate: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

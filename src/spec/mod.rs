@@ -74,6 +74,10 @@ pub struct Observe {
     pub histogram: HistogramSpec,
     /// Write every trajectory's first-passage step in this format; `None`: no such file.
     pub fpt_file: Option<FptFormat>,
+    /// Run every trajectory at `dt` and at `dt/2` on one Brownian path and
+    /// report the Richardson estimates (`observe.extrapolate`, `--extrapolate`;
+    /// docs/theory.md §10).
+    pub extrapolate: bool,
 }
 
 /// A validated experiment: one kernel shape, many numeric cases.
@@ -104,6 +108,10 @@ pub struct Experiment {
     pub range: std::ops::Range<u32>,
     /// `[rare]`: estimate escapes by adaptive multilevel splitting instead.
     pub rare: Option<RareSettings>,
+    /// The coarse half of an extrapolated run ([`Self::coupled_pair`]): each
+    /// Gaussian step draws the sum of the two normals that the run at half the
+    /// step draws for its two steps, over `sqrt 2`. Never set from a file.
+    pub coupled: bool,
 }
 
 impl Experiment {
@@ -180,6 +188,56 @@ impl Experiment {
         self.range = 0..self.trajectories;
         check_fpt_memory(self.observe.fpt_file, self.total_trajectories())?;
         Ok(self)
+    }
+
+    /// Extrapolate to `dt -> 0` (`observe.extrapolate`, `--extrapolate`):
+    /// refused for noises without a Gaussian path to couple.
+    pub fn with_extrapolation(mut self, extrapolate: bool) -> Result<Self> {
+        if extrapolate && (self.shape.noise.stable() || self.shape.noise.minibatch()) {
+            return Err(Error::invalid(
+                "observe.extrapolate",
+                format!("true with noise.kind = {:?}", self.shape.noise.name()),
+                "false for alpha-stable and sgd dynamics (extrapolation couples the runs at dt and dt/2 through their Gaussian increments)",
+            ));
+        }
+        if extrapolate {
+            let blocks = (self.shape.dim as u64).div_ceil(2);
+            let limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks - 2) / 2;
+            if self.max_steps as u64 > limit {
+                return Err(Error::invalid(
+                    "max_steps",
+                    self.max_steps,
+                    format!("at most {limit} with observe.extrapolate (the run at dt/2 takes twice the steps)"),
+                ));
+            }
+        }
+        self.observe.extrapolate = extrapolate;
+        Ok(self)
+    }
+
+    /// The two runs of an extrapolated experiment (docs/theory.md §10): the
+    /// coarse one at `dt`, [`Self::coupled`], and the fine one at `dt/2` with
+    /// twice the steps, on the same streams; both record every trajectory's
+    /// first passage and neither extrapolates again.
+    pub fn coupled_pair(&self) -> Result<(Experiment, Experiment)> {
+        let mut coarse = self.clone();
+        coarse.observe.extrapolate = false;
+        coarse.observe.fpt_file.get_or_insert(FptFormat::Npy);
+        coarse.coupled = true;
+        let mut fine = coarse.clone();
+        fine.coupled = false;
+        fine.max_steps = self.max_steps.checked_mul(2).ok_or_else(|| {
+            Error::invalid(
+                "max_steps",
+                self.max_steps,
+                "at most half the step limit with observe.extrapolate",
+            )
+        })?;
+        for case in &mut fine.cases {
+            case.model.dt /= 2.0;
+        }
+        check_fpt_memory(Some(FptFormat::Npy), self.total_trajectories())?;
+        Ok((coarse, fine))
     }
 
     /// Record every trajectory's first passage (`observe.fpt_file`).
@@ -484,7 +542,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         });
     }
 
-    Ok(Experiment {
+    Experiment {
         name,
         seed,
         max_steps: max_steps as u32,
@@ -499,6 +557,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         observe: Observe {
             histogram,
             fpt_file,
+            extrapolate: false,
         },
         cases,
         data_variance: data.as_ref().map_or(0.0, |d| d.variance),
@@ -506,7 +565,9 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         data_set: data.map(|d| d.points).unwrap_or_default(),
         range: 0..trajectories,
         rare,
-    })
+        coupled: false,
+    }
+    .with_extrapolation(observe_file.extrapolate.unwrap_or(false))
 }
 
 /// A `[params]` name: an identifier that is not a variable, function or constant.

@@ -144,7 +144,21 @@ impl Experiment {
         hash.write(&self.max_steps.to_le_bytes());
         hash.write(&self.trajectories.to_le_bytes());
         hash.write(self.shape_text().as_bytes());
-        hash.write(format!("{:?}", self.observe).as_bytes());
+        // (spelled as before `extrapolate` existed, which is added only when set)
+        let observe = &self.observe;
+        hash.write(
+            format!(
+                "Observe {{ histogram: {:?}, fpt_file: {:?} }}",
+                observe.histogram, observe.fpt_file
+            )
+            .as_bytes(),
+        );
+        if observe.extrapolate {
+            hash.write(b"extrapolate");
+        }
+        if self.coupled {
+            hash.write(b"coupled");
+        }
         hash.write(&(self.cases.len() as u64).to_le_bytes());
         for case in &self.cases {
             hash.write(&case.index.to_le_bytes());

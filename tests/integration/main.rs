@@ -11,6 +11,7 @@ mod cli;
 mod docs;
 mod escape_cli;
 mod expr;
+mod extrapolate;
 mod fuzz_spec;
 mod golden;
 mod gpu_agreement;

@@ -380,7 +380,8 @@ impl Gpu {
             data_size: (experiment.data_set.len() / 2) as u32,
             first_case: slice.first_case as u32,
             lanes_per_case: slice.lanes_per_case as u32,
-            pad: [0; 3],
+            coupled: experiment.coupled as u32,
+            pad: [0; 2],
         };
         self.queue
             .write_buffer(&res.slice, 0, bytemuck::bytes_of(&info));

@@ -63,7 +63,8 @@ impl Gpu {
             data_size: (experiment.data_set.len() / 2) as u32,
             first_case: case as u32,
             lanes_per_case: count as u32,
-            pad: [0; 3],
+            coupled: 0,
+            pad: [0; 2],
         };
         let slice = self.buffer(
             "slice",
