@@ -141,17 +141,17 @@ fn theory_command_prints_every_case() {
     let printed = cases[1]["theory"]["exact_mfpt"]
         .as_f64()
         .expect("exact_mfpt");
-    assert!(
-        (printed / exact - 1.0).abs() < 1e-7,
-        "{printed} vs {exact}"
-    );
-    // and the library's value for the case, printed as it is
+    assert!((printed / exact - 1.0).abs() < 1e-7, "{printed} vs {exact}");
+    // and the library's value for the case, printed as it is (to the last digit or so)
     let experiment = Experiment::from_path(&asset).unwrap();
     let library = case_references(&experiment, 1, None)
         .unwrap()
         .exact_mfpt
         .unwrap();
-    assert_eq!(printed, library);
+    assert!(
+        (printed / library - 1.0).abs() < 1e-14,
+        "{printed} vs {library}"
+    );
     assert_eq!(cases[1]["theory"]["exit_monitoring"], "once per step");
 }
 

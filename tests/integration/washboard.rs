@@ -108,11 +108,13 @@ fn theory_command_gives_the_exact_mfpt_of_every_case() {
         let s = (tilt * period / (2.0 * std::f64::consts::PI * amplitude)).asin();
         let well = period / (2.0 * std::f64::consts::PI) * s;
         let top = period / (2.0 * std::f64::consts::PI) * (std::f64::consts::PI - s);
-        let washboard = |x: f64| {
-            -tilt * x - amplitude * (2.0 * std::f64::consts::PI * x / period).cos()
-        };
+        let washboard =
+            |x: f64| -tilt * x - amplitude * (2.0 * std::f64::consts::PI * x / period).cos();
         let direct =
             common::mfpt_by_double_integral(washboard, d0, well, top, well - 60.0, 2_000_000);
-        assert!((t - direct).abs() <= 1e-7 * direct, "F = {tilt}: {t} vs {direct}");
+        assert!(
+            (t - direct).abs() <= 1e-7 * direct,
+            "F = {tilt}: {t} vs {direct}"
+        );
     }
 }
