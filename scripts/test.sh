@@ -43,5 +43,5 @@ KRAMERS_BIN="$PWD/target/release/kramers" "$venv/bin/python" -m pytest -q python
 
 # A real one-node Slurm cluster: a job array of assets/slurm-array.sh with a
 # cancelled and a killed task, merged and compared with the unsharded run
-# (installs slurm-wlm and munge when missing; about two minutes).
+# (installs slurm-wlm and munge when missing; about 80 s).
 bash scripts/slurm-test.sh target/release/kramers

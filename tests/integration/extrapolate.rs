@@ -280,7 +280,7 @@ extrapolate = true
 [rare]
 replicas = 1000
 kill = 100
-runs = 40
+runs = 20
 "#;
     let experiment = Experiment::from_toml(text, "AMS extrapolated").unwrap();
     let result = match run(&Prepared::new(experiment), &Cpu, RunOptions::default()).unwrap() {
