@@ -3,18 +3,37 @@
 
 use super::theory::{self, Model1d};
 use crate::model::exit::HalfSpace;
-use crate::spec::{CaseModel, ExitParams};
+use crate::spec::{CaseModel, ExitParams, NoiseParams, PotentialParams};
 
-/// `(model, start, exit level)` of a 1-D case leaving through `x >= level`;
-/// `None` for other dimensions, exits, potentials or noise models.
+/// `(model, start, exit level)` of a case whose first passage is that of a
+/// 1-D diffusion through `x >= level`: a 1-D case, or in `d > 1` a separable
+/// one (docs/theory.md §9): a built-in potential `sum_j l(x_j)` (not
+/// `paper-2d`, whose physics is a one-point stand-in), noise that acts on
+/// each coordinate by its own value (`langevin`, `power-law`) and a
+/// half-space exit normal to one axis, `x_k >= level`, so that coordinate `k`
+/// moves alone. `None` otherwise.
 pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
-    if case.start.len() != 1 {
+    let ExitParams::HalfSpace(HalfSpace { normal, threshold }) = &case.exit else {
         return None;
-    }
-    let level = match &case.exit {
-        ExitParams::HalfSpace(HalfSpace { normal, threshold }) if normal[0] > 0.0 => {
-            threshold / normal[0]
+    };
+    let axis = if case.start.len() == 1 {
+        0
+    } else {
+        let separable = !matches!(
+            case.potential,
+            PotentialParams::Expr(_) | PotentialParams::Paper2d(_)
+        ) && matches!(
+            case.noise,
+            NoiseParams::Langevin(_) | NoiseParams::PowerLaw(_)
+        );
+        let mut axes = normal.iter().enumerate().filter(|(_, n)| **n != 0.0);
+        match (separable, axes.next(), axes.next()) {
+            (true, Some((k, _)), None) => k,
+            _ => return None,
         }
+    };
+    let level = match normal[axis] {
+        n if n > 0.0 => threshold / n,
         _ => return None,
     };
     let potential = case.potential.clone();
@@ -27,7 +46,7 @@ pub fn one_dimensional(case: &CaseModel) -> Option<(Model1d, f64, f64)> {
         noise,
         alpha: case.interpretation.alpha(),
     };
-    Some((model, case.start[0], level))
+    Some((model, case.start[axis], level))
 }
 
 /// The exact mean first-passage time a 1-D case's Monte Carlo should hit: at

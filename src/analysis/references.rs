@@ -1,8 +1,9 @@
 //! The analytic references that apply to one case of an experiment (docs/theory.md §5), and the z scores
 //! of its Monte Carlo tally against them: in 1-D the exact mean first-passage time, Kramers,
 //! Lemma 6, Lévy exit and the stationary laws; in any dimension the radial exact time of the
-//! isotropic quadratic with a ball exit (§9). With `exit.bridge = true` the exact times are
-//! compared unshifted. Not covered: `paper-2d`, and other escapes in d > 1.
+//! isotropic quadratic with a ball exit (§9), and the 1-D time of one coordinate where a
+//! separable case leaves through a half-space normal to that axis. With `exit.bridge = true`
+//! the exact times are compared unshifted. Not covered: `paper-2d`, and other escapes in d > 1.
 
 use super::escape::EscapeStats;
 use super::model1d::one_dimensional;
