@@ -171,21 +171,12 @@ pub fn prepare(source: ExperimentSource, overrides: &Overrides) -> Result<Prepar
         })?;
     }
     if experiment.observe.extrapolate {
-        for (given, field) in [
-            (
-                shard.is_some(),
-                "--shard (or a scheduler's array environment)",
-            ),
-            (resume.is_some(), "--resume"),
-        ] {
-            if given {
-                return Err(Error::invalid(
-                    field,
-                    "given with observe.extrapolate",
-                    "a run without it: an extrapolated run pairs every trajectory's two runs, whole, without shards or checkpoints",
-                ));
-            }
-        }
+        refuse_slices(
+            &shard,
+            &resume,
+            "observe.extrapolate",
+            "an extrapolated run pairs every trajectory's two runs, whole",
+        )?;
     }
     let checkpoint_every = match checkpoint_every {
         Some(_) if experiment.observe.extrapolate => {
@@ -198,21 +189,12 @@ pub fn prepare(source: ExperimentSource, overrides: &Overrides) -> Result<Prepar
         other => other,
     };
     if experiment.rare.is_some() {
-        for (given, field) in [
-            (
-                shard.is_some(),
-                "--shard (or a scheduler's array environment)",
-            ),
-            (resume.is_some(), "--resume"),
-        ] {
-            if given {
-                return Err(Error::invalid(
-                    field,
-                    "given with a [rare] experiment",
-                    "a run without it: rare-event splitting runs whole, without shards or checkpoints",
-                ));
-            }
-        }
+        refuse_slices(
+            &shard,
+            &resume,
+            "a [rare] experiment",
+            "rare-event splitting runs whole",
+        )?;
     } else if resume.is_none() && out.join(checkpoint::CHECKPOINT_FILE).is_file() {
         notes.push(format!(
             "{} holds the checkpoint of an interrupted run (--resume {} continues it); starting afresh",
@@ -229,6 +211,31 @@ pub fn prepare(source: ExperimentSource, overrides: &Overrides) -> Result<Prepar
         resume,
         notes,
     })
+}
+
+/// A run that must run whole (`what`, because `why`) refuses a shard and a resume.
+fn refuse_slices(
+    shard: &Option<Shard>,
+    resume: &Option<Checkpoint>,
+    what: &str,
+    why: &str,
+) -> Result<()> {
+    for (given, field) in [
+        (
+            shard.is_some(),
+            "--shard (or a scheduler's array environment)",
+        ),
+        (resume.is_some(), "--resume"),
+    ] {
+        if given {
+            return Err(Error::invalid(
+                field,
+                format!("given with {what}"),
+                format!("a run without it: {why}, without shards or checkpoints"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// How a run goes besides its experiment and backend: what it tells and who may stop it.

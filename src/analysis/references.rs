@@ -427,7 +427,9 @@ fn stationary(case: &CaseModel) -> Option<StationaryReference> {
             rho,
             d2,
             center: noise_center,
-        }) if rho == 0.0 && noise_center == center && case.start.len() == 1 => {
+        }) if rho == 0.0 && noise_center == center => {
+            // per coordinate in any dimension: the quadratic and the noise act
+            // on each coordinate by its own value (docs/theory.md §9)
             let alpha = case.interpretation.alpha();
             let law = PowerLawStationary::new(curvature, d0, d2, alpha, center)?;
             Some(StationaryReference {

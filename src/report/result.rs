@@ -226,6 +226,30 @@ pub(crate) fn csv_row_start(
     row
 }
 
+/// The cases.csv columns of an extrapolated `quantity` (`"mfpt"`, `"rate"`):
+/// at `dt/2`, extrapolated, and its 99% interval.
+pub(crate) fn extrapolated_columns(quantity: &str) -> [String; 4] {
+    [
+        format!("{quantity}_half_dt"),
+        format!("{quantity}_extrapolated"),
+        format!("{quantity}_extrapolated_ci99_lo"),
+        format!("{quantity}_extrapolated_ci99_hi"),
+    ]
+}
+
+/// The cells of [`extrapolated_columns`] (empty without a value).
+pub(crate) fn extrapolated_cells(
+    value: Option<&crate::analysis::extrapolate::Extrapolated>,
+) -> [String; 4] {
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    [
+        opt(value.map(|v| v.at_half_dt)),
+        opt(value.map(|v| v.extrapolated)),
+        opt(value.map(|v| v.ci99[0])),
+        opt(value.map(|v| v.ci99[1])),
+    ]
+}
+
 pub(crate) fn param_json(value: &ParamValue) -> serde_json::Value {
     match value {
         ParamValue::Number(v) => serde_json::json!(v),
@@ -445,19 +469,9 @@ impl RunResult {
         }
         let extrapolated = self.cases.iter().any(|c| c.extrapolation.is_some());
         if extrapolated {
-            header.extend(
-                [
-                    "mfpt_half_dt",
-                    "mfpt_extrapolated",
-                    "mfpt_extrapolated_ci99_lo",
-                    "mfpt_extrapolated_ci99_hi",
-                    "rate_half_dt",
-                    "rate_extrapolated",
-                    "rate_extrapolated_ci99_lo",
-                    "rate_extrapolated_ci99_hi",
-                ]
-                .map(String::from),
-            );
+            for quantity in ["mfpt", "rate"] {
+                header.extend(extrapolated_columns(quantity));
+            }
         }
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -487,12 +501,7 @@ impl RunResult {
                     x.and_then(|x| x.mfpt.as_ref()),
                     x.and_then(|x| x.rate.as_ref()),
                 ] {
-                    row.extend([
-                        opt(value.map(|v| v.at_half_dt)),
-                        opt(value.map(|v| v.extrapolated)),
-                        opt(value.map(|v| v.ci99[0])),
-                        opt(value.map(|v| v.ci99[1])),
-                    ]);
+                    row.extend(extrapolated_cells(value));
                 }
             }
             writer.write_record(&row).expect("in-memory csv");

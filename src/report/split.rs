@@ -10,7 +10,8 @@ use crate::analysis::references::{
 };
 use crate::rare::RareEstimate;
 use crate::report::result::{
-    csv_header_start, csv_row_start, param_json, ExperimentSource, RunInfo,
+    csv_header_start, csv_row_start, extrapolated_cells, extrapolated_columns, param_json,
+    ExperimentSource, RunInfo,
 };
 use crate::spec::Experiment;
 use serde::{Deserialize, Serialize};
@@ -219,16 +220,8 @@ impl RareResult {
         );
         let extrapolated = self.cases.iter().any(|c| c.extrapolation.is_some());
         if extrapolated {
-            header.extend(
-                [
-                    "mfpt_half_dt",
-                    "mfpt_extrapolated",
-                    "mfpt_extrapolated_ci99_lo",
-                    "mfpt_extrapolated_ci99_hi",
-                    "z_extrapolated",
-                ]
-                .map(String::from),
-            );
+            header.extend(extrapolated_columns("mfpt"));
+            header.push("z_extrapolated".into());
         }
         writer.write_record(&header).expect("in-memory csv");
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -258,16 +251,12 @@ impl RareResult {
                 opt(theory.and_then(|t| t.z.as_ref()).and_then(|z| z.mfpt)),
             ]);
             if extrapolated {
-                let x = case.extrapolation.as_ref().map(|x| &x.mfpt);
-                row.extend([
-                    opt(x.map(|x| x.at_half_dt)),
-                    opt(x.map(|x| x.extrapolated)),
-                    opt(x.map(|x| x.ci99[0])),
-                    opt(x.map(|x| x.ci99[1])),
-                    opt(theory
-                        .and_then(|t| t.z.as_ref())
-                        .and_then(|z| z.mfpt_extrapolated)),
-                ]);
+                row.extend(extrapolated_cells(
+                    case.extrapolation.as_ref().map(|x| &x.mfpt),
+                ));
+                row.push(opt(theory
+                    .and_then(|t| t.z.as_ref())
+                    .and_then(|z| z.mfpt_extrapolated)));
             }
             writer.write_record(&row).expect("in-memory csv");
         }
