@@ -51,13 +51,16 @@ for f in "${files[@]}"; do
 done
 [ -z "${MUTANTS_RE:-}" ] || args+=(--re "$MUTANTS_RE")
 [ -z "${MUTANTS_SHARD:-}" ] || args+=(--shard "$MUTANTS_SHARD")
-tests=(--lib)
-[ "${MUTANTS_TESTS:-lib}" != all ] || tests=()
+# the release profile, as the suite builds it: the warm target/ serves; only
+# the library's unit-test harness is built per mutant unless MUTANTS_TESTS=all
+args+=(--profile release -C --locked)
+[ "${MUTANTS_TESTS:-lib}" = all ] || args+=(-C --lib)
+# MUTANTS_BASELINE=skip: the unmutated tree is known to pass (saves a build)
+[ -z "${MUTANTS_BASELINE:-}" ] || args+=(--baseline "$MUTANTS_BASELINE")
 
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 cargo mutants --in-place --no-shuffle "${args[@]}" \
-    --timeout 600 --build-timeout 1200 \
-    -- --release --locked "${tests[@]}" || true
+    --timeout 600 --build-timeout 1200 || true
 
 echo "mutants.sh: ${files[*]}${MUTANTS_RE:+ (re: $MUTANTS_RE)}"
 for outcome in caught missed unviable timeout; do
