@@ -77,3 +77,35 @@ pub fn bridge_probability(distance_before: f32, distance_after: f32, spread: f32
     let gap = -2.0 * distance_before * distance_after;
     exp(gap / (spread * dt))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bridge_probability;
+
+    /// Known answers of the crossing probability `exp(-2 d0 d1 / (D dt))`
+    /// (docs/theory.md §4; Lévy's reflection principle for a bridge), against
+    /// f64: the exponent's 2 and each factor's place in it, the symmetry in
+    /// the two distances, 1 at the boundary and 0 far from it.
+    #[test]
+    fn crossing_probability_is_the_reflection_principle() {
+        for (d0, d1, spread, dt) in [
+            (0.3f32, 0.5f32, 2.0f32, 0.1f32),
+            (0.05, 0.2, 0.5, 0.01),
+            (1.0, 0.01, 1.0, 1.0),
+            (0.7, 0.9, 3.0, 0.25),
+        ] {
+            let exact = (-2.0 * d0 as f64 * d1 as f64 / (spread as f64 * dt as f64)).exp();
+            let p = bridge_probability(d0, d1, spread, dt) as f64;
+            assert!(
+                (p - exact).abs() <= 1e-6 * exact + 1e-12,
+                "d0 {d0}, d1 {d1}, D {spread}, dt {dt}: {p} vs {exact}"
+            );
+            assert_eq!(
+                bridge_probability(d0, d1, spread, dt),
+                bridge_probability(d1, d0, spread, dt)
+            );
+        }
+        assert_eq!(bridge_probability(0.0, 0.4, 1.0, 0.1), 1.0);
+        assert!(bridge_probability(3.0, 3.0, 1.0, 0.1) < 1e-30);
+    }
+}
