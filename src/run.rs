@@ -161,8 +161,13 @@ pub fn prepare(source: ExperimentSource, overrides: &Overrides) -> Result<Prepar
         _ => None,
     };
     if overrides.extrapolate && !experiment.observe.extrapolate {
+        // the flag, not the file's field, is what the user gave
         experiment = experiment.with_extrapolation(true).map_err(|e| match e {
-            Error::InvalidField { value, allowed, .. } => Error::InvalidField {
+            Error::InvalidField {
+                field,
+                value,
+                allowed,
+            } if field == "observe.extrapolate" => Error::InvalidField {
                 field: "--extrapolate".into(),
                 value,
                 allowed,
@@ -410,23 +415,19 @@ fn extrapolated(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions
         })
     };
     let (coarse_steps, fine_steps) = (steps(&output)?, steps(&fine_output)?);
-    let fine_work: u64 = fine_output
-        .tallies
-        .iter()
-        .map(|t| t.trajectory_steps(fine.max_steps))
-        .sum();
-    let coarse_work: u64 = output
-        .tallies
-        .iter()
-        .map(|t| t.trajectory_steps(coarse.max_steps))
-        .sum();
+    let work = |o: &RunOutput, e: &Experiment| -> u64 {
+        o.tallies
+            .iter()
+            .map(|t| t.trajectory_steps(e.max_steps))
+            .sum()
+    };
+    let steps_run = work(&output, &coarse) + work(&fine_output, &fine);
     output.wall_time += fine_output.wall_time;
     if experiment.observe.fpt_file.is_none() {
         output.first_passage = None;
     }
     let mut result = RunResult::new(experiment, &output, options.command_line.clone());
-    result.run.trajectory_steps_per_s =
-        (coarse_work + fine_work) as f64 / output.wall_time.as_secs_f64();
+    result.run.trajectory_steps_per_s = steps_run as f64 / output.wall_time.as_secs_f64();
     for (i, case) in result.cases.iter_mut().enumerate() {
         let range = i * per_case..(i + 1) * per_case;
         case.set_extrapolation(crate::analysis::extrapolate::extrapolate(
@@ -502,6 +503,7 @@ fn split(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> Re
         true => Some(experiment.coupled_pair()?.1),
         false => None,
     };
+    let order = crate::analysis::extrapolate::Order::of_bridge(experiment.shape.bridge);
     let started = Instant::now();
     let mut cases = Vec::with_capacity(experiment.cases.len());
     for i in 0..experiment.cases.len() {
@@ -510,10 +512,7 @@ fn split(prepared: &Prepared, backend: &dyn Backend, options: &RunOptions) -> Re
         let mut case = RareCase::new(experiment, i, estimate);
         if let Some(fine) = &fine {
             let half_dt = crate::rare::estimate(fine, settings, i, backend, options.cancel)?;
-            case.set_extrapolation(
-                half_dt,
-                crate::analysis::extrapolate::Order::of_bridge(experiment.shape.bridge),
-            );
+            case.set_extrapolation(half_dt, order);
         }
         cases.push((case, case_started.elapsed().as_secs_f64()));
         (options.case_done)(i);

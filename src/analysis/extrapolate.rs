@@ -12,7 +12,7 @@
 //! standard error is that of the mean of the per-path combination (the
 //! paired differences), which keeps the coupling's correlation.
 
-use super::stats::{mean_interval, Interval};
+use super::stats::{normal_quantile, student_t_quantile};
 use serde::{Deserialize, Serialize};
 
 /// Confidence of every interval below.
@@ -146,14 +146,7 @@ fn interval(n: u64, estimate: f64, standard_error: f64) -> [f64; 2] {
     if n < 2 || !standard_error.is_finite() {
         return [f64::NAN, f64::NAN];
     }
-    // mean_interval of (estimate, se) as sums: sum = n m, sum_sq from var = n se^2
-    let nf = n as f64;
-    let variance = standard_error * standard_error * nf;
-    let sum = estimate * nf;
-    let sum_sq = variance * (nf - 1.0) + sum * sum / nf;
-    let (_, Interval { lo, hi }) = mean_interval(n, sum, sum_sq, CONFIDENCE);
-    // the half width only: lo and hi carry the rounding of sum_sq
-    let half = 0.5 * (hi - lo);
+    let half = student_t_quantile((n - 1) as f64, 0.5 * (1.0 + CONFIDENCE)) * standard_error;
     [estimate - half, estimate + half]
 }
 
@@ -294,7 +287,7 @@ pub fn combine_independent(coarse: (f64, f64), fine: (f64, f64), order: Order) -
     let (a, b) = order.weights();
     let extrapolated = a * fine.0 - b * coarse.0;
     let standard_error = ((a * fine.1).powi(2) + (b * coarse.1).powi(2)).sqrt();
-    let half = NORMAL_99 * standard_error;
+    let half = normal_quantile(0.5 * (1.0 + CONFIDENCE)) * standard_error;
     Extrapolated {
         at_dt: coarse.0,
         at_half_dt: fine.0,
@@ -303,9 +296,6 @@ pub fn combine_independent(coarse: (f64, f64), fine: (f64, f64), order: Order) -
         ci99: [extrapolated - half, extrapolated + half],
     }
 }
-
-/// The standard normal's 0.995 quantile.
-const NORMAL_99: f64 = 2.575_829_303_548_901;
 
 #[cfg(test)]
 mod tests {

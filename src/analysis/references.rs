@@ -56,6 +56,22 @@ pub struct TheoryReferences {
     pub located: Option<LocatedReference>,
 }
 
+impl TheoryReferences {
+    /// `z.mfpt_extrapolated` of an extrapolated estimate `mean ± standard_error`
+    /// against [`Self::exact_mfpt`] (the SDE's own value, never the shifted
+    /// one); nothing when no exact value applies.
+    pub fn set_extrapolated_z(&mut self, mean: f64, standard_error: f64) {
+        if let Some(exact) = self.exact_mfpt {
+            let z = self.z.get_or_insert(ZScores {
+                mfpt: None,
+                mfpt_extrapolated: None,
+                final_variance: None,
+            });
+            z.mfpt_extrapolated = Some(super::stats::z_score(mean, exact, standard_error));
+        }
+    }
+}
+
 /// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LocatedReference {

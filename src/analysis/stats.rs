@@ -39,8 +39,14 @@ fn chi2_quantile(freedom: f64, p: f64) -> f64 {
     ChiSquared::new(freedom).map_or(f64::NAN, |c| c.inverse_cdf(p))
 }
 
-fn normal_quantile(p: f64) -> f64 {
+/// The standard normal's `p` quantile.
+pub fn normal_quantile(p: f64) -> f64 {
     Normal::new(0.0, 1.0).map_or(f64::NAN, |n| n.inverse_cdf(p))
+}
+
+/// Student's t `p` quantile with `freedom` degrees of freedom (NaN for none).
+pub fn student_t_quantile(freedom: f64, p: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, freedom).map_or(f64::NAN, |d| d.inverse_cdf(p))
 }
 
 fn valid_confidence(c: f64) -> bool {
@@ -88,8 +94,7 @@ pub fn mean_interval(n: u64, sum: f64, sum_sq: f64, confidence: f64) -> (f64, In
         );
     }
     let var = ((sum_sq - sum * sum / nf) / (nf - 1.0)).max(0.0);
-    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
-        .map_or(f64::NAN, |d| d.inverse_cdf(0.5 * (1.0 + confidence)));
+    let t = student_t_quantile(nf - 1.0, 0.5 * (1.0 + confidence));
     let half = t * (var / nf).sqrt();
     (
         mean,

@@ -582,7 +582,7 @@ fn combine(
         })
         .collect();
     let r = numbers.len();
-    let t = statrs_t975(r - 1);
+    let t = crate::analysis::stats::student_t_quantile((r - 1) as f64, 0.975);
     let all = pooled(&numbers);
     let p_mean = numbers.iter().map(|x| x.p).sum::<f64>() / r as f64;
     let p_sd =
@@ -646,14 +646,6 @@ fn combine(
             })
             .collect(),
     }
-}
-
-/// The 97.5% quantile of Student's t with `df` degrees of freedom.
-fn statrs_t975(df: usize) -> f64 {
-    use statrs::distribution::{ContinuousCDF, StudentsT};
-    StudentsT::new(0.0, 1.0, df as f64)
-        .map(|t| t.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::analysis::escape::{escape_stats, EscapeStats};
 use crate::analysis::extrapolate::Extrapolation;
-use crate::analysis::references::{case_references, Observed, TheoryReferences, ZScores};
+use crate::analysis::references::{case_references, Observed, TheoryReferences};
 use crate::backend::RunOutput;
 use crate::error::{Error, Result};
 use crate::observables::tally::Histogram;
@@ -331,18 +331,7 @@ impl CaseResult {
     /// continuous-time value (unshifted) where one applies.
     pub fn set_extrapolation(&mut self, extrapolation: Extrapolation) {
         if let (Some(theory), Some(mfpt)) = (self.theory.as_mut(), extrapolation.mfpt.as_ref()) {
-            if let Some(exact) = theory.exact_mfpt {
-                let z = theory.z.get_or_insert(ZScores {
-                    mfpt: None,
-                    mfpt_extrapolated: None,
-                    final_variance: None,
-                });
-                z.mfpt_extrapolated = Some(crate::analysis::stats::z_score(
-                    mfpt.extrapolated,
-                    exact,
-                    mfpt.standard_error,
-                ));
-            }
+            theory.set_extrapolated_z(mfpt.extrapolated, mfpt.standard_error);
         }
         self.extrapolation = Some(extrapolation);
     }

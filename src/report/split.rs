@@ -98,14 +98,7 @@ impl RareCase {
         };
         let mfpt = combine_independent((coarse, coarse_se), (fine, fine_se), order);
         if let Some(refs) = self.theory.as_mut() {
-            if let Some(exact) = refs.exact_mfpt {
-                let z = refs.z.get_or_insert(ZScores {
-                    mfpt: None,
-                    mfpt_extrapolated: None,
-                    final_variance: None,
-                });
-                z.mfpt_extrapolated = Some((mfpt.extrapolated - exact) / mfpt.standard_error);
-            }
+            refs.set_extrapolated_z(mfpt.extrapolated, mfpt.standard_error);
         }
         self.extrapolation = Some(RareExtrapolation {
             form: order.label().to_string(),

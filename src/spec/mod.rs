@@ -201,8 +201,7 @@ impl Experiment {
             ));
         }
         if extrapolate {
-            let blocks = (self.shape.dim as u64).div_ceil(2);
-            let limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks - 2) / 2;
+            let limit = step_limit((self.shape.dim as u64).div_ceil(2)) / 2;
             if self.max_steps as u64 > limit {
                 return Err(Error::invalid(
                     "max_steps",
@@ -410,7 +409,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         NoiseFile::Sgd(sgd) => (sgd.batch as u64).div_ceil(2),
         _ => (dim as u64).div_ceil(2),
     };
-    let step_limit = MAX_STEPS_LIMIT.min((1u64 << 32) / blocks_per_step - 2);
+    let step_limit = step_limit(blocks_per_step);
     if max_steps < 1 || max_steps as u64 > step_limit {
         return Err(Error::invalid(
             "max_steps",
@@ -568,6 +567,12 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         coupled: false,
     }
     .with_extrapolation(observe_file.extrapolate.unwrap_or(false))
+}
+
+/// The most steps a trajectory may take when each step draws
+/// `blocks_per_step` Threefry blocks: the block counter stays within 32 bits.
+fn step_limit(blocks_per_step: u64) -> u64 {
+    MAX_STEPS_LIMIT.min((1u64 << 32) / blocks_per_step - 2)
 }
 
 /// A `[params]` name: an identifier that is not a variable, function or constant.

@@ -72,6 +72,14 @@ fn ornstein_uhlenbeck_em_stationary_variance() {
     );
 }
 
+/// The sample mean of the squared final value of coordinate `c` (over the
+/// non-diverged trajectories), from the tally's mean and unbiased variance.
+fn final_second_moment(tally: &kramers::observables::Tally, c: usize) -> f64 {
+    let n = tally.finite() as f64;
+    let mean = tally.final_mean()[c];
+    tally.final_variance()[c] * (n - 1.0) / n + mean * mean
+}
+
 /// Exact stationary 4th moment of the Euler–Maruyama chain
 /// `x' = a x + sqrt((D0 + D2 x^2) dt) z`, `a = 1 - h dt`, given its second moment `m`:
 /// from `E x'^4 = a^4 M4 + 6 a^2 dt (D0 m + D2 M4) + 3 dt^2 (D0^2 + 2 D0 D2 m + D2^2 M4)`.
@@ -127,8 +135,7 @@ fn power_law_em_stationary_second_moment_per_interpretation() {
         let alpha = interpretation.alpha();
         assert_eq!(tally.diverged, 0, "{interpretation:?}");
         let n = tally.finite() as f64;
-        let mean = tally.final_mean()[0];
-        let second_moment = tally.final_variance()[0] * (n - 1.0) / n + mean * mean;
+        let second_moment = final_second_moment(tally, 0);
 
         let exact = power_law_em_second_moment(h0, d0, d2, alpha, dt).expect("finite");
         let h = h0 - alpha * d2;
@@ -252,8 +259,7 @@ fn power_law_stationary_law_holds_per_coordinate_in_three_dimensions() {
     let fourth = power_law_em_fourth_moment(h0 - alpha * d2, d0, d2, dt, exact);
     let se = ((fourth - exact * exact) / n).sqrt();
     for c in 0..3 {
-        let mean = tally.final_mean()[c];
-        let second_moment = tally.final_variance()[c] * (n - 1.0) / n + mean * mean;
+        let second_moment = final_second_moment(tally, c);
         let z = (second_moment - exact) / se;
         println!("coordinate {c}: E x^2 {second_moment:.5} vs EM exact {exact:.5}, z = {z:+.2}");
         assert!(z.abs() <= 4.5, "coordinate {c}: z = {z}");
