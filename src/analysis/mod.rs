@@ -4,6 +4,7 @@
 pub mod escape;
 pub mod extrapolate;
 pub mod model1d;
+pub mod plane;
 pub mod references;
 pub mod stats;
 pub mod tail_fit;

@@ -7,6 +7,7 @@
 
 use super::escape::EscapeStats;
 use super::model1d::one_dimensional;
+use super::plane::{self, PlaneReference};
 use super::theory::{self, PowerLawStationary};
 use crate::model::exit::{Ball, HalfSpace};
 use crate::model::noise::{AlphaStable, Langevin, PowerLaw, PowerLawLoss};
@@ -54,6 +55,13 @@ pub struct TheoryReferences {
     /// of `exit.kind = "top"` and the kink the quadrature splits at, as found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub located: Option<LocatedReference>,
+    /// A 2-D case: the backward equation's solve behind `exact_mfpt` (its
+    /// grids, convergence, saddle level and cut; docs/theory.md §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_2d: Option<PlaneReference>,
+    /// Why a 2-D case has no exact reference (the solve's message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_unavailable: Option<String>,
 }
 
 impl TheoryReferences {
@@ -231,6 +239,22 @@ pub fn case_references(
         refs.exact_mfpt = theory::radial_quadratic_mfpt(d, curvature, d0, r0, radius);
         refs.exact_mfpt_shifted =
             theory::radial_quadratic_mfpt_shifted(d, curvature, d0, r0, radius, case.dt);
+    }
+    if refs.exact_mfpt.is_none() && experiment.theory.exact && plane::applies(case) {
+        let options = experiment.theory.into();
+        match plane::solve(case, None, options) {
+            Ok(exact) => {
+                refs.exact_mfpt = Some(exact.mfpt);
+                refs.exact_mfpt_shifted = match case.bridge {
+                    true => None,
+                    false => plane::solve(case, Some(case.dt), options)
+                        .ok()
+                        .map(|s| s.mfpt),
+                };
+                refs.exact_2d = Some(exact);
+            }
+            Err(why) => refs.exact_unavailable = Some(why.0),
+        }
     }
     if case.start.len() == 1 {
         refs.kramers = kramers(case);

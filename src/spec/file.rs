@@ -28,6 +28,19 @@ pub struct ExperimentFile {
     pub observe: Option<ObserveFile>,
     /// Rare-event splitting instead of direct simulation (`super::rare`).
     pub rare: Option<super::rare::RareFile>,
+    /// How the exact references are computed (`super::TheorySettings`).
+    pub theory: Option<TheoryFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TheoryFile {
+    /// Solve the backward equation for 2-D cases (default true).
+    pub exact: Option<bool>,
+    /// Effective temperatures between the saddle level and the reflecting cut.
+    pub margin: Option<f64>,
+    /// Active cells of the finest grid.
+    pub cells: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -80,6 +80,32 @@ pub struct Observe {
     pub extrapolate: bool,
 }
 
+/// How the exact references are computed (`[theory]`; docs/theory.md §9).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TheorySettings {
+    /// Solve the backward equation of every 2-D case with a Gaussian noise
+    /// and an exit set (`theory.exact`, default true).
+    pub exact: bool,
+    /// Effective temperatures between the saddle level and the reflecting
+    /// cut of that solve (`theory.margin`, default 10).
+    pub margin: f64,
+    /// Active cells of its finest grid (`theory.cells`, default 80,000).
+    pub cells: usize,
+}
+
+/// Bounds of `theory.cells`.
+pub const THEORY_CELLS: std::ops::RangeInclusive<i64> = 1_000..=2_000_000;
+
+impl Default for TheorySettings {
+    fn default() -> Self {
+        TheorySettings {
+            exact: true,
+            margin: 10.0,
+            cells: 80_000,
+        }
+    }
+}
+
 /// A validated experiment: one kernel shape, many numeric cases.
 #[derive(Clone, Debug)]
 pub struct Experiment {
@@ -95,6 +121,8 @@ pub struct Experiment {
     pub shape: KernelShape,
     /// What is recorded besides the tallies.
     pub observe: Observe,
+    /// How the exact references are computed.
+    pub theory: TheorySettings,
     /// Every case of the sweep, in index order.
     pub cases: Vec<Case>,
     /// `paper-2d` data set, coordinate-major (`data[c * n + i]`); empty otherwise.
@@ -468,6 +496,26 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
     };
 
     let rare = file.rare.as_ref().map(|r| r.validate()).transpose()?;
+    let theory_file = file.theory.unwrap_or_default();
+    if theory_file.exact == Some(true) {
+        let covered = dim == 2
+            && !noise_kind.stable()
+            && !noise_kind.minibatch()
+            && !matches!(exit_file, ExitFile::None)
+            && potential_kind != crate::model::PotentialKind::Paper2d;
+        if !covered {
+            return Err(Error::invalid(
+                "theory.exact",
+                true,
+                format!(
+                    "false or absent here: the exact backward solve covers dim = 2 (this file: {dim}) with a noise that has \
+                     a variance law (not alpha-stable or sgd), an exit set, and a potential other than paper-2d; \
+                     radial and separable cases of any dimension get their quadratures without it"
+                ),
+            ));
+        }
+    }
+    let theory = theory_settings(theory_file)?;
 
     let count = axes.count();
     if count > stream_case_limit() {
@@ -558,6 +606,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             fpt_file,
             extrapolate: false,
         },
+        theory,
         cases,
         data_variance: data.as_ref().map_or(0.0, |d| d.variance),
         data_from_file: data.as_ref().is_some_and(|d| d.from_file),
@@ -567,6 +616,38 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         coupled: false,
     }
     .with_extrapolation(observe_file.extrapolate.unwrap_or(false))
+}
+
+fn theory_settings(file: file::TheoryFile) -> Result<TheorySettings> {
+    let mut settings = TheorySettings::default();
+    if let Some(exact) = file.exact {
+        settings.exact = exact;
+    }
+    if let Some(margin) = file.margin {
+        if !(margin.is_finite() && margin > 0.0 && margin <= 100.0) {
+            return Err(Error::invalid(
+                "theory.margin",
+                margin,
+                "a number in (0, 100]: effective temperatures between the saddle and the reflecting cut",
+            ));
+        }
+        settings.margin = margin;
+    }
+    if let Some(cells) = file.cells {
+        if !THEORY_CELLS.contains(&cells) {
+            return Err(Error::invalid(
+                "theory.cells",
+                cells,
+                format!(
+                    "an integer from {} to {}: active cells of the finest grid",
+                    THEORY_CELLS.start(),
+                    THEORY_CELLS.end()
+                ),
+            ));
+        }
+        settings.cells = cells as usize;
+    }
+    Ok(settings)
 }
 
 /// The most steps a trajectory may take when each step draws

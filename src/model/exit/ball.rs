@@ -40,6 +40,10 @@ impl ExitPhysics for Ball {
             .sum::<f64>()
             >= self.radius * self.radius
     }
+    fn depth(&self, x: &[f64]) -> f64 {
+        let r2: f64 = self.center.iter().zip(x).map(|(c, x)| (x - c).powi(2)).sum();
+        r2.sqrt() - self.radius
+    }
     fn pack(&self, vector: &mut [f32; 8], scalar: &mut [f32; 4]) {
         for (slot, v) in vector.iter_mut().zip(&self.center) {
             *slot = *v as f32;

@@ -40,6 +40,13 @@ impl ExitPhysics for BoxSet {
             .zip(self.lower.iter().zip(&self.upper))
             .any(|(x, (lo, hi))| !(lo <= x && x <= hi))
     }
+    /// The largest violation of a bound: exact inside the box and beside one face.
+    fn depth(&self, x: &[f64]) -> f64 {
+        x.iter()
+            .zip(self.lower.iter().zip(&self.upper))
+            .map(|(x, (lo, hi))| (lo - x).max(x - hi))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
     fn pack(&self, vector: &mut [f32; 8], _: &mut [f32; 4]) {
         for (c, (lo, hi)) in self.lower.iter().zip(&self.upper).enumerate() {
             vector[c] = *lo as f32;

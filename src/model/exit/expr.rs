@@ -98,6 +98,22 @@ impl ExitPhysics for ExprExit {
     fn contains(&self, x: &[f64]) -> bool {
         self.formula.program.eval(x, 0.0, 0.0, &self.values)[0] >= 0.0
     }
+    /// `g / |grad g|`, the gradient by central differences.
+    fn depth(&self, x: &[f64]) -> f64 {
+        let g = |y: &[f64]| self.formula.program.eval(y, 0.0, 0.0, &self.values)[0];
+        let mut y = x.to_vec();
+        let mut norm2 = 0.0;
+        for j in 0..x.len() {
+            let step = 1e-6 * (1.0 + x[j].abs());
+            y[j] = x[j] + step;
+            let up = g(&y);
+            y[j] = x[j] - step;
+            let down = g(&y);
+            y[j] = x[j];
+            norm2 += ((up - down) / (2.0 * step)).powi(2);
+        }
+        g(x) / norm2.sqrt()
+    }
     fn pack(&self, vector: &mut [f32; 8], _: &mut [f32; 4]) {
         for (slot, v) in vector.iter_mut().zip(&self.values) {
             *slot = *v as f32;

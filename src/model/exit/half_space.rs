@@ -67,6 +67,10 @@ impl ExitPhysics for HalfSpace {
     fn contains(&self, x: &[f64]) -> bool {
         self.normal.iter().zip(x).map(|(n, x)| n * x).sum::<f64>() >= self.threshold
     }
+    fn depth(&self, x: &[f64]) -> f64 {
+        let norm = self.normal.iter().map(|n| n * n).sum::<f64>().sqrt();
+        (self.normal.iter().zip(x).map(|(n, x)| n * x).sum::<f64>() - self.threshold) / norm
+    }
     fn pack(&self, vector: &mut [f32; 8], scalar: &mut [f32; 4]) {
         for (slot, v) in vector.iter_mut().zip(&self.normal) {
             *slot = *v as f32;

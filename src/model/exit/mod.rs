@@ -30,6 +30,11 @@ pub type ExitBuilder = Box<dyn Fn(&Combination, &PotentialParams, &[f64]) -> Res
 pub trait ExitPhysics {
     /// Whether `x` lies in the exit set.
     fn contains(&self, x: &[f64]) -> bool;
+    /// How deep `x` lies in the exit set: its signed distance to the
+    /// boundary, > 0 inside (`contains`), < 0 outside; for a formula
+    /// `g / |grad g|`, the distance of the boundary's tangent plane. What the
+    /// exact references shift the boundary by for once-per-step monitoring.
+    fn depth(&self, x: &[f64]) -> f64;
     /// Fill the kernels' `exit_vector` and `exit_scalar` slots.
     fn pack(&self, vector: &mut [f32; 8], scalar: &mut [f32; 4]);
 }
@@ -148,6 +153,14 @@ macro_rules! declare {
                 match self {
                     ExitParams::None => false,
                     $(ExitParams::$Variant(e) => e.contains(x),)*
+                }
+            }
+
+            /// [`ExitPhysics::depth`] (no exit: `-inf`).
+            pub fn depth(&self, x: &[f64]) -> f64 {
+                match self {
+                    ExitParams::None => f64::NEG_INFINITY,
+                    $(ExitParams::$Variant(e) => e.depth(x),)*
                 }
             }
 

@@ -231,6 +231,26 @@ impl NoiseParams {
     pub fn variance_derivative(&self, x: f64, potential: &PotentialParams) -> f64 {
         self.physics().variance_derivative(x, potential)
     }
+    /// `(D_j, dD_j/dx_j)` of coordinate `j` at the point `x` of any
+    /// dimension, under `potential` (docs/theory.md §2); `None` for a noise
+    /// without a variance law (`alpha-stable`, `sgd`).
+    pub fn variance_at(&self, j: usize, x: &[f64], potential: &PotentialParams) -> Option<(f64, f64)> {
+        match self {
+            NoiseParams::Langevin(n) => Some((n.d0, 0.0)),
+            NoiseParams::PowerLaw(n) => Some((
+                n.variance(x[j], potential),
+                n.variance_derivative(x[j], potential),
+            )),
+            NoiseParams::PowerLawLoss(n) => Some((
+                n.d0 + n.k * (potential.value_at(x) - potential.loss_minimum()),
+                n.k * potential.gradient_at(x, j),
+            )),
+            NoiseParams::ExprNoise(n) => {
+                Some(n.at(j, x, potential.value_at(x), potential.gradient_at(x, j)))
+            }
+            NoiseParams::AlphaStable(_) | NoiseParams::Sgd(_) => None,
+        }
+    }
     /// No noise at all: a deterministic run ([`NoisePhysics::is_silent`]).
     pub fn is_silent(&self) -> bool {
         self.physics().is_silent()
