@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod extrapolate;
+pub mod landscape;
 pub mod model1d;
 pub mod plane;
 pub mod references;

@@ -110,8 +110,12 @@ pub struct PlaneReference {
     pub error: f64,
     /// The grids, coarsest first.
     pub grids: Vec<GridRun>,
-    /// The lowest `L` at which the start's region reaches the exit set (its saddle).
+    /// The lowest `L` at which the start's region reaches the exit set (its
+    /// saddle), on the scan grid.
     pub level: f64,
+    /// The scan cell where that happens: next to the saddle, where
+    /// [`crate::analysis::landscape`] starts its Newton search.
+    pub saddle: [f64; 2],
     /// Where faces reflect: `L >= cut`.
     pub cut: f64,
     /// `margin` of the options.
@@ -345,8 +349,8 @@ fn flood(grid: &Grid, loss: &[f64], exit: &[bool], start: usize, cut: f64) -> Op
 }
 
 /// The lowest `L` at which `start` connects to an exit cell through
-/// non-exit cells (`None`: never, in this grid).
-fn saddle_level(grid: &Grid, loss: &[f64], exit: &[bool], start: usize) -> Option<f64> {
+/// non-exit cells, and the cell that joins them (`None`: never, in this grid).
+fn saddle_level(grid: &Grid, loss: &[f64], exit: &[bool], start: usize) -> Option<(f64, usize)> {
     fn find(parent: &mut [usize], mut a: usize) -> usize {
         while parent[a] != a {
             parent[a] = parent[parent[a]];
@@ -379,15 +383,24 @@ fn saddle_level(grid: &Grid, loss: &[f64], exit: &[bool], start: usize) -> Optio
             }
         }
         if on[start] && find(&mut parent, start) == find(&mut parent, sink) {
-            return Some(loss[c]);
+            return Some((loss[c], c));
         }
     }
     None
 }
 
+/// Where a solve's region lies: its box, saddle level and cell, cut and area.
+struct Domain {
+    bounds: [[f64; 2]; 2],
+    level: f64,
+    saddle: [f64; 2],
+    cut: f64,
+    area: f64,
+}
+
 /// The box, saddle level and cut of a case, from scans of growing boxes
 /// around the start.
-fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<([[f64; 2]; 2], f64, f64, f64), NoAnswer> {
+fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoAnswer> {
     let mut radius = 1.0_f64.max(0.5 * start[0].abs().max(start[1].abs()));
     for _ in 0..14 {
         let bounds = [
@@ -402,7 +415,7 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<([[f64; 2];
                 "the start point {start:?} lies in the exit set: its mean first-passage time is 0"
             )));
         }
-        let Some(level) = saddle_level(&grid, &loss, &exit, s) else {
+        let Some((level, joint)) = saddle_level(&grid, &loss, &exit, s) else {
             radius *= 2.0;
             continue;
         };
@@ -447,7 +460,13 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<([[f64; 2];
             }
         }
         let area = region.len() as f64 * grid.h * grid.h;
-        return Ok((b, level, cut, area));
+        return Ok(Domain {
+            bounds: b,
+            level,
+            saddle: grid.centre(joint),
+            cut,
+            area,
+        });
     }
     Err(NoAnswer(format!(
         "no bounded region around the start {start:?} reaches the exit set below L = level + {margin} temperatures \
@@ -646,7 +665,13 @@ pub fn solve(case: &CaseModel, shift: Option<f64>, options: PlaneOptions) -> Res
     let started = std::time::Instant::now();
     let problem = Problem::new(case, shift);
     let start = [case.start[0], case.start[1]];
-    let (bounds, level, cut, area) = domain(&problem, start, options.margin)?;
+    let Domain {
+        bounds,
+        level,
+        saddle,
+        cut,
+        area,
+    } = domain(&problem, start, options.margin)?;
     let finest = (area / options.cells as f64).sqrt();
     let widths = [2.0 * finest, std::f64::consts::SQRT_2 * finest, finest];
     let solved: Vec<Result<(GridRun, Vec<f64>, Grid), NoAnswer>> = widths
@@ -679,6 +704,7 @@ pub fn solve(case: &CaseModel, shift: Option<f64>, options: PlaneOptions) -> Res
         error,
         grids,
         level,
+        saddle,
         cut,
         margin: options.margin,
         bounds,

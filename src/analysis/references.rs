@@ -7,6 +7,7 @@
 
 use super::escape::EscapeStats;
 use super::model1d::one_dimensional;
+use super::landscape::{self, EyringKramers};
 use super::plane::{self, PlaneReference};
 use super::theory::{self, PowerLawStationary};
 use crate::model::exit::{Ball, HalfSpace};
@@ -59,9 +60,14 @@ pub struct TheoryReferences {
     /// grids, convergence, saddle level and cut; docs/theory.md §9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact_2d: Option<PlaneReference>,
-    /// Why a 2-D case has no exact reference (the solve's message).
+    /// A 2-D case with constant noise: the Eyring–Kramers time through the
+    /// saddle the exact solve found, with the minimum and the saddle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exact_unavailable: Option<String>,
+    pub eyring_kramers: Option<EyringKramers>,
+    /// Why a reference that applies to the case could not be given (the
+    /// exact 2-D solve's or the saddle search's message).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl TheoryReferences {
@@ -251,9 +257,18 @@ pub fn case_references(
                         .ok()
                         .map(|s| s.mfpt),
                 };
+                if let NoiseParams::Langevin(Langevin { d0 }) = case.noise {
+                    let side = (exact.bounds[0][1] - exact.bounds[0][0])
+                        .max(exact.bounds[1][1] - exact.bounds[1][0]);
+                    let start = [case.start[0], case.start[1]];
+                    match landscape::eyring_kramers(&case.potential, start, exact.saddle, 0.05 * side, d0) {
+                        Ok(ek) => refs.eyring_kramers = Some(ek),
+                        Err(why) => refs.notes.push(format!("Eyring–Kramers: {why}")),
+                    }
+                }
                 refs.exact_2d = Some(exact);
             }
-            Err(why) => refs.exact_unavailable = Some(why.0),
+            Err(why) => refs.notes.push(format!("exact 2-D solve: {why}")),
         }
     }
     if case.start.len() == 1 {

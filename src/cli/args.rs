@@ -106,6 +106,10 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Draw the exact 2-D solves (`T(x)` over the plane) into this
+        /// directory: exact-2d.png and .svg (exact-2d-<case> for several cases).
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
     },
     /// The built-in verification suite: Monte Carlo against theory, one row per check;
     /// exits 1 when a check fails.

@@ -174,12 +174,36 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
-        Command::Theory { file, json } => {
+        Command::Theory { file, json, plot } => {
             let experiment = Experiment::from_path(&file)?;
             let rows = kramers::analysis::references::theory_rows(&experiment);
             match json {
                 true => println!("{}", serde_json::to_string_pretty(&rows)?),
                 false => print!("{}", tables::theory_table(&experiment, &rows)),
+            }
+            if let Some(dir) = plot {
+                let solved: Vec<_> = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let t = r.theory.as_ref()?;
+                        Some((r.index, t.exact_2d.as_ref()?, t.eyring_kramers.as_ref()))
+                    })
+                    .collect();
+                if solved.is_empty() {
+                    return Err(kramers::error::Error::invalid(
+                        "--plot",
+                        dir.display(),
+                        "an experiment with a case the exact 2-D solve covers (dim = 2, a noise with a variance law, an exit set)",
+                    )
+                    .into());
+                }
+                kramers::report::atomic::create_dir(&dir)?;
+                let paths = kramers::report::plane_plot::write_plane_plots(&dir, &experiment.name, &solved)?;
+                let names: Vec<String> = paths
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                eprintln!("plots in {}: {}", dir.display(), names.join(", "));
             }
             Ok(())
         }

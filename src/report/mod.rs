@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod fpt_file;
 pub mod merge;
 pub mod npy;
+pub mod plane_plot;
 pub mod plot;
 pub mod qq_plot;
 pub mod result;

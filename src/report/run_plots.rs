@@ -494,6 +494,16 @@ pub fn write_run_plots(dir: &Path, result: &RunResult) -> Result<Vec<PathBuf>> {
         png_and_svg!(&dir.join("stationary"), SIZE, draw_stationary, result)?;
         done("stationary");
     }
+    let solved: Vec<_> = result
+        .cases
+        .iter()
+        .filter_map(|c| {
+            let t = c.theory.as_ref()?;
+            Some((c.index as usize, t.exact_2d.as_ref()?, t.eyring_kramers.as_ref()))
+        })
+        .filter(|(_, p, _)| p.field.is_some())
+        .collect();
+    written.extend(super::plane_plot::write_plane_plots(dir, &result.name, &solved)?);
     Ok(written)
 }
 

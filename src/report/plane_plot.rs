@@ -1,0 +1,167 @@
+//! The exact 2-D solve drawn: `T(x)` over the plane (docs/theory.md §9),
+//! with the start, the saddle and the exit set; `exact-2d.png/svg` (one per
+//! case, `exact-2d-<case>` when there are several).
+
+use super::plot::{plot_error, png_and_svg};
+use crate::analysis::landscape::EyringKramers;
+use crate::analysis::plane::{Field, PlaneReference};
+use crate::error::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+const SIZE: (u32, u32) = (900, 760);
+/// Most drawn cells per axis (the field is sampled down to this).
+const PIXELS: usize = 220;
+
+/// Viridis at `v` in `[0, 1]` (five stops, linear between them).
+fn viridis(v: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let x = v.clamp(0.0, 1.0) * 4.0;
+    let i = (x.floor() as usize).min(3);
+    let t = x - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |p: f64, q: f64| (p + t * (q - p)).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// One picture: what it draws.
+struct Picture<'a> {
+    title: String,
+    field: &'a Field,
+    mfpt: f64,
+    saddle: [f64; 2],
+    minimum: Option<[f64; 2]>,
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &Picture) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(plot_error)?;
+    let (plot, bar) = root.split_horizontally(SIZE.0 - 110);
+    let f = p.field;
+    let [nx, ny] = f.shape;
+    let (x0, y0) = (f.origin[0], f.origin[1]);
+    let (x1, y1) = (x0 + nx as f64 * f.h, y0 + ny as f64 * f.h);
+    // A logarithmic colour scale: T spans orders of magnitude between the
+    // exit and a deep basin. From the 0.5th percentile of the positive values.
+    let mut positive: Vec<f64> = f.values.iter().copied().filter(|v| *v > 0.0).collect();
+    positive.sort_by(f64::total_cmp);
+    let top = positive.last().copied().unwrap_or(1.0).ln();
+    let bottom = positive.get(positive.len() / 200).copied().unwrap_or(1.0).ln().min(top - 1e-9);
+    let scale = |v: f64| (v.ln() - bottom) / (top - bottom);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(&p.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x1")
+        .y_desc("x2")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    let stride = nx.max(ny).div_ceil(PIXELS).max(1);
+    let w = stride as f64 * f.h;
+    let mut cells = Vec::new();
+    for j in (0..ny).step_by(stride) {
+        for i in (0..nx).step_by(stride) {
+            let v = f.values[j * nx + i];
+            let colour = match v {
+                v if v.is_nan() => continue,
+                v if v == 0.0 => RGBColor(200, 200, 200),
+                v => viridis(scale(v)),
+            };
+            let (x, y) = (x0 + i as f64 * f.h, y0 + j as f64 * f.h);
+            cells.push(Rectangle::new([(x, y), (x + w, y + w)], colour.filled()));
+        }
+    }
+    chart.draw_series(cells).map_err(plot_error)?;
+    chart
+        .draw_series([Circle::new((f.start[0], f.start[1]), 7, WHITE.stroke_width(3))])
+        .map_err(plot_error)?
+        .label(format!("start: T = {:.6e}", p.mfpt))
+        .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.stroke_width(2)));
+    chart
+        .draw_series([Cross::new((p.saddle[0], p.saddle[1]), 8, RED.stroke_width(3))])
+        .map_err(plot_error)?
+        .label("saddle")
+        .legend(|(x, y)| Cross::new((x + 8, y), 5, RED.stroke_width(2)));
+    if let Some(m) = p.minimum {
+        chart
+            .draw_series([TriangleMarker::new((m[0], m[1]), 7, WHITE.filled())])
+            .map_err(plot_error)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    // The colour bar; grey is the exit set, white the region above the cut.
+    let mut bar_chart = ChartBuilder::on(&bar)
+        .margin_top(50)
+        .margin_bottom(52)
+        .margin_right(8)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, bottom..top)
+        .map_err(plot_error)?;
+    bar_chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc("T(x), log scale")
+        .y_label_formatter(&|v| format!("{:.2e}", v.exp()))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(plot_error)?;
+    bar_chart
+        .draw_series((0..100).map(|k| {
+            let at = |k: f64| bottom + k / 100.0 * (top - bottom);
+            let (a, b) = (at(k as f64), at(k as f64 + 1.0));
+            Rectangle::new([(0.0, a), (1.0, b)], viridis(k as f64 / 99.0).filled())
+        }))
+        .map_err(plot_error)?;
+    root.present().map_err(plot_error)
+}
+
+/// Draw every solved case of a run or a `theory` call into `dir`; returns the paths.
+pub fn write_plane_plots(
+    dir: &Path,
+    name: &str,
+    cases: &[(usize, &PlaneReference, Option<&EyringKramers>)],
+) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for &(index, plane, ek) in cases {
+        let Some(field) = plane.field.as_ref() else {
+            continue;
+        };
+        let stem = match cases.len() {
+            1 => "exact-2d".to_string(),
+            _ => format!("exact-2d-{index}"),
+        };
+        let picture = Picture {
+            title: format!("{name}, case {index}: exact mean first-passage time T(x)"),
+            field,
+            mfpt: plane.mfpt,
+            saddle: ek.map_or(plane.saddle, |e| e.saddle.x),
+            minimum: ek.map(|e| e.minimum.x),
+        };
+        png_and_svg!(&dir.join(&stem), SIZE, draw, &picture)?;
+        written.extend(["png", "svg"].map(|e| dir.join(&stem).with_extension(e)));
+    }
+    Ok(written)
+}
