@@ -245,6 +245,7 @@ impl PotentialParams {
     pub fn value_at(&self, x: &[f64]) -> f64 {
         match self {
             PotentialParams::Expr(e) => e.value_at(x),
+            PotentialParams::Paper2d(p) => p.value_at(x),
             _ => x.iter().map(|&v| self.value(v)).sum(),
         }
     }
@@ -252,6 +253,7 @@ impl PotentialParams {
     pub fn gradient_at(&self, x: &[f64], j: usize) -> f64 {
         match self {
             PotentialParams::Expr(e) => e.gradient_at(x)[j],
+            PotentialParams::Paper2d(p) => p.gradient_at(x, j),
             _ => self.gradient(x[j]),
         }
     }

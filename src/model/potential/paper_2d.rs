@@ -1,8 +1,11 @@
 //! `paper-2d` (docs/theory.md §3, the paper's Figure 4): `L(w) = scale/n sum_i l(w - x_i)`,
 //! `l(y) = sum_j |y_j - 1|^2.5 |y_j + 1|^3`, over a finite data set drawn as
 //! `x_i ~ N(0, variance I_2)` or read from a CSV file. 2-D. Slots `[scale, n]`.
-//! The f64 physics is one data point at the origin (the data set's centre);
-//! the theory's 1-D formulas do not apply (it is 2-D).
+//! The one-coordinate f64 physics ([`Physics`]) is one data point at the
+//! origin (the data set's centre), since the theory's 1-D formulas do not
+//! apply; the 2-D physics ([`Paper2d::value_at`], [`Paper2d::gradient_at`])
+//! averages over the data set itself, as the kernels do, for the plane solve
+//! and the landscape.
 
 use super::{Builder, DataSet, Physics, PotentialModel, Setup};
 use crate::error::{Error, Result};
@@ -16,6 +19,7 @@ use crate::model::case::CaseModel;
 use crate::model::FromCase;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Largest data set.
 pub const MAX_DATA_SIZE: i64 = 4096;
@@ -34,21 +38,55 @@ pub struct File {
 }
 
 /// One case's `paper-2d` loss (its data set is the experiment's).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Paper2d {
     /// The factor in front of `l` (the paper's 15; > 0).
     pub scale: f64,
     /// Number of data points `n`.
     pub data_size: usize,
+    /// The data set in f64 (the kernels' f32 values), coordinate-major like
+    /// [`DataSet::points`].
+    pub points: Arc<[f64]>,
+}
+
+impl Paper2d {
+    fn coordinate(&self, j: usize) -> &[f64] {
+        &self.points[j * self.data_size..(j + 1) * self.data_size]
+    }
+    /// `L(w) = scale/n sum_i l(w - x_i)` over the data set.
+    pub fn value_at(&self, w: &[f64]) -> f64 {
+        let n = self.data_size as f64;
+        (0..2)
+            .map(|j| {
+                let sum: f64 = self.coordinate(j).iter().map(|&d| term(w[j] - d)).sum();
+                self.scale * sum / n
+            })
+            .sum()
+    }
+    /// `dL/dw_j` over the data set.
+    pub fn gradient_at(&self, w: &[f64], j: usize) -> f64 {
+        let sum: f64 = self.coordinate(j).iter().map(|&d| term_gradient(w[j] - d)).sum();
+        self.scale * sum / self.data_size as f64
+    }
+}
+
+/// `|y-1|^2.5 |y+1|^3`.
+fn term(y: f64) -> f64 {
+    (y - 1.0).abs().powf(2.5) * (y + 1.0).abs().powi(3)
+}
+
+/// `d/dy |y-1|^2.5 |y+1|^3 = sqrt|p| p |q| (2.5 q^2 + 3 p q)`, `p = y-1`, `q = y+1`.
+fn term_gradient(y: f64) -> f64 {
+    let (p, q) = (y - 1.0, y + 1.0);
+    p.abs().sqrt() * p * q.abs() * (2.5 * q * q + 3.0 * p * q)
 }
 
 impl Physics for Paper2d {
     fn value(&self, x: f64) -> f64 {
-        self.scale * (x - 1.0).abs().powf(2.5) * (x + 1.0).abs().powi(3)
+        self.scale * term(x)
     }
     fn gradient(&self, x: f64) -> f64 {
-        let (p, q) = (x - 1.0, x + 1.0);
-        self.scale * p.abs().sqrt() * p * q.abs() * (2.5 * q * q + 3.0 * p * q)
+        self.scale * term_gradient(x)
     }
     fn minimum(&self) -> f64 {
         -1.0
@@ -114,16 +152,19 @@ impl PotentialModel for Paper2d {
             positive,
             "a number > 0",
         )?;
-        setup.data = Some(DataSet {
+        let data = DataSet {
             from_file: from_file.is_some(),
             points: from_file.unwrap_or_else(|| paper_data_set(setup.seed, n as usize, variance)),
             variance,
-        });
+        };
+        let points: Arc<[f64]> = data.points.iter().map(|&v| f64::from(v)).collect();
+        setup.data = Some(data);
         let data_size = n as usize;
         Ok(Box::new(move |c| {
             Ok(Paper2d {
                 scale: c.number(scale),
                 data_size,
+                points: points.clone(),
             })
         }))
     }
