@@ -294,3 +294,17 @@ runs = 4
     assert 0 < rare["p"] < 1e-6 and rare["ci95"][0] < rare["mfpt"] < rare["ci95"][1]
     assert ours.table()["p"][0] == rare["p"] and ours.table()["method"][0] == "ams"
     assert "by splitting" in repr(ours)
+
+
+def test_theory_gives_the_exact_plane_solve_and_eyring_kramers():
+    # Müller–Brown from B to C (docs/theory.md §9): the backward equation's
+    # value with its error estimate, the shifted value above it, and the
+    # saddle Newton's method found (the known B–C saddle).
+    t = kramers.theory(REPO / "assets" / "muller-brown.toml")[0]["theory"]
+    plane = t["exact_2d"]
+    assert t["exact_mfpt"] == plane["mfpt"]
+    assert plane["error"] < 1e-3 * plane["mfpt"]
+    assert [g["cells"] for g in plane["grids"]] == sorted(g["cells"] for g in plane["grids"])
+    assert t["exact_mfpt_shifted"] > t["exact_mfpt"]
+    saddle = t["eyring_kramers"]["saddle"]["x"]
+    assert abs(saddle[0] - 0.2125) < 1e-3 and abs(saddle[1] - 0.2930) < 1e-3

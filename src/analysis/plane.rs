@@ -146,12 +146,9 @@ impl std::fmt::Display for NoAnswer {
 
 /// Whether a case is one the plane solve covers: `d = 2`, a noise with a
 /// variance law, an exit set, and a potential whose f64 physics is the
-/// kernels' (not `paper-2d`, whose data-set average the f64 side does not hold).
+/// kernels'.
 pub fn applies(case: &CaseModel) -> bool {
-    case.start.len() == 2
-        && case.noise.is_gaussian()
-        && !matches!(case.exit, ExitParams::None)
-        && !matches!(case.potential, PotentialParams::Paper2d(_))
+    case.start.len() == 2 && case.noise.is_gaussian() && !matches!(case.exit, ExitParams::None)
 }
 
 /// The physics the solve reads.
@@ -366,7 +363,9 @@ fn saddle_level(grid: &Grid, loss: &[f64], exit: &[bool], start: usize) -> Optio
         on[c] = true;
         parent[c] = sink;
     }
-    let mut order: Vec<usize> = (0..n).filter(|&c| !exit[c] && loss[c].is_finite()).collect();
+    let mut order: Vec<usize> = (0..n)
+        .filter(|&c| !exit[c] && loss[c].is_finite())
+        .collect();
     order.sort_by(|&a, &b| loss[a].total_cmp(&loss[b]));
     for c in order {
         on[c] = true;
@@ -401,6 +400,11 @@ struct Domain {
 /// The box, saddle level and cut of a case, from scans of growing boxes
 /// around the start.
 fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoAnswer> {
+    if problem.exits(start) {
+        return Err(NoAnswer(format!(
+            "the start point {start:?} lies in the exit set: its mean first-passage time is 0"
+        )));
+    }
     let mut radius = 1.0_f64.max(0.5 * start[0].abs().max(start[1].abs()));
     for _ in 0..14 {
         let bounds = [
@@ -411,9 +415,9 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoA
         let (loss, exit) = sample(problem, &grid);
         let s = grid.cell_of(start).expect("the start is the box's centre");
         if exit[s] {
-            return Err(NoAnswer(format!(
-                "the start point {start:?} lies in the exit set: its mean first-passage time is 0"
-            )));
+            // The start is outside the exit set (checked above): the scan's
+            // cells have grown coarser than the start's distance to it.
+            break;
         }
         let Some((level, joint)) = saddle_level(&grid, &loss, &exit, s) else {
             radius *= 2.0;
@@ -431,7 +435,9 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoA
         let mut previous = level;
         for &c in &order {
             let x = grid.centre(c);
-            let d = (0..2).map(|j| problem.variance(j, x).0).fold(f64::NAN, f64::max);
+            let d = (0..2)
+                .map(|j| problem.variance(j, x).0)
+                .fold(f64::NAN, f64::max);
             if loss[c] > level && eps > 0.0 {
                 let step = (loss[c] - previous) / eps;
                 if accumulated + step >= margin {
@@ -444,6 +450,11 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoA
             if d.is_finite() {
                 eps = eps.max(d / 2.0);
             }
+        }
+        // A noise without a variance law (the landscape's scan only): the
+        // region up to the level plus the barrier again.
+        if eps == 0.0 && cut.is_infinite() {
+            cut = level + (level - loss[s]).abs().max(1e-9);
         }
         // An infinite cut: the exit set encloses the start's region.
         let Some(region) = flood(&grid, &loss, &exit, s, cut) else {
@@ -474,6 +485,79 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoA
     )))
 }
 
+/// `L` and the exit set on a scan grid over the region a solve would cover:
+/// what the landscape searches for saddles and draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scan {
+    /// Lower-left corner of the grid.
+    pub origin: [f64; 2],
+    /// Cell width.
+    pub h: f64,
+    /// Cells along x and y.
+    pub shape: [usize; 2],
+    /// Row-major by y: `L` at the cells' centres.
+    pub loss: Vec<f64>,
+    /// Row-major by y: whether the cell's centre is in the exit set.
+    pub exit: Vec<bool>,
+    /// The lowest `L` at which the start's region reaches the exit set.
+    pub level: f64,
+    /// Where faces would reflect.
+    pub cut: f64,
+}
+
+impl Scan {
+    /// The centre of cell `c`.
+    pub fn centre(&self, c: usize) -> [f64; 2] {
+        self.grid().centre(c)
+    }
+    /// The cell holding `x`, if the grid does.
+    pub fn cell_of(&self, x: [f64; 2]) -> Option<usize> {
+        self.grid().cell_of(x)
+    }
+    /// The (up to four) neighbours of cell `c`.
+    pub fn neighbours(&self, c: usize) -> impl Iterator<Item = usize> {
+        self.grid().neighbours(c).map(|(_, d)| d)
+    }
+    fn grid(&self) -> Grid {
+        Grid {
+            origin: self.origin,
+            h: self.h,
+            nx: self.shape[0],
+            ny: self.shape[1],
+        }
+    }
+}
+
+/// The scan of a 2-D case with `cells` per axis over the box a solve with
+/// `margin` would cover (any noise: without a variance law the box reaches
+/// the level plus the barrier again).
+pub fn scan(case: &CaseModel, margin: f64, cells: usize) -> Result<Scan, NoAnswer> {
+    if case.start.len() != 2 || matches!(case.exit, ExitParams::None) {
+        return Err(NoAnswer("the scan needs dim = 2 and an exit set".into()));
+    }
+    let problem = Problem::new(case, None);
+    let start = [case.start[0], case.start[1]];
+    let domain = domain(&problem, start, margin)?;
+    let b = domain.bounds;
+    let h = (b[0][1] - b[0][0]).max(b[1][1] - b[1][0]) / cells as f64;
+    let grid = Grid::covering(b, h);
+    let (loss, exit) = sample(&problem, &grid);
+    Ok(Scan {
+        origin: grid.origin,
+        h,
+        shape: [grid.nx, grid.ny],
+        loss,
+        exit,
+        level: domain.level,
+        cut: domain.cut,
+    })
+}
+
+/// Whether `x` lies in a case's exit set.
+pub fn exits(case: &CaseModel, x: [f64; 2]) -> bool {
+    Problem::new(case, None).exits(x)
+}
+
 /// A nested-dissection ordering of the grid's cells (separators last).
 fn dissection(x0: usize, x1: usize, y0: usize, y1: usize, nx: usize, out: &mut Vec<usize>) {
     let (w, h) = (x1 - x0, y1 - y0);
@@ -500,7 +584,12 @@ fn dissection(x0: usize, x1: usize, y0: usize, y1: usize, nx: usize, out: &mut V
 }
 
 /// One grid: assemble, factor, solve. Returns the run and `T` on the grid.
-fn solve_grid(problem: &Problem, grid: Grid, start: [f64; 2], cut: f64) -> Result<(GridRun, Vec<f64>), NoAnswer> {
+fn solve_grid(
+    problem: &Problem,
+    grid: Grid,
+    start: [f64; 2],
+    cut: f64,
+) -> Result<(GridRun, Vec<f64>), NoAnswer> {
     let started = std::time::Instant::now();
     let (loss, exit) = sample(problem, &grid);
     let s = grid
@@ -550,7 +639,11 @@ fn solve_grid(problem: &Problem, grid: Grid, start: [f64; 2], cut: f64) -> Resul
             out
         })
         .collect();
-    if let Some(bad) = rows.iter().flatten().find(|(_, r)| !(r.is_finite() && *r >= 0.0)) {
+    if let Some(bad) = rows
+        .iter()
+        .flatten()
+        .find(|(_, r)| !(r.is_finite() && *r >= 0.0))
+    {
         return Err(NoAnswer(format!(
             "a jump rate is {} on the grid of width {h:.3e}: the noise variance or the potential is not finite and positive there",
             bad.1
@@ -598,8 +691,11 @@ fn solve_grid(problem: &Problem, grid: Grid, start: [f64; 2], cut: f64) -> Resul
             .map(|c| index[c] as isize)
             .collect(),
     );
-    let factors = rsparse::lu(&a, &mut symbolic, 0.1)
-        .map_err(|e| NoAnswer(format!("the sparse LU failed ({e:?}) on the grid of width {h:.3e}")))?;
+    let factors = rsparse::lu(&a, &mut symbolic, 0.1).map_err(|e| {
+        NoAnswer(format!(
+            "the sparse LU failed ({e:?}) on the grid of width {h:.3e}"
+        ))
+    })?;
     // The right-hand side is all ones, so its row permutation is too.
     let q = symbolic.q.as_ref().expect("set above");
     let mut w = vec![1.0; n];
@@ -638,7 +734,10 @@ fn interpolate(grid: &Grid, field: &[f64], x: [f64; 2]) -> f64 {
     let fx = (x[0] - grid.origin[0]) / grid.h - 0.5;
     let fy = (x[1] - grid.origin[1]) / grid.h - 0.5;
     let (i, j) = (fx.floor().max(0.0) as usize, fy.floor().max(0.0) as usize);
-    let (u, v) = ((fx - i as f64).clamp(0.0, 1.0), (fy - j as f64).clamp(0.0, 1.0));
+    let (u, v) = (
+        (fx - i as f64).clamp(0.0, 1.0),
+        (fy - j as f64).clamp(0.0, 1.0),
+    );
     let own = grid.cell_of(x).map_or(f64::NAN, |c| field[c]);
     let at = |i: usize, j: usize| {
         let c = j.min(grid.ny - 1) * grid.nx + i.min(grid.nx - 1);
@@ -656,7 +755,11 @@ fn interpolate(grid: &Grid, field: &[f64], x: [f64; 2]) -> f64 {
 /// The exact mean first-passage time of a 2-D case from its start
 /// (`shift = Some(dt)`: the exit set moved inward for once-per-step
 /// monitoring at step `dt`). `Err` says why there is no answer.
-pub fn solve(case: &CaseModel, shift: Option<f64>, options: PlaneOptions) -> Result<PlaneReference, NoAnswer> {
+pub fn solve(
+    case: &CaseModel,
+    shift: Option<f64>,
+    options: PlaneOptions,
+) -> Result<PlaneReference, NoAnswer> {
     if !applies(case) {
         return Err(NoAnswer(
             "the exact plane solve needs dim = 2, a noise with a variance law (not alpha-stable or sgd) and an exit set".into(),
@@ -674,7 +777,8 @@ pub fn solve(case: &CaseModel, shift: Option<f64>, options: PlaneOptions) -> Res
     } = domain(&problem, start, options.margin)?;
     let finest = (area / options.cells as f64).sqrt();
     let widths = [2.0 * finest, std::f64::consts::SQRT_2 * finest, finest];
-    let solved: Vec<Result<(GridRun, Vec<f64>, Grid), NoAnswer>> = widths
+    type Solved = Result<(GridRun, Vec<f64>, Grid), NoAnswer>;
+    let solved: Vec<Solved> = widths
         .par_iter()
         .map(|&h| {
             let grid = Grid::covering(bounds, h);
@@ -731,7 +835,12 @@ mod tests {
     use crate::model::noise::{Langevin, PowerLaw};
     use crate::model::potential::{DoubleWell, Quadratic};
 
-    fn case(potential: PotentialParams, noise: NoiseParams, exit: ExitParams, start: [f64; 2]) -> CaseModel {
+    fn case(
+        potential: PotentialParams,
+        noise: NoiseParams,
+        exit: ExitParams,
+        start: [f64; 2],
+    ) -> CaseModel {
         CaseModel {
             dt: 0.01,
             interpretation: Interpretation::Ito,
@@ -750,24 +859,57 @@ mod tests {
     #[test]
     fn the_ball_of_the_isotropic_quadratic_meets_the_radial_quadrature() {
         let c = case(
-            Quadratic { curvature: 1.0, center: 0.0 }.into(),
+            Quadratic {
+                curvature: 1.0,
+                center: 0.0,
+            }
+            .into(),
             Langevin { d0: 1.0 }.into(),
-            ExitParams::Ball(Ball { center: vec![0.0, 0.0], radius: 1.5 }),
+            ExitParams::Ball(Ball {
+                center: vec![0.0, 0.0],
+                radius: 1.5,
+            }),
             [0.3, -0.2],
         );
         let r0 = (0.3f64 * 0.3 + 0.2 * 0.2).sqrt();
         let exact = theory::radial_quadratic_mfpt(2, 1.0, 1.0, r0, 1.5).unwrap();
         let plane = solve(&c, None, PlaneOptions::default()).unwrap();
         let relative = (plane.mfpt - exact).abs() / exact;
-        eprintln!("ball: plane {plane:?} exact {exact} relative {relative:.2e}", plane = (plane.mfpt, plane.error, plane.grids.iter().map(|g| (g.cells, g.mfpt, g.seconds)).collect::<Vec<_>>()));
-        assert!(relative < 1e-4, "plane {} exact {exact} ({relative:.1e})", plane.mfpt);
-        assert!((plane.mfpt - exact).abs() <= plane.error, "the error estimate {} covers the error", plane.error);
+        eprintln!(
+            "ball: plane {plane:?} exact {exact} relative {relative:.2e}",
+            plane = (
+                plane.mfpt,
+                plane.error,
+                plane
+                    .grids
+                    .iter()
+                    .map(|g| (g.cells, g.mfpt, g.seconds))
+                    .collect::<Vec<_>>()
+            )
+        );
+        assert!(
+            relative < 1e-4,
+            "plane {} exact {exact} ({relative:.1e})",
+            plane.mfpt
+        );
+        assert!(
+            (plane.mfpt - exact).abs() <= plane.error,
+            "the error estimate {} covers the error",
+            plane.error
+        );
         assert!(plane.error / exact < 2e-3, "error estimate {}", plane.error);
         let shifted = theory::radial_quadratic_mfpt_shifted(2, 1.0, 1.0, r0, 1.5, 0.01).unwrap();
         let plane = solve(&c, Some(0.01), PlaneOptions::default()).unwrap();
         let relative = (plane.mfpt - shifted).abs() / shifted;
-        eprintln!("ball shifted: plane {} exact {shifted} relative {relative:.2e}", plane.mfpt);
-        assert!(relative < 1e-4, "shifted plane {} exact {shifted} ({relative:.1e})", plane.mfpt);
+        eprintln!(
+            "ball shifted: plane {} exact {shifted} relative {relative:.2e}",
+            plane.mfpt
+        );
+        assert!(
+            relative < 1e-4,
+            "shifted plane {} exact {shifted} ({relative:.1e})",
+            plane.mfpt
+        );
     }
 
     /// A separable double well leaving through `x_1 >= 0.4`: the 1-D exact
@@ -785,9 +927,16 @@ mod tests {
         ];
         for (noise, interpretation) in noises {
             let mut c = case(
-                DoubleWell { height: 1.0, half_width: 1.0 }.into(),
+                DoubleWell {
+                    height: 1.0,
+                    half_width: 1.0,
+                }
+                .into(),
                 noise,
-                ExitParams::HalfSpace(HalfSpace { normal: vec![1.0, 0.0], threshold: 0.4 }),
+                ExitParams::HalfSpace(HalfSpace {
+                    normal: vec![1.0, 0.0],
+                    threshold: 0.4,
+                }),
                 [-1.0, -1.0],
             );
             c.interpretation = interpretation;
@@ -795,9 +944,27 @@ mod tests {
             let exact = theory::exact_mfpt(&model, start, level).unwrap();
             let plane = solve(&c, None, PlaneOptions::default()).unwrap();
             let relative = (plane.mfpt - exact).abs() / exact;
-            eprintln!("separable: plane {} ± {} exact {exact} relative {relative:.2e} grids {:?}", plane.mfpt, plane.error, plane.grids.iter().map(|g| (g.cells, g.mfpt)).collect::<Vec<_>>());
-            assert!((plane.mfpt - exact).abs() <= plane.error, "the error estimate {} covers the error", plane.error);
-            assert!(relative < 2e-5, "{:?}: plane {} exact {exact} ({relative:.1e})", c.noise, plane.mfpt);
+            eprintln!(
+                "separable: plane {} ± {} exact {exact} relative {relative:.2e} grids {:?}",
+                plane.mfpt,
+                plane.error,
+                plane
+                    .grids
+                    .iter()
+                    .map(|g| (g.cells, g.mfpt))
+                    .collect::<Vec<_>>()
+            );
+            assert!(
+                (plane.mfpt - exact).abs() <= plane.error,
+                "the error estimate {} covers the error",
+                plane.error
+            );
+            assert!(
+                relative < 2e-5,
+                "{:?}: plane {} exact {exact} ({relative:.1e})",
+                c.noise,
+                plane.mfpt
+            );
         }
     }
 

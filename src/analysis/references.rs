@@ -6,8 +6,8 @@
 //! the exact times are compared unshifted. Not covered: `paper-2d`, and other escapes in d > 1.
 
 use super::escape::EscapeStats;
-use super::model1d::one_dimensional;
 use super::landscape::{self, EyringKramers};
+use super::model1d::one_dimensional;
 use super::plane::{self, PlaneReference};
 use super::theory::{self, PowerLawStationary};
 use crate::model::exit::{Ball, HalfSpace};
@@ -64,6 +64,10 @@ pub struct TheoryReferences {
     /// saddle the exact solve found, with the minimum and the saddle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eyring_kramers: Option<EyringKramers>,
+    /// A 2-D case with `power-law-loss` noise: the paper's Theorem 7 in the
+    /// engine's convention, through the same saddle (docs/theory.md §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theorem7: Option<EyringKramers>,
     /// Why a reference that applies to the case could not be given (the
     /// exact 2-D solve's or the saddle search's message).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -205,26 +209,29 @@ pub struct TheoryRow {
 /// The theory of every case of `experiment`, without simulating.
 pub fn theory_rows(experiment: &Experiment) -> Vec<TheoryRow> {
     (0..experiment.cases.len())
-        .map(|index| {
-            let params: Vec<String> = experiment.cases[index]
-                .params
-                .iter()
-                .map(|(k, v)| {
-                    let v = serde_json::to_value(v).unwrap_or_default();
-                    format!(
-                        "{}={}",
-                        k.rsplit('.').next().unwrap_or(k),
-                        v.to_string().trim_matches('"')
-                    )
-                })
-                .collect();
-            TheoryRow {
-                index,
-                params: params.join(" "),
-                theory: case_references(experiment, index, None),
-            }
+        .map(|index| TheoryRow {
+            index,
+            params: case_label(experiment, index),
+            theory: case_references(experiment, index, None),
         })
         .collect()
+}
+
+/// A case's swept values as `name=value` pairs (the last part of each field's name).
+pub fn case_label(experiment: &Experiment, index: usize) -> String {
+    let params: Vec<String> = experiment.cases[index]
+        .params
+        .iter()
+        .map(|(k, v)| {
+            let v = serde_json::to_value(v).unwrap_or_default();
+            format!(
+                "{}={}",
+                k.rsplit('.').next().unwrap_or(k),
+                v.to_string().trim_matches('"')
+            )
+        })
+        .collect();
+    params.join(" ")
 }
 
 /// The references of case `case_index`; `observed` adds the z scores. `None` when nothing applies.
@@ -257,14 +264,39 @@ pub fn case_references(
                         .ok()
                         .map(|s| s.mfpt),
                 };
-                if let NoiseParams::Langevin(Langevin { d0 }) = case.noise {
-                    let side = (exact.bounds[0][1] - exact.bounds[0][0])
-                        .max(exact.bounds[1][1] - exact.bounds[1][0]);
-                    let start = [case.start[0], case.start[1]];
-                    match landscape::eyring_kramers(&case.potential, start, exact.saddle, 0.05 * side, d0) {
-                        Ok(ek) => refs.eyring_kramers = Some(ek),
-                        Err(why) => refs.notes.push(format!("Eyring–Kramers: {why}")),
+                let side = (exact.bounds[0][1] - exact.bounds[0][0])
+                    .max(exact.bounds[1][1] - exact.bounds[1][0]);
+                let start = [case.start[0], case.start[1]];
+                let spacing = 0.05 * side;
+                match case.noise {
+                    NoiseParams::Langevin(Langevin { d0 }) => {
+                        match landscape::eyring_kramers(
+                            &case.potential,
+                            start,
+                            exact.saddle,
+                            spacing,
+                            d0,
+                        ) {
+                            Ok(ek) => refs.eyring_kramers = Some(ek),
+                            Err(why) => refs.notes.push(format!("Eyring–Kramers: {why}")),
+                        }
                     }
+                    NoiseParams::PowerLawLoss(PowerLawLoss { d0, k }) => {
+                        let alpha = case.interpretation.alpha();
+                        match landscape::theorem7(
+                            &case.potential,
+                            start,
+                            exact.saddle,
+                            spacing,
+                            d0,
+                            k,
+                            alpha,
+                        ) {
+                            Ok(t7) => refs.theorem7 = Some(t7),
+                            Err(why) => refs.notes.push(format!("Theorem 7: {why}")),
+                        }
+                    }
+                    _ => {}
                 }
                 refs.exact_2d = Some(exact);
             }

@@ -111,6 +111,20 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         plot: Option<PathBuf>,
     },
+    /// The landscape of a 2-D experiment's cases, without simulating: the start's
+    /// minimum, the index-1 saddles of its basin up to the exit set and the
+    /// minimum-energy paths through them (docs/theory.md, section 9).
+    Landscape {
+        /// Experiment file (TOML), dim = 2.
+        file: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Draw L(x) with the minima, saddles and paths into this directory:
+        /// landscape.png and .svg (landscape-<case> for several cases).
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
+    },
     /// The built-in verification suite: Monte Carlo against theory, one row per check;
     /// exits 1 when a check fails.
     Check {

@@ -198,12 +198,52 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     .into());
                 }
                 kramers::report::atomic::create_dir(&dir)?;
-                let paths = kramers::report::plane_plot::write_plane_plots(&dir, &experiment.name, &solved)?;
+                let paths = kramers::report::plane_plot::write_plane_plots(
+                    &dir,
+                    &experiment.name,
+                    &solved,
+                )?;
                 let names: Vec<String> = paths
                     .iter()
                     .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                     .collect();
                 eprintln!("plots in {}: {}", dir.display(), names.join(", "));
+            }
+            Ok(())
+        }
+        Command::Landscape { file, json, plot } => {
+            let experiment = Experiment::from_path(&file)?;
+            if experiment.shape.dim != 2 {
+                return Err(kramers::error::Error::invalid(
+                    "dim",
+                    experiment.shape.dim,
+                    "2: the landscape search covers the plane",
+                )
+                .into());
+            }
+            let rows = kramers::analysis::landscape::landscape_rows(&experiment);
+            match json {
+                true => println!("{}", serde_json::to_string_pretty(&rows)?),
+                false => print!("{}", tables::landscape_table(&experiment, &rows)),
+            }
+            if let Some(dir) = plot {
+                if rows.iter().all(|r| r.landscape.is_none()) {
+                    anyhow::bail!("no case has a landscape to draw (see the table)");
+                }
+                kramers::report::atomic::create_dir(&dir)?;
+                let paths = kramers::report::plane_plot::write_landscape_plots(
+                    &dir,
+                    &experiment.name,
+                    &rows,
+                )?;
+                let names: Vec<String> = paths
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                eprintln!("plots in {}: {}", dir.display(), names.join(", "));
+            }
+            if rows.iter().all(|r| r.landscape.is_none()) {
+                anyhow::bail!("no case has a landscape");
             }
             Ok(())
         }

@@ -1,10 +1,12 @@
 //! The exact 2-D solve drawn: `T(x)` over the plane (docs/theory.md §9),
 //! with the start, the saddle and the exit set; `exact-2d.png/svg` (one per
-//! case, `exact-2d-<case>` when there are several).
+//! case, `exact-2d-<case>` when there are several); and the landscape:
+//! `L(x)` in bands with the minima, saddles and minimum-energy paths
+//! (`landscape.png/svg`, `kramers landscape --plot`).
 
 use super::plot::{plot_error, png_and_svg};
-use crate::analysis::landscape::EyringKramers;
-use crate::analysis::plane::{Field, PlaneReference};
+use crate::analysis::landscape::{EyringKramers, Landscape, LandscapeRow, PathEnd};
+use crate::analysis::plane::{Field, PlaneReference, Scan};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -55,7 +57,12 @@ where
     let mut positive: Vec<f64> = f.values.iter().copied().filter(|v| *v > 0.0).collect();
     positive.sort_by(f64::total_cmp);
     let top = positive.last().copied().unwrap_or(1.0).ln();
-    let bottom = positive.get(positive.len() / 200).copied().unwrap_or(1.0).ln().min(top - 1e-9);
+    let bottom = positive
+        .get(positive.len() / 200)
+        .copied()
+        .unwrap_or(1.0)
+        .ln()
+        .min(top - 1e-9);
     let scale = |v: f64| (v.ln() - bottom) / (top - bottom);
     let mut chart = ChartBuilder::on(&plot)
         .caption(&p.title, ("sans-serif", 20))
@@ -80,7 +87,7 @@ where
             let v = f.values[j * nx + i];
             let colour = match v {
                 v if v.is_nan() => continue,
-                v if v == 0.0 => RGBColor(200, 200, 200),
+                0.0 => RGBColor(200, 200, 200),
                 v => viridis(scale(v)),
             };
             let (x, y) = (x0 + i as f64 * f.h, y0 + j as f64 * f.h);
@@ -89,12 +96,20 @@ where
     }
     chart.draw_series(cells).map_err(plot_error)?;
     chart
-        .draw_series([Circle::new((f.start[0], f.start[1]), 7, WHITE.stroke_width(3))])
+        .draw_series([Circle::new(
+            (f.start[0], f.start[1]),
+            7,
+            WHITE.stroke_width(3),
+        )])
         .map_err(plot_error)?
         .label(format!("start: T = {:.6e}", p.mfpt))
         .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.stroke_width(2)));
     chart
-        .draw_series([Cross::new((p.saddle[0], p.saddle[1]), 8, RED.stroke_width(3))])
+        .draw_series([Cross::new(
+            (p.saddle[0], p.saddle[1]),
+            8,
+            RED.stroke_width(3),
+        )])
         .map_err(plot_error)?
         .label("saddle")
         .legend(|(x, y)| Cross::new((x + 8, y), 5, RED.stroke_width(2)));
@@ -161,6 +176,186 @@ pub fn write_plane_plots(
             minimum: ek.map(|e| e.minimum.x),
         };
         png_and_svg!(&dir.join(&stem), SIZE, draw, &picture)?;
+        written.extend(["png", "svg"].map(|e| dir.join(&stem).with_extension(e)));
+    }
+    Ok(written)
+}
+
+/// One landscape picture: `L` over the scan in bands, the minima, saddles and paths.
+struct LandscapePicture<'a> {
+    title: String,
+    landscape: &'a Landscape,
+    scan: &'a Scan,
+}
+
+fn draw_landscape<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    p: &LandscapePicture,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(plot_error)?;
+    let (plot, bar) = root.split_horizontally(SIZE.0 - 110);
+    let s = p.scan;
+    let [nx, ny] = s.shape;
+    let (x0, y0) = (s.origin[0], s.origin[1]);
+    let (x1, y1) = (x0 + nx as f64 * s.h, y0 + ny as f64 * s.h);
+    // Bands of L from the minimum to the cut: 16 colours, like contours.
+    let bottom = p.landscape.minimum.value;
+    let top = s
+        .cut
+        .min(bottom + 2.0 * (p.landscape.level - bottom).max(1e-12));
+    const BANDS: f64 = 16.0;
+    let band = |v: f64| {
+        ((v - bottom) / (top - bottom) * BANDS)
+            .floor()
+            .clamp(0.0, BANDS - 1.0)
+            / (BANDS - 1.0)
+    };
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(&p.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x1")
+        .y_desc("x2")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    let stride = nx.max(ny).div_ceil(PIXELS).max(1);
+    let w = stride as f64 * s.h;
+    let mut cells = Vec::new();
+    for j in (0..ny).step_by(stride) {
+        for i in (0..nx).step_by(stride) {
+            let c = j * nx + i;
+            let colour = match (s.exit[c], s.loss[c]) {
+                (true, _) => RGBColor(150, 150, 150),
+                (false, v) if !v.is_finite() => continue,
+                (false, v) if v > top => RGBColor(235, 235, 235),
+                (false, v) => viridis(band(v)),
+            };
+            let (x, y) = (x0 + i as f64 * s.h, y0 + j as f64 * s.h);
+            cells.push(Rectangle::new([(x, y), (x + w, y + w)], colour.filled()));
+        }
+    }
+    chart.draw_series(cells).map_err(plot_error)?;
+    let l = p.landscape;
+    for (k, pass) in l.passes.iter().enumerate() {
+        let line = chart
+            .draw_series([PathElement::new(
+                pass.path.iter().map(|x| (x[0], x[1])).collect::<Vec<_>>(),
+                WHITE.stroke_width(2),
+            )])
+            .map_err(plot_error)?;
+        if k == 0 {
+            line.label("minimum-energy paths")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+        }
+        for e in &pass.ends {
+            if let PathEnd::Minimum {
+                point,
+                start: false,
+            } = e
+            {
+                chart
+                    .draw_series([TriangleMarker::new(
+                        (point.x[0], point.x[1]),
+                        7,
+                        WHITE.filled(),
+                    )])
+                    .map_err(plot_error)?;
+            }
+        }
+    }
+    chart
+        .draw_series([TriangleMarker::new(
+            (l.minimum.x[0], l.minimum.x[1]),
+            8,
+            WHITE.filled(),
+        )])
+        .map_err(plot_error)?
+        .label(format!("minima (start's: L = {:.4})", l.minimum.value))
+        .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, BLACK.filled()));
+    let saddles =
+        chart
+            .draw_series(l.passes.iter().map(|pass| {
+                Cross::new((pass.saddle.x[0], pass.saddle.x[1]), 8, RED.stroke_width(3))
+            }))
+            .map_err(plot_error)?;
+    if !l.passes.is_empty() {
+        saddles
+            .label("index-1 saddles")
+            .legend(|(x, y)| Cross::new((x + 8, y), 5, RED.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    let mut bar_chart = ChartBuilder::on(&bar)
+        .margin_top(50)
+        .margin_bottom(52)
+        .margin_right(8)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, bottom..top)
+        .map_err(plot_error)?;
+    bar_chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc("L(x); grey: exit set")
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(plot_error)?;
+    bar_chart
+        .draw_series((0..BANDS as usize).map(|k| {
+            let at = |k: f64| bottom + k / BANDS * (top - bottom);
+            let (a, b) = (at(k as f64), at(k as f64 + 1.0));
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                viridis(k as f64 / (BANDS - 1.0)).filled(),
+            )
+        }))
+        .map_err(plot_error)?;
+    root.present().map_err(plot_error)
+}
+
+/// Draw every case's landscape into `dir` (`landscape.png/svg`, or
+/// `landscape-<case>` for several); returns the paths.
+pub fn write_landscape_plots(
+    dir: &Path,
+    name: &str,
+    rows: &[LandscapeRow],
+) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    let drawn: Vec<_> = rows
+        .iter()
+        .filter_map(|r| {
+            let l = r.landscape.as_ref()?;
+            Some((r.index, l, l.scan.as_ref()?))
+        })
+        .collect();
+    for &(index, landscape, scan) in &drawn {
+        let stem = match drawn.len() {
+            1 => "landscape".to_string(),
+            _ => format!("landscape-{index}"),
+        };
+        let picture = LandscapePicture {
+            title: format!("{name}, case {index}: L(x), its saddles and paths"),
+            landscape,
+            scan,
+        };
+        png_and_svg!(&dir.join(&stem), SIZE, draw_landscape, &picture)?;
         written.extend(["png", "svg"].map(|e| dir.join(&stem).with_extension(e)));
     }
     Ok(written)

@@ -499,11 +499,19 @@ pub fn write_run_plots(dir: &Path, result: &RunResult) -> Result<Vec<PathBuf>> {
         .iter()
         .filter_map(|c| {
             let t = c.theory.as_ref()?;
-            Some((c.index as usize, t.exact_2d.as_ref()?, t.eyring_kramers.as_ref()))
+            Some((
+                c.index as usize,
+                t.exact_2d.as_ref()?,
+                t.eyring_kramers.as_ref(),
+            ))
         })
         .filter(|(_, p, _)| p.field.is_some())
         .collect();
-    written.extend(super::plane_plot::write_plane_plots(dir, &result.name, &solved)?);
+    written.extend(super::plane_plot::write_plane_plots(
+        dir,
+        &result.name,
+        &solved,
+    )?);
     Ok(written)
 }
 

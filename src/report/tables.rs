@@ -302,10 +302,24 @@ pub fn theory_table(experiment: &Experiment, rows: &[TheoryRow]) -> String {
             ));
         }
         if let Some(ek) = &t.eyring_kramers {
-            let ratio = t.exact_mfpt.map_or(String::new(), |e| format!(", exact/EK {:.4}", e / ek.time));
+            let ratio = t
+                .exact_mfpt
+                .map_or(String::new(), |e| format!(", exact/EK {:.4}", e / ek.time));
             extra.push(format!(
                 "Eyring-Kramers {:.4e} (saddle ({:.6}, {:.6}), barrier/eps {:.3}{ratio})",
                 ek.time, ek.saddle.x[0], ek.saddle.x[1], ek.barrier_over_eps
+            ));
+        }
+        if let Some(t7) = &t.theorem7 {
+            let ratio = t.exact_mfpt.map_or(String::new(), |e| {
+                format!(", exact/Theorem 7 {:.4}", e / t7.time)
+            });
+            extra.push(format!(
+                "Theorem 7 {:.4e} (saddle ({:.6}, {:.6}), exponent {:.3}{ratio})",
+                t7.time,
+                t7.saddle.x[0],
+                t7.saddle.x[1],
+                t7.growth_exponent.unwrap_or(f64::NAN)
             ));
         }
         extra.extend(t.notes.iter().cloned());
@@ -323,7 +337,10 @@ pub fn theory_table(experiment: &Experiment, rows: &[TheoryRow]) -> String {
         );
     }
     say!(out, "exit monitoring: once per step; shifted = exact at b + 0.5826 sqrt(D(b) dt), the reference without the bridge; with exit.bridge = true the reference is exact itself");
-    if rows.iter().any(|r| r.theory.as_ref().is_some_and(|t| t.exact_2d.is_some())) {
+    if rows
+        .iter()
+        .any(|r| r.theory.as_ref().is_some_and(|t| t.exact_2d.is_some()))
+    {
         say!(out, "2-D: exact = the backward equation on three grids, Richardson (docs/theory.md §9); shifted = the exit set moved inward by 0.5826 sqrt(n.D n dt)");
     }
     out
@@ -356,5 +373,82 @@ pub fn devices_table(adapters: &[AdapterSummary]) -> String {
         );
     }
     say!(out, "cpu: {}", crate::backend::cpu::device_name());
+    out
+}
+
+/// The `kramers landscape` table: per case, the start's minimum, the saddles
+/// of its basin up to the exit set's level and where their paths lead.
+pub fn landscape_table(
+    experiment: &Experiment,
+    rows: &[crate::analysis::landscape::LandscapeRow],
+) -> String {
+    use crate::analysis::landscape::{CriticalPoint, PathEnd};
+    let point = |p: &CriticalPoint| {
+        format!(
+            "({:.6}, {:.6})  L = {:.6}  Hessian eigenvalues {:.4e}, {:.4e}",
+            p.x[0], p.x[1], p.value, p.eigenvalues[0], p.eigenvalues[1]
+        )
+    };
+    let end = |e: &PathEnd| match e {
+        PathEnd::Minimum { start: true, .. } => "the start's minimum".to_string(),
+        PathEnd::Minimum { point, .. } => format!(
+            "the minimum at ({:.6}, {:.6}), L = {:.6}",
+            point.x[0], point.x[1], point.value
+        ),
+        PathEnd::Exit { x } => format!("the exit set at ({:.4}, {:.4})", x[0], x[1]),
+        PathEnd::Open { x } => format!("no minimum (stopped at ({:.4}, {:.4}))", x[0], x[1]),
+    };
+    let mut out = String::new();
+    say!(
+        out,
+        "{}: landscape of {} case(s) ({}, dim {})",
+        experiment.name,
+        rows.len(),
+        experiment.shape.potential.name(),
+        experiment.shape.dim
+    );
+    for row in rows {
+        say!(out, "case {}  {}", row.index, row.params);
+        let Some(l) = &row.landscape else {
+            say!(
+                out,
+                "  no landscape: {}",
+                row.no_answer.as_deref().unwrap_or("-")
+            );
+            continue;
+        };
+        say!(out, "  minimum  {}", point(&l.minimum));
+        for p in &l.passes {
+            say!(
+                out,
+                "  saddle   {}  barrier {:.6}{}",
+                point(&p.saddle),
+                p.barrier,
+                if p.toward_exit {
+                    "  (the start's region reaches the exit set through it)"
+                } else {
+                    ""
+                }
+            );
+            say!(
+                out,
+                "           path of {} points from {} to {}",
+                p.path.len(),
+                end(&p.ends[0]),
+                end(&p.ends[1])
+            );
+        }
+        if l.passes.is_empty() {
+            say!(out, "  no index-1 saddle below the exit set's level");
+        }
+        say!(
+            out,
+            "  the start's region reaches the exit set at L = {:.6} (scan)",
+            l.level
+        );
+        for note in &l.notes {
+            say!(out, "  note: {note}");
+        }
+    }
     out
 }

@@ -495,21 +495,20 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         }
     };
 
-    let rare = file.rare.as_ref().map(|r| r.validate()).transpose()?;
+    let rare = file.rare.as_ref().map(|r| r.validate(dim)).transpose()?;
     let theory_file = file.theory.unwrap_or_default();
     if theory_file.exact == Some(true) {
         let covered = dim == 2
             && !noise_kind.stable()
             && !noise_kind.minibatch()
-            && !matches!(exit_file, ExitFile::None)
-            && potential_kind != crate::model::PotentialKind::Paper2d;
+            && !matches!(exit_file, ExitFile::None);
         if !covered {
             return Err(Error::invalid(
                 "theory.exact",
                 true,
                 format!(
                     "false or absent here: the exact backward solve covers dim = 2 (this file: {dim}) with a noise that has \
-                     a variance law (not alpha-stable or sgd), an exit set, and a potential other than paper-2d; \
+                     a variance law (not alpha-stable or sgd) and an exit set; \
                      radial and separable cases of any dimension get their quadratures without it"
                 ),
             ));

@@ -231,9 +231,12 @@ fn an_expression_model_unlike_any_builtin_hits_its_exact_mean_first_passage_time
 
 #[test]
 fn muller_brown_runs_on_both_backends_alike() {
-    let experiment = with_fpt_file(asset("assets/muller-brown.toml"))
+    let mut experiment = with_fpt_file(asset("assets/muller-brown.toml"))
         .with_trajectories(1_000)
         .unwrap();
+    // The asset's limit lets the rare trajectories that fall into basin A
+    // come back (millions of steps); this comparison needs only the typical ones.
+    experiment.max_steps = 200_000;
     if let Some(fraction) = backends_agree(&experiment) {
         assert!(fraction >= 0.99, "identical first passages: {fraction}");
     }

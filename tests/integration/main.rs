@@ -18,6 +18,7 @@ mod gpu_agreement;
 mod gpu_samplers;
 mod gpu_scale;
 mod layers;
+mod plane;
 mod rare;
 mod reproduce;
 mod rng;

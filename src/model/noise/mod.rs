@@ -234,7 +234,12 @@ impl NoiseParams {
     /// `(D_j, dD_j/dx_j)` of coordinate `j` at the point `x` of any
     /// dimension, under `potential` (docs/theory.md §2); `None` for a noise
     /// without a variance law (`alpha-stable`, `sgd`).
-    pub fn variance_at(&self, j: usize, x: &[f64], potential: &PotentialParams) -> Option<(f64, f64)> {
+    pub fn variance_at(
+        &self,
+        j: usize,
+        x: &[f64],
+        potential: &PotentialParams,
+    ) -> Option<(f64, f64)> {
         match self {
             NoiseParams::Langevin(n) => Some((n.d0, 0.0)),
             NoiseParams::PowerLaw(n) => Some((
