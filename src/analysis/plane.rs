@@ -82,7 +82,9 @@ pub struct GridRun {
     pub mfpt: f64,
     /// Nonzeros of the LU factors.
     pub factor_nonzeros: usize,
-    /// Wall time of the solve, seconds.
+    /// Wall time of the solve, seconds (in the table, not the JSON: a
+    /// result.json is reproducible byte for byte).
+    #[serde(skip_serializing, default)]
     pub seconds: f64,
 }
 
@@ -127,7 +129,8 @@ pub struct PlaneReference {
     pub shifted: bool,
     /// Peak memory of the factors and the matrix, MiB (all grids at once).
     pub memory_mib: f64,
-    /// Wall time of the whole solve, seconds.
+    /// Wall time of the whole solve, seconds (in the table, not the JSON).
+    #[serde(skip_serializing, default)]
     pub seconds: f64,
     /// `T(x)` on the finest grid (not serialized).
     #[serde(skip)]
