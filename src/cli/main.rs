@@ -203,11 +203,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     &experiment.name,
                     &solved,
                 )?;
-                let names: Vec<String> = paths
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect();
-                eprintln!("plots in {}: {}", dir.display(), names.join(", "));
+                say_plots(&dir, &paths);
             }
             Ok(())
         }
@@ -236,11 +232,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     &experiment.name,
                     &rows,
                 )?;
-                let names: Vec<String> = paths
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect();
-                eprintln!("plots in {}: {}", dir.display(), names.join(", "));
+                say_plots(&dir, &paths);
             }
             if rows.iter().all(|r| r.landscape.is_none()) {
                 anyhow::bail!("no case has a landscape");
@@ -351,4 +343,13 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// "plots in DIR: a.png, a.svg, ..." on stderr.
+fn say_plots(dir: &std::path::Path, paths: &[std::path::PathBuf]) {
+    let names: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    eprintln!("plots in {}: {}", dir.display(), names.join(", "));
 }

@@ -8,6 +8,7 @@ use super::plot::{plot_error, png_and_svg};
 use crate::analysis::landscape::{EyringKramers, Landscape, LandscapeRow, PathEnd};
 use crate::analysis::plane::{Field, PlaneReference, Scan};
 use crate::error::Result;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,74 @@ fn viridis(v: f64) -> RGBColor {
     let (a, b) = (STOPS[i], STOPS[i + 1]);
     let mix = |p: f64, q: f64| (p + t * (q - p)).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A picture's chart over the plane: axes `x1`, `x2`, the title above.
+fn plane_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x1")
+        .y_desc("x2")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(chart)
+}
+
+/// The colour bar beside a picture: `steps` viridis bands over `range`,
+/// labelled by `label`.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    range: std::ops::Range<f64>,
+    description: &str,
+    label: &dyn Fn(&f64) -> String,
+    steps: usize,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (bottom, top) = (range.start, range.end);
+    let mut bar_chart = ChartBuilder::on(area)
+        .margin_top(50)
+        .margin_bottom(52)
+        .margin_right(8)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, bottom..top)
+        .map_err(plot_error)?;
+    bar_chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(description)
+        .y_label_formatter(label)
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(plot_error)?;
+    let n = steps as f64;
+    bar_chart
+        .draw_series((0..steps).map(|k| {
+            let at = |k: f64| bottom + k / n * (top - bottom);
+            let (a, b) = (at(k as f64), at(k as f64 + 1.0));
+            Rectangle::new([(0.0, a), (1.0, b)], viridis(k as f64 / (n - 1.0)).filled())
+        }))
+        .map_err(plot_error)?;
+    Ok(())
 }
 
 /// One picture: what it draws.
@@ -64,21 +133,7 @@ where
         .ln()
         .min(top - 1e-9);
     let scale = |v: f64| (v.ln() - bottom) / (top - bottom);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&p.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("x1")
-        .y_desc("x2")
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    let mut chart = plane_chart(&plot, &p.title, x0..x1, y0..y1)?;
     let stride = nx.max(ny).div_ceil(PIXELS).max(1);
     let w = stride as f64 * f.h;
     let mut cells = Vec::new();
@@ -127,29 +182,13 @@ where
         .draw()
         .map_err(plot_error)?;
     // The colour bar; grey is the exit set, white the region above the cut.
-    let mut bar_chart = ChartBuilder::on(&bar)
-        .margin_top(50)
-        .margin_bottom(52)
-        .margin_right(8)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..1.0, bottom..top)
-        .map_err(plot_error)?;
-    bar_chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_desc("T(x), log scale")
-        .y_label_formatter(&|v| format!("{:.2e}", v.exp()))
-        .label_style(("sans-serif", 12))
-        .draw()
-        .map_err(plot_error)?;
-    bar_chart
-        .draw_series((0..100).map(|k| {
-            let at = |k: f64| bottom + k / 100.0 * (top - bottom);
-            let (a, b) = (at(k as f64), at(k as f64 + 1.0));
-            Rectangle::new([(0.0, a), (1.0, b)], viridis(k as f64 / 99.0).filled())
-        }))
-        .map_err(plot_error)?;
+    colour_bar(
+        &bar,
+        bottom..top,
+        "T(x), log scale",
+        &|v| format!("{:.2e}", v.exp()),
+        100,
+    )?;
     root.present().map_err(plot_error)
 }
 
@@ -213,21 +252,7 @@ where
             .clamp(0.0, BANDS - 1.0)
             / (BANDS - 1.0)
     };
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&p.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc("x1")
-        .y_desc("x2")
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    let mut chart = plane_chart(&plot, &p.title, x0..x1, y0..y1)?;
     let stride = nx.max(ny).div_ceil(PIXELS).max(1);
     let w = stride as f64 * s.h;
     let mut cells = Vec::new();
@@ -301,32 +326,13 @@ where
         .label_font(("sans-serif", 14))
         .draw()
         .map_err(plot_error)?;
-    let mut bar_chart = ChartBuilder::on(&bar)
-        .margin_top(50)
-        .margin_bottom(52)
-        .margin_right(8)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..1.0, bottom..top)
-        .map_err(plot_error)?;
-    bar_chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_desc("L(x); grey: exit set")
-        .y_label_formatter(&|v| format!("{v:.3}"))
-        .label_style(("sans-serif", 12))
-        .draw()
-        .map_err(plot_error)?;
-    bar_chart
-        .draw_series((0..BANDS as usize).map(|k| {
-            let at = |k: f64| bottom + k / BANDS * (top - bottom);
-            let (a, b) = (at(k as f64), at(k as f64 + 1.0));
-            Rectangle::new(
-                [(0.0, a), (1.0, b)],
-                viridis(k as f64 / (BANDS - 1.0)).filled(),
-            )
-        }))
-        .map_err(plot_error)?;
+    colour_bar(
+        &bar,
+        bottom..top,
+        "L(x); grey: exit set",
+        &|v| format!("{v:.3}"),
+        BANDS as usize,
+    )?;
     root.present().map_err(plot_error)
 }
 

@@ -109,20 +109,15 @@ fn the_plane_solve_meets_extrapolated_monte_carlo_where_nothing_is_separable() {
     }
 }
 
-/// `kramers theory` on the Müller–Brown asset: the solve's convergence
-/// (the finest grids agree to 0.1%, the corrections shrink), the saddle it
-/// found refined to the known B–C saddle (0.2125, 0.2930) by Newton, the
-/// Eyring–Kramers time beside it, and `--plot` drawing `T(x)`.
-#[test]
-fn theory_solves_muller_brown_and_draws_it() {
-    let dir = tempfile::tempdir().unwrap();
+/// `kramers COMMAND --json ASSET --plot DIR`, which must succeed: its JSON.
+fn json_and_plots(command: &str, asset: &str, dir: &std::path::Path) -> serde_json::Value {
     let out = kramers(
         &[
-            "theory",
+            command,
             "--json",
-            repo("assets/muller-brown.toml").to_str().unwrap(),
+            repo(asset).to_str().unwrap(),
             "--plot",
-            dir.path().to_str().unwrap(),
+            dir.to_str().unwrap(),
         ],
         &[],
     );
@@ -131,7 +126,17 @@ fn theory_solves_muller_brown_and_draws_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `kramers theory` on the Müller–Brown asset: the solve's convergence
+/// (the finest grids agree to 0.1%, the corrections shrink), the saddle it
+/// found refined to the known B–C saddle (0.2125, 0.2930) by Newton, the
+/// Eyring–Kramers time beside it, and `--plot` drawing `T(x)`.
+#[test]
+fn theory_solves_muller_brown_and_draws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = json_and_plots("theory", "assets/muller-brown.toml", dir.path());
     let t = &rows[0]["theory"];
     let plane = &t["exact_2d"];
     let grids: Vec<f64> = plane["grids"]
@@ -219,26 +224,10 @@ fn cases_without_an_answer_say_why() {
 #[test]
 fn landscape_finds_the_muller_brown_saddle_and_path() {
     let dir = tempfile::tempdir().unwrap();
-    let out = kramers(
-        &[
-            "landscape",
-            "--json",
-            repo("assets/muller-brown-a-to-c.toml").to_str().unwrap(),
-            "--plot",
-            dir.path().to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json_and_plots("landscape", "assets/muller-brown-a-to-c.toml", dir.path());
     let l = &rows[0]["landscape"];
-    let close = |v: &serde_json::Value, want: f64, tol: f64| {
-        (v.as_f64().unwrap() - want).abs() < tol
-    };
+    let close =
+        |v: &serde_json::Value, want: f64, tol: f64| (v.as_f64().unwrap() - want).abs() < tol;
     let m = &l["minimum"];
     assert!(close(&m["x"][0], -0.558224, 1e-6), "{m}");
     assert!(close(&m["x"][1], 1.441726, 1e-6), "{m}");
@@ -268,7 +257,10 @@ fn landscape_finds_the_muller_brown_saddle_and_path() {
     }
     // a 1-D file is refused naming dim
     let out = kramers(
-        &["landscape", repo("assets/barrier-langevin.toml").to_str().unwrap()],
+        &[
+            "landscape",
+            repo("assets/barrier-langevin.toml").to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -294,8 +286,8 @@ fn theorem7_approaches_the_exact_plane_solve_as_the_noise_falls() {
         let t7 = refs.theorem7.as_ref().expect("Theorem 7");
         let exact = refs.exact_mfpt.unwrap();
         assert!(t7.saddle.x[0].abs() < 1e-9 && t7.saddle.x[1].abs() < 1e-9);
-        // L's Hessian at the origin: [[-4 + 0.045, -0.3], [-0.3, 1]]
-        let (a, b, c) = (-4.0 + 0.045, -0.3, 1.0);
+        // L's Hessian at the origin: [[-4 + 0.09, -0.3], [-0.3, 1]]
+        let (a, b, c) = (-4.0 + 0.09, -0.3, 1.0);
         let mean = (a + c) / 2.0;
         let radius = (((a - c) / 2.0f64).powi(2) + b * b).sqrt();
         assert!((t7.saddle.eigenvalues[0] - (mean - radius)).abs() < 1e-5);
