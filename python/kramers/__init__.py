@@ -35,6 +35,7 @@ from ._native import ExperimentError, GpuError, KramersError
 __all__ = [
     "run",
     "theory",
+    "landscape",
     "devices",
     "escape",
     "Result",
@@ -238,6 +239,15 @@ def theory(experiment: Experiment) -> List[Dict[str, Any]]:
     (``kramers theory --json``): per case its index, params and theory."""
     text, origin = _source(experiment)
     return json.loads(_native.theory(text, origin))
+
+
+def landscape(experiment: Experiment) -> List[Dict[str, Any]]:
+    """The landscape of every case of a 2-D experiment (``kramers landscape
+    --json``): per case its index, params and either ``landscape`` (the
+    start's minimum, the saddles of its basin with their paths) or
+    ``no_answer``."""
+    text, origin = _source(experiment)
+    return json.loads(_native.landscape(text, origin))
 
 
 def devices() -> List[Dict[str, Any]]:

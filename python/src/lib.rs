@@ -178,6 +178,21 @@ fn theory(text: &str, origin: &str) -> PyResult<String> {
     Ok(serde_json::to_string(&rows).expect("serializable"))
 }
 
+/// The landscape of every case of a 2-D experiment (`kramers landscape --json`), as JSON text.
+#[pyfunction]
+fn landscape(text: &str, origin: &str) -> PyResult<String> {
+    let experiment = Experiment::from_toml(text, origin).map_err(to_py)?;
+    if experiment.shape.dim != 2 {
+        return Err(to_py(kramers::error::Error::invalid(
+            "dim",
+            experiment.shape.dim,
+            "2: the landscape search covers the plane",
+        )));
+    }
+    let rows = kramers::analysis::landscape::landscape_rows(&experiment);
+    Ok(serde_json::to_string(&rows).expect("serializable"))
+}
+
 /// The GPU adapters (`kramers devices --json`), as JSON text.
 #[pyfunction]
 fn devices(py: Python<'_>) -> String {
@@ -224,6 +239,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GpuError", m.py().get_type::<GpuError>())?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(theory, m)?)?;
+    m.add_function(wrap_pyfunction!(landscape, m)?)?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(escape, m)?)?;
     m.add_function(wrap_pyfunction!(toml_from_json, m)?)?;

@@ -308,3 +308,18 @@ def test_theory_gives_the_exact_plane_solve_and_eyring_kramers():
     assert t["exact_mfpt_shifted"] > t["exact_mfpt"]
     saddle = t["eyring_kramers"]["saddle"]["x"]
     assert abs(saddle[0] - 0.2125) < 1e-3 and abs(saddle[1] - 0.2930) < 1e-3
+
+
+def test_landscape_finds_the_muller_brown_saddle():
+    # The Müller–Brown saddle between A and the middle minimum, as in the
+    # literature (docs/theory.md §9), reached by the path from A into the exit.
+    rows = kramers.landscape(REPO / "assets" / "muller-brown-a-to-c.toml")
+    land = rows[0]["landscape"]
+    assert abs(land["minimum"]["value"] + 146.6995) < 1e-4
+    toward = [p for p in land["passes"] if p["toward_exit"]]
+    assert len(toward) == 1
+    saddle = toward[0]["saddle"]
+    assert abs(saddle["x"][0] + 0.822002) < 1e-6 and abs(saddle["x"][1] - 0.624313) < 1e-6
+    assert [e["kind"] for e in toward[0]["ends"]] == ["minimum", "exit"]
+    with pytest.raises(kramers.ExperimentError, match="dim"):
+        kramers.landscape(REPO / "assets" / "barrier-langevin.toml")
