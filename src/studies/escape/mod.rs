@@ -263,7 +263,8 @@ pub fn run(
             let mut experiment = dynamic.experiment.clone();
             experiment.cases = rare_cases;
             if experiment.rare.is_none() {
-                experiment.rare = Some(crate::rare::RareFile::default().validate(experiment.shape.dim)?);
+                experiment.rare =
+                    Some(crate::rare::RareFile::default().validate(experiment.shape.dim)?);
             }
             if engine.is_none() {
                 engine = Some(crate::backend::engine::Engine::open(choice, None, notice)?);
