@@ -370,33 +370,48 @@ fn every_asset_runs() {
     files.sort();
     assert!(files.len() >= 8, "only {} assets", files.len());
     let dir = tempfile::tempdir().expect("temporary directory");
-    for file in &files {
-        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(file).expect("readable");
-        assert!(
-            text.starts_with('#'),
-            "{name}: an asset starts with a comment explaining it"
-        );
-        let out = dir.path().join(&name);
-        run_ok(file, &out, &["--trajectories", "64"], &[]);
-        let result = read_json(&out.join("result.json"));
-        assert!(out.join("cases.csv").is_file(), "{name}: cases.csv");
-        let cases = result["cases"].as_array().expect("cases");
-        assert!(!cases.is_empty(), "{name}: no cases");
-        for case in cases {
-            if result["method"] == "ams" {
-                // splitting (`[rare]`): an estimate instead of trajectories
-                let rare = &case["rare"];
-                assert!(rare["mfpt"].as_f64().is_some(), "{name}: {rare}");
-                assert_eq!(rare["diverged"], 0, "{name}: case {}", case["index"]);
-                continue;
-            }
-            assert_eq!(case["trajectories"], 64, "{name}");
-            assert_eq!(case["diverged"], 0, "{name}: case {}", case["index"]);
+    // Two at a time: while one run is in a single-threaded stretch (an exact
+    // solve's factorization, the plots), the other uses the second core.
+    let (even, odd): (Vec<_>, Vec<_>) = files.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    std::thread::scope(|scope| {
+        for half in [even, odd] {
+            let dir = dir.path();
+            scope.spawn(move || {
+                for (_, file) in half {
+                    run_asset(file, dir);
+                }
+            });
         }
-        if text.contains("fpt_file = \"npy\"") {
-            check_first_passage_file(&out.join("first_passage.npy"), &result);
+    });
+}
+
+/// One asset of [`every_asset_runs`], at 64 trajectories, into `dir/NAME`.
+fn run_asset(file: &Path, dir: &Path) {
+    let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(file).expect("readable");
+    assert!(
+        text.starts_with('#'),
+        "{name}: an asset starts with a comment explaining it"
+    );
+    let out = dir.join(&name);
+    run_ok(file, &out, &["--trajectories", "64"], &[]);
+    let result = read_json(&out.join("result.json"));
+    assert!(out.join("cases.csv").is_file(), "{name}: cases.csv");
+    let cases = result["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty(), "{name}: no cases");
+    for case in cases {
+        if result["method"] == "ams" {
+            // splitting (`[rare]`): an estimate instead of trajectories
+            let rare = &case["rare"];
+            assert!(rare["mfpt"].as_f64().is_some(), "{name}: {rare}");
+            assert_eq!(rare["diverged"], 0, "{name}: case {}", case["index"]);
+            continue;
         }
+        assert_eq!(case["trajectories"], 64, "{name}");
+        assert_eq!(case["diverged"], 0, "{name}: case {}", case["index"]);
+    }
+    if text.contains("fpt_file = \"npy\"") {
+        check_first_passage_file(&out.join("first_passage.npy"), &result);
     }
 }
 
