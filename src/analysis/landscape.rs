@@ -146,6 +146,15 @@ fn minimum_and_saddle(
     Ok((minimum, saddle))
 }
 
+/// What the Eyring–Kramers prefactor reads of the Hessians:
+/// `|lambda_1(s)|` and `sqrt(|det H(s)| / det H(a))`.
+fn curvatures(minimum: &CriticalPoint, saddle: &CriticalPoint) -> (f64, f64) {
+    let [l1, l2] = saddle.eigenvalues;
+    let det_s = (l1 * l2).abs();
+    let det_a = minimum.eigenvalues[0] * minimum.eigenvalues[1];
+    (l1.abs(), (det_s / det_a).sqrt())
+}
+
 /// The Eyring–Kramers time from the minimum near `start` through the saddle
 /// near `saddle_guess`, with constant noise `d0`.
 pub fn eyring_kramers(
@@ -158,11 +167,8 @@ pub fn eyring_kramers(
     let (minimum, saddle) = minimum_and_saddle(potential, start, saddle_guess, guess_spacing)?;
     let eps = d0 / 2.0;
     let barrier_over_eps = (saddle.value - minimum.value) / eps;
-    let [l1, l2] = saddle.eigenvalues;
-    let det_s = (l1 * l2).abs();
-    let det_a = minimum.eigenvalues[0] * minimum.eigenvalues[1];
-    let time =
-        2.0 * std::f64::consts::PI / l1.abs() * (det_s / det_a).sqrt() * barrier_over_eps.exp();
+    let (unstable, determinants) = curvatures(&minimum, &saddle);
+    let time = 2.0 * std::f64::consts::PI / unstable * determinants * barrier_over_eps.exp();
     Ok(EyringKramers {
         minimum,
         saddle,
@@ -203,11 +209,9 @@ pub fn theorem7(
     }
     let dim = 2.0;
     let exponent = 2.0 / k + 1.0 - alpha - dim / 2.0;
-    let [l1, l2] = saddle.eigenvalues;
-    let det_s = (l1 * l2).abs();
-    let det_a = minimum.eigenvalues[0] * minimum.eigenvalues[1];
-    let time = 4.0 * std::f64::consts::PI / ((2.0 + (1.0 - alpha) * k) * l1.abs())
-        * (det_s / det_a).sqrt()
+    let (unstable, determinants) = curvatures(&minimum, &saddle);
+    let time = 4.0 * std::f64::consts::PI / ((2.0 + (1.0 - alpha) * k) * unstable)
+        * determinants
         * (ds / da).powf(exponent);
     Ok(EyringKramers {
         barrier_over_eps: (saddle.value - minimum.value) / (da / 2.0),
@@ -382,61 +386,39 @@ pub fn landscape(case: &crate::model::case::CaseModel, margin: f64) -> Result<La
 /// of the cell holding `minimum` merges with another basin (`false`) or first
 /// with the exit set (`true`), up to 2% of the barrier past the latter.
 fn merges(scan: &crate::analysis::plane::Scan, minimum: [f64; 2]) -> Vec<(usize, bool)> {
-    fn find(parent: &mut [usize], mut a: usize) -> usize {
-        while parent[a] != a {
-            parent[a] = parent[parent[a]];
-            a = parent[a];
-        }
-        a
-    }
-    let n = scan.loss.len();
-    let sink = n;
-    let mut parent: Vec<usize> = (0..=n).collect();
-    let mut on = vec![false; n];
-    for c in (0..n).filter(|&c| scan.exit[c]) {
-        on[c] = true;
-        parent[c] = sink;
-    }
+    use crate::analysis::plane::{ascending, Flooding};
     let Some(home) = scan.cell_of(minimum) else {
         return Vec::new();
     };
-    let mut order: Vec<usize> = (0..n)
-        .filter(|&c| !scan.exit[c] && scan.loss[c].is_finite())
-        .collect();
-    order.sort_by(|&a, &b| scan.loss[a].total_cmp(&scan.loss[b]));
+    let mut flooding = Flooding::new(&scan.exit);
+    let sink = flooding.sink;
     let mut found = Vec::new();
     // Once the basin has reached the exit set, a little further (2% of the
     // barrier): saddles at about the same level as that one.
     let mut stop = f64::INFINITY;
-    for c in order {
+    for c in ascending(&scan.loss, &scan.exit) {
         if scan.loss[c] > stop {
             break;
         }
-        on[c] = true;
+        flooding.switch_on(c);
         let mut roots: Vec<usize> = Vec::new();
         for d in scan.neighbours(c) {
-            if on[d] {
-                let r = find(&mut parent, d);
+            if flooding.is_on(d) {
+                let r = flooding.root(d);
                 if !roots.contains(&r) {
                     roots.push(r);
                 }
             }
         }
-        let home_root = on[home].then(|| find(&mut parent, home));
+        let home_root = flooding.is_on(home).then(|| flooding.root(home));
         let joins_home = home_root.is_some_and(|h| roots.contains(&h));
         if roots.len() >= 2 && joins_home {
             found.push((c, roots.contains(&sink) && home_root != Some(sink)));
         }
         for r in roots {
-            let a = find(&mut parent, c);
-            if a != r {
-                match r == sink {
-                    true => parent[a] = r,
-                    false => parent[r] = a,
-                }
-            }
+            flooding.join(c, r);
         }
-        if stop.is_infinite() && on[home] && find(&mut parent, home) == sink {
+        if stop.is_infinite() && flooding.is_on(home) && flooding.root(home) == sink {
             stop = scan.loss[c] + 0.02 * (scan.loss[c] - scan.loss[home]).abs();
         }
     }
@@ -492,7 +474,7 @@ fn descend(
     let mut points = vec![x];
     let mut length = step;
     for _ in 0..200_000 {
-        if crate::analysis::plane::exits(case, x) {
+        if case.exit.contains(&x) {
             return (PathEnd::Exit { x }, points);
         }
         if !inside(x) {

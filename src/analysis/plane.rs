@@ -348,43 +348,85 @@ fn flood(grid: &Grid, loss: &[f64], exit: &[bool], start: usize, cut: f64) -> Op
     Some(region)
 }
 
-/// The lowest `L` at which `start` connects to an exit cell through
-/// non-exit cells, and the cell that joins them (`None`: never, in this grid).
-fn saddle_level(grid: &Grid, loss: &[f64], exit: &[bool], start: usize) -> Option<(f64, usize)> {
-    fn find(parent: &mut [usize], mut a: usize) -> usize {
-        while parent[a] != a {
-            parent[a] = parent[parent[a]];
-            a = parent[a];
-        }
-        a
-    }
-    let n = loss.len();
-    let sink = n;
-    let mut parent: Vec<usize> = (0..=n).collect();
-    let mut on = vec![false; n];
-    for c in (0..n).filter(|&c| exit[c]) {
-        on[c] = true;
-        parent[c] = sink;
-    }
-    let mut order: Vec<usize> = (0..n)
+/// The cells that are neither exit cells nor undefined, by increasing `L`:
+/// the order in which the watersheds of `L` flood the grid.
+pub(crate) fn ascending(loss: &[f64], exit: &[bool]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..loss.len())
         .filter(|&c| !exit[c] && loss[c].is_finite())
         .collect();
     order.sort_by(|&a, &b| loss[a].total_cmp(&loss[b]));
-    for c in order {
-        on[c] = true;
-        for (_, d) in grid.neighbours(c) {
-            if on[d] {
-                let (a, b) = (find(&mut parent, c), find(&mut parent, d));
-                if a != b {
-                    // keep the sink a root
-                    match b == sink {
-                        true => parent[a] = b,
-                        false => parent[b] = a,
-                    }
-                }
+    order
+}
+
+/// The union-find behind the watersheds of `L` (the solve's saddle level, the
+/// landscape's saddles): cells are switched on in [`ascending`] order and
+/// joined to their switched-on neighbours; the exit cells start on, in one
+/// set whose root is the sink (index `n`), which stays a root.
+pub(crate) struct Flooding {
+    parent: Vec<usize>,
+    on: Vec<bool>,
+    /// The root of the exit cells' set.
+    pub(crate) sink: usize,
+}
+
+impl Flooding {
+    pub(crate) fn new(exit: &[bool]) -> Flooding {
+        let n = exit.len();
+        let mut parent: Vec<usize> = (0..=n).collect();
+        for c in (0..n).filter(|&c| exit[c]) {
+            parent[c] = n;
+        }
+        Flooding {
+            parent,
+            on: exit.to_vec(),
+            sink: n,
+        }
+    }
+    pub(crate) fn is_on(&self, c: usize) -> bool {
+        self.on[c]
+    }
+    pub(crate) fn switch_on(&mut self, c: usize) {
+        self.on[c] = true;
+    }
+    /// The root of `a`'s set.
+    pub(crate) fn root(&mut self, mut a: usize) -> usize {
+        while self.parent[a] != a {
+            self.parent[a] = self.parent[self.parent[a]];
+            a = self.parent[a];
+        }
+        a
+    }
+    /// Join the sets of `a` and `b` (the sink stays a root).
+    pub(crate) fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        if a != b {
+            match b == self.sink {
+                true => self.parent[a] = b,
+                false => self.parent[b] = a,
             }
         }
-        if on[start] && find(&mut parent, start) == find(&mut parent, sink) {
+    }
+}
+
+/// The lowest `L` at which `start` connects to an exit cell through
+/// non-exit cells, and the cell that joins them (`None`: never, in this
+/// grid). `order` is [`ascending`]'s.
+fn saddle_level(
+    grid: &Grid,
+    loss: &[f64],
+    exit: &[bool],
+    order: &[usize],
+    start: usize,
+) -> Option<(f64, usize)> {
+    let mut flooding = Flooding::new(exit);
+    for &c in order {
+        flooding.switch_on(c);
+        for (_, d) in grid.neighbours(c) {
+            if flooding.is_on(d) {
+                flooding.join(c, d);
+            }
+        }
+        if flooding.is_on(start) && flooding.root(start) == flooding.sink {
             return Some((loss[c], c));
         }
     }
@@ -422,16 +464,13 @@ fn domain(problem: &Problem, start: [f64; 2], margin: f64) -> Result<Domain, NoA
             // cells have grown coarser than the start's distance to it.
             break;
         }
-        let Some((level, joint)) = saddle_level(&grid, &loss, &exit, s) else {
+        let order = ascending(&loss, &exit);
+        let Some((level, joint)) = saddle_level(&grid, &loss, &exit, &order, s) else {
             radius *= 2.0;
             continue;
         };
         // The cut: integral of dL / eps(L) from the level reaches `margin`,
         // eps(L) the largest D_j / 2 of the cells below L.
-        let mut order: Vec<usize> = (0..loss.len())
-            .filter(|&c| !exit[c] && loss[c].is_finite())
-            .collect();
-        order.sort_by(|&a, &b| loss[a].total_cmp(&loss[b]));
         let mut eps = 0.0_f64;
         let mut cut = f64::INFINITY;
         let mut accumulated = 0.0;
@@ -554,11 +593,6 @@ pub fn scan(case: &CaseModel, margin: f64, cells: usize) -> Result<Scan, NoAnswe
         level: domain.level,
         cut: domain.cut,
     })
-}
-
-/// Whether `x` lies in a case's exit set.
-pub fn exits(case: &CaseModel, x: [f64; 2]) -> bool {
-    Problem::new(case, None).exits(x)
 }
 
 /// A nested-dissection ordering of the grid's cells (separators last).

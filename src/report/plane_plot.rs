@@ -34,22 +34,37 @@ fn viridis(v: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// A picture's chart over the plane: axes `x1`, `x2`, the title above.
+/// A chart over the plane.
+type PlaneChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The cells a picture colours: a grid's corner, cell width and shape.
+#[derive(Clone, Copy)]
+struct Cells {
+    origin: [f64; 2],
+    h: f64,
+    shape: [usize; 2],
+}
+
+/// A picture's chart over the grid `cells` covers: axes `x1`, `x2`, the title above.
 fn plane_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     title: &str,
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
+    cells: Cells,
+) -> Result<PlaneChart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
+    let [x0, y0] = cells.origin;
+    let (x1, y1) = (
+        x0 + cells.shape[0] as f64 * cells.h,
+        y0 + cells.shape[1] as f64 * cells.h,
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(x, y)
+        .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_error)?;
     chart
         .configure_mesh()
@@ -60,6 +75,50 @@ where
         .draw()
         .map_err(plot_error)?;
     Ok(chart)
+}
+
+/// Draw the grid's cells, at most [`PIXELS`] per axis, coloured by
+/// `colour(cell)` (`None`: left blank).
+fn draw_cells<'a, DB: DrawingBackend + 'a>(
+    chart: &mut PlaneChart<'a, DB>,
+    cells: Cells,
+    colour: impl Fn(usize) -> Option<RGBColor>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let [nx, ny] = cells.shape;
+    let [x0, y0] = cells.origin;
+    let stride = nx.max(ny).div_ceil(PIXELS).max(1);
+    let w = stride as f64 * cells.h;
+    let mut rectangles = Vec::new();
+    for j in (0..ny).step_by(stride) {
+        for i in (0..nx).step_by(stride) {
+            let Some(colour) = colour(j * nx + i) else {
+                continue;
+            };
+            let (x, y) = (x0 + i as f64 * cells.h, y0 + j as f64 * cells.h);
+            rectangles.push(Rectangle::new([(x, y), (x + w, y + w)], colour.filled()));
+        }
+    }
+    chart.draw_series(rectangles).map_err(plot_error)?;
+    Ok(())
+}
+
+/// The legend, upper right.
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut PlaneChart<'a, DB>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(())
 }
 
 /// The colour bar beside a picture: `steps` viridis bands over `range`,
@@ -118,9 +177,11 @@ where
     root.fill(&WHITE).map_err(plot_error)?;
     let (plot, bar) = root.split_horizontally(SIZE.0 - 110);
     let f = p.field;
-    let [nx, ny] = f.shape;
-    let (x0, y0) = (f.origin[0], f.origin[1]);
-    let (x1, y1) = (x0 + nx as f64 * f.h, y0 + ny as f64 * f.h);
+    let cells = Cells {
+        origin: f.origin,
+        h: f.h,
+        shape: f.shape,
+    };
     // A logarithmic colour scale: T spans orders of magnitude between the
     // exit and a deep basin. From the 0.5th percentile of the positive values.
     let mut positive: Vec<f64> = f.values.iter().copied().filter(|v| *v > 0.0).collect();
@@ -133,23 +194,12 @@ where
         .ln()
         .min(top - 1e-9);
     let scale = |v: f64| (v.ln() - bottom) / (top - bottom);
-    let mut chart = plane_chart(&plot, &p.title, x0..x1, y0..y1)?;
-    let stride = nx.max(ny).div_ceil(PIXELS).max(1);
-    let w = stride as f64 * f.h;
-    let mut cells = Vec::new();
-    for j in (0..ny).step_by(stride) {
-        for i in (0..nx).step_by(stride) {
-            let v = f.values[j * nx + i];
-            let colour = match v {
-                v if v.is_nan() => continue,
-                0.0 => RGBColor(200, 200, 200),
-                v => viridis(scale(v)),
-            };
-            let (x, y) = (x0 + i as f64 * f.h, y0 + j as f64 * f.h);
-            cells.push(Rectangle::new([(x, y), (x + w, y + w)], colour.filled()));
-        }
-    }
-    chart.draw_series(cells).map_err(plot_error)?;
+    let mut chart = plane_chart(&plot, &p.title, cells)?;
+    draw_cells(&mut chart, cells, |c| match f.values[c] {
+        v if v.is_nan() => None,
+        0.0 => Some(RGBColor(200, 200, 200)),
+        v => Some(viridis(scale(v))),
+    })?;
     chart
         .draw_series([Circle::new(
             (f.start[0], f.start[1]),
@@ -173,14 +223,7 @@ where
             .draw_series([TriangleMarker::new((m[0], m[1]), 7, WHITE.filled())])
             .map_err(plot_error)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    legend(&mut chart)?;
     // The colour bar; grey is the exit set, white the region above the cut.
     colour_bar(
         &bar,
@@ -237,9 +280,11 @@ where
     root.fill(&WHITE).map_err(plot_error)?;
     let (plot, bar) = root.split_horizontally(SIZE.0 - 110);
     let s = p.scan;
-    let [nx, ny] = s.shape;
-    let (x0, y0) = (s.origin[0], s.origin[1]);
-    let (x1, y1) = (x0 + nx as f64 * s.h, y0 + ny as f64 * s.h);
+    let cells = Cells {
+        origin: s.origin,
+        h: s.h,
+        shape: s.shape,
+    };
     // Bands of L from the minimum to the cut: 16 colours, like contours.
     let bottom = p.landscape.minimum.value;
     let top = s
@@ -252,24 +297,13 @@ where
             .clamp(0.0, BANDS - 1.0)
             / (BANDS - 1.0)
     };
-    let mut chart = plane_chart(&plot, &p.title, x0..x1, y0..y1)?;
-    let stride = nx.max(ny).div_ceil(PIXELS).max(1);
-    let w = stride as f64 * s.h;
-    let mut cells = Vec::new();
-    for j in (0..ny).step_by(stride) {
-        for i in (0..nx).step_by(stride) {
-            let c = j * nx + i;
-            let colour = match (s.exit[c], s.loss[c]) {
-                (true, _) => RGBColor(150, 150, 150),
-                (false, v) if !v.is_finite() => continue,
-                (false, v) if v > top => RGBColor(235, 235, 235),
-                (false, v) => viridis(band(v)),
-            };
-            let (x, y) = (x0 + i as f64 * s.h, y0 + j as f64 * s.h);
-            cells.push(Rectangle::new([(x, y), (x + w, y + w)], colour.filled()));
-        }
-    }
-    chart.draw_series(cells).map_err(plot_error)?;
+    let mut chart = plane_chart(&plot, &p.title, cells)?;
+    draw_cells(&mut chart, cells, |c| match (s.exit[c], s.loss[c]) {
+        (true, _) => Some(RGBColor(150, 150, 150)),
+        (false, v) if !v.is_finite() => None,
+        (false, v) if v > top => Some(RGBColor(235, 235, 235)),
+        (false, v) => Some(viridis(band(v))),
+    })?;
     let l = p.landscape;
     for (k, pass) in l.passes.iter().enumerate() {
         let line = chart
@@ -318,14 +352,7 @@ where
             .label("index-1 saddles")
             .legend(|(x, y)| Cross::new((x + 8, y), 5, RED.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(plot_error)?;
+    legend(&mut chart)?;
     colour_bar(
         &bar,
         bottom..top,
