@@ -108,7 +108,9 @@ fn main() {
             for potential in 0..potentials {
                 for noise in 0..noises {
                     for exit in 0..exits {
-                        for (private_row, bridge) in [(131, 0), (2048, 1)] {
+                        for (private_row, bridge, dynamics) in
+                            [(131, 0, 0), (2048, 1, 0), (131, 0, 1)]
+                        {
                             let variant = Variant {
                                 dim,
                                 potential,
@@ -116,6 +118,7 @@ fn main() {
                                 exit,
                                 private_row,
                                 bridge,
+                                dynamics,
                                 user: 0,
                             };
                             let source = assemble(entry, &variant, &generated);

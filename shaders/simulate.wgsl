@@ -13,6 +13,7 @@
 #import potentials
 #import noise
 #import exits
+#import gjf
 #import user
 
 @group(0) @binding(0) var<storage, read> cases: array<CaseParams>;
@@ -66,6 +67,20 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         x[c] = state[c * total + g];
     }
     var steps = progress[g].x;
+    // Underdamped: the velocity (drawn at a trajectory's start) and the drift
+    // at x, carried between steps (shaders/shared/gjf.wgsl).
+    var v: array<f32, DIM>;
+    var drift: Drift;
+    if UNDERDAMPED {
+        drift = drift_at(p, x);
+        if steps == 0u {
+            v = start_velocity(p, trajectory, x, drift);
+        } else {
+            for (var c = 0u; c < DIM; c++) {
+                v[c] = state[(DIM + c) * total + g];
+            }
+        }
+    }
     var spent = 0u;
     var outcome = OUTCOME_RUNNING;
     // Software-pipelined: the next pair's draws are made while this pair steps,
@@ -77,11 +92,20 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         // whether one lane needs it or none, and is paid once per block.
         for (var i = 0u; i < BLOCK_PAIRS; i++) {
             let next = draw_pair(p, trajectory, key, steps / 2u + 1u);
-            if outcome == OUTCOME_RUNNING {
-                outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x, trajectory, bridge_key);
-            }
-            if outcome == OUTCOME_RUNNING && steps < p.max_steps {
-                outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y, trajectory, bridge_key);
+            if UNDERDAMPED {
+                if outcome == OUTCOME_RUNNING {
+                    outcome = advance_gjf(p, &x, &v, &drift, &steps, current.draws[0], current.one_d.x);
+                }
+                if outcome == OUTCOME_RUNNING && steps < p.max_steps {
+                    outcome = advance_gjf(p, &x, &v, &drift, &steps, current.draws[1], current.one_d.y);
+                }
+            } else {
+                if outcome == OUTCOME_RUNNING {
+                    outcome = advance(p, &x, &steps, trajectory, key, current.draws[0], current.one_d.x, trajectory, bridge_key);
+                }
+                if outcome == OUTCOME_RUNNING && steps < p.max_steps {
+                    outcome = advance(p, &x, &steps, trajectory, key, current.draws[1], current.one_d.y, trajectory, bridge_key);
+                }
             }
             if outcome == OUTCOME_RUNNING && steps >= p.max_steps {
                 outcome = OUTCOME_CENSORED;
@@ -91,7 +115,7 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
         spent += 2u * BLOCK_PAIRS;
         if outcome != OUTCOME_RUNNING {
             // Record the ended trajectory; take the case's next one.
-            save(g, total, x, steps, outcome);
+            save(g, total, x, v, steps, outcome);
             let k = atomicAdd(&counters[1u + case_slot], 1u);
             if k < slice.count {
                 g = case_slot * slice.per_case + k;
@@ -102,6 +126,10 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                 steps = 0u;
                 outcome = OUTCOME_RUNNING;
                 current = draw_pair(p, trajectory, key, 0u);
+                if UNDERDAMPED {
+                    drift = drift_at(p, x);
+                    v = start_velocity(p, trajectory, x, drift);
+                }
             } else {
                 g = NO_SLOT;
             }
@@ -109,15 +137,21 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
     lanes[lane] = g;
     if g != NO_SLOT {
-        save(g, total, x, steps, OUTCOME_RUNNING);
+        save(g, total, x, v, steps, OUTCOME_RUNNING);
         atomicAdd(&counters[0], 1u);
     }
 }
 
-// Trajectory slot g's state, steps and outcome (OUTCOME_RUNNING while it runs).
-fn save(g: u32, total: u32, x: array<f32, DIM>, steps: u32, outcome: u32) {
+// Trajectory slot g's state (the velocity after the position when
+// underdamped), steps and outcome (OUTCOME_RUNNING while it runs).
+fn save(g: u32, total: u32, x: array<f32, DIM>, v: array<f32, DIM>, steps: u32, outcome: u32) {
     for (var c = 0u; c < DIM; c++) {
         state[c * total + g] = x[c];
+    }
+    if UNDERDAMPED {
+        for (var c = 0u; c < DIM; c++) {
+            state[(DIM + c) * total + g] = v[c];
+        }
     }
     progress[g] = vec2<u32>(steps, outcome);
 }

@@ -44,3 +44,37 @@ impl Interpretation {
         }
     }
 }
+
+/// Which equations of motion a run integrates, and so which scheme steps them
+/// (docs/theory.md §8): the `[dynamics]` table's `kind`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dynamics {
+    /// `dX = -grad L dt + sqrt(D) dW` (with the interpretation's drift), stepped by Euler–Maruyama.
+    #[default]
+    Overdamped,
+    /// `dX = V dt`, `dV = (-grad L - gamma V) dt + sqrt(gamma D(X)) dW` (unit
+    /// mass), stepped by Grønbech-Jensen–Farago; the state carries `V`.
+    Underdamped,
+}
+
+impl Dynamics {
+    /// The dynamics named `name` (`"overdamped"`, `"underdamped"`); `None` for any other.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "overdamped" => Some(Dynamics::Overdamped),
+            "underdamped" => Some(Dynamics::Underdamped),
+            _ => None,
+        }
+    }
+    /// The name [`Self::parse`] reads and reports write.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dynamics::Overdamped => "overdamped",
+            Dynamics::Underdamped => "underdamped",
+        }
+    }
+    /// Whether the state carries a velocity block.
+    pub fn has_velocity(self) -> bool {
+        self == Dynamics::Underdamped
+    }
+}

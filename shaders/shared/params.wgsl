@@ -1,4 +1,4 @@
-// Per-case record: `CaseParams` in src/kernel/abi.rs (160 bytes; naga reflection checks the layout in the tests of src/backend/gpu.rs).
+// Per-case record: `CaseParams` in src/kernel/abi.rs (208 bytes; naga reflection checks the layout in the tests of src/backend/gpu.rs).
 struct CaseParams {
     dt: f32,
     alpha: f32,
@@ -9,6 +9,9 @@ struct CaseParams {
     start: array<vec4<f32>, 2>,
     exit_vector: array<vec4<f32>, 2>,
     exit_scalar: vec4<f32>,
+    // underdamped: (friction, 1 if start_velocity is given, GJF's a, GJF's b)
+    dynamics: vec4<f32>,
+    start_velocity: array<vec4<f32>, 2>,
 }
 
 fn slot(v: array<vec4<f32>, 2>, i: u32) -> f32 {

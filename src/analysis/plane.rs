@@ -886,6 +886,8 @@ mod tests {
             start: start.to_vec(),
             exit,
             bridge: true,
+            friction: 0.0,
+            start_velocity: None,
         }
     }
 

@@ -68,6 +68,10 @@ pub struct TheoryReferences {
     /// engine's convention, through the same saddle (docs/theory.md §9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theorem7: Option<EyringKramers>,
+    /// Underdamped dynamics: the references at this friction (docs/theory.md
+    /// §8); the overdamped ones above are then absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underdamped: Option<UnderdampedReference>,
     /// Why a reference that applies to the case could not be given (the
     /// exact 2-D solve's or the saddle search's message).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,11 +87,26 @@ impl TheoryReferences {
             let z = self.z.get_or_insert(ZScores {
                 mfpt: None,
                 mfpt_extrapolated: None,
+                mfpt_high_friction: None,
                 final_variance: None,
             });
             z.mfpt_extrapolated = Some(super::stats::z_score(mean, exact, standard_error));
         }
     }
+}
+
+/// The references of an underdamped case (docs/theory.md §8).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct UnderdampedReference {
+    /// The friction `gamma`.
+    pub friction: f64,
+    /// The high-friction limit: `gamma` x the exact mean first-passage time
+    /// of the same case overdamped (Itô), by the quadrature of §5.4 (1-D and
+    /// separable cases). The underdamped time approaches it as `gamma`
+    /// grows, with a relative error of order `(omega / gamma)^2`, `omega^2`
+    /// the largest curvature the path crosses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_friction_mfpt: Option<f64>,
 }
 
 /// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
@@ -149,6 +168,10 @@ pub struct StationaryReference {
     /// Euler–Maruyama's exact stationary variance `D0 / (H (2 - H dt))` (OU).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub em_variance: Option<f64>,
+    /// Underdamped OU: GJF's stationary position variance, `D0 / 2H` at
+    /// every stable step (Grønbech-Jensen & Farago 2013).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gjf_variance: Option<f64>,
     /// Student-t degrees of freedom `2 kappa + 1 - 2 alpha`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nu: Option<f64>,
@@ -178,7 +201,12 @@ pub struct ZScores {
     /// never the shifted one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfpt_extrapolated: Option<f64>,
-    /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)` (Gaussian SE).
+    /// Underdamped: `(mean - high_friction_mfpt) / SE`, when every trajectory
+    /// escaped; a test of the limit only where `gamma` is large.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfpt_high_friction: Option<f64>,
+    /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)`
+    /// (Gaussian SE); underdamped, the same against `gjf_variance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_variance: Option<f64>,
 }
@@ -241,6 +269,9 @@ pub fn case_references(
     observed: Option<Observed>,
 ) -> Option<TheoryReferences> {
     let case = &experiment.cases.get(case_index)?.model;
+    if case.friction > 0.0 {
+        return underdamped_references(case, observed);
+    }
     let mut refs = TheoryReferences::default();
     if let Some((model, start, level)) = one_dimensional(case) {
         if level > start {
@@ -330,6 +361,65 @@ pub fn case_references(
         refs.z = z_scores(&refs, observed, case.bridge);
     }
     (refs != TheoryReferences::default()).then_some(refs)
+}
+
+/// [`case_references`] of an underdamped case: the high-friction limit of
+/// the mean exit time and GJF's stationary harmonic variance.
+fn underdamped_references(
+    case: &CaseModel,
+    observed: Option<Observed>,
+) -> Option<TheoryReferences> {
+    let gamma = case.friction;
+    let mut reference = UnderdampedReference {
+        friction: gamma,
+        high_friction_mfpt: None,
+    };
+    if let Some((model, start, level)) = one_dimensional(case) {
+        if level > start {
+            reference.high_friction_mfpt =
+                theory::exact_mfpt(&model, start, level).map(|t| gamma * t);
+        }
+    }
+    let stationary = stationary(case).and_then(|s| match case.noise {
+        NoiseParams::Langevin(_) => Some(StationaryReference {
+            em_variance: None,
+            gjf_variance: s.variance,
+            ..s
+        }),
+        _ => None,
+    });
+    let mut refs = TheoryReferences {
+        stationary,
+        ..Default::default()
+    };
+    if reference.high_friction_mfpt.is_some() {
+        refs.exit_monitoring = Some(EXIT_MONITORING.to_string());
+    }
+    if let Some(observed) = observed {
+        let stats = observed.escape;
+        let mfpt_high_friction = reference
+            .high_friction_mfpt
+            .and_then(|t| Some(theory_z(stats.mean?, t, stats.mean_standard_error?)));
+        let final_variance = refs
+            .stationary
+            .as_ref()
+            .and_then(|s| s.gjf_variance)
+            .and_then(|v| {
+                let n = observed.tally.finite() as f64;
+                let var = *observed.tally.final_variance().first()?;
+                (n > 1.0).then(|| theory_z(var, v, (2.0 / (n - 1.0)).sqrt() * v))
+            });
+        if mfpt_high_friction.is_some() || final_variance.is_some() {
+            refs.z = Some(ZScores {
+                mfpt: None,
+                mfpt_extrapolated: None,
+                mfpt_high_friction,
+                final_variance,
+            });
+        }
+    }
+    refs.underdamped = Some(reference);
+    Some(refs)
 }
 
 /// `(d, H, D0, r0, R)` of a radial case (docs/theory.md §9): Langevin noise in
@@ -569,6 +659,7 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
     (mfpt.is_some() || final_variance.is_some()).then_some(ZScores {
         mfpt,
         mfpt_extrapolated: None,
+        mfpt_high_friction: None,
         final_variance,
     })
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
 use crate::kernel::potentials::Potential;
-use crate::kernel::simulate::{simulate, CaseKernel, Outcome, SegmentEnd, Segments};
+use crate::kernel::simulate::{simulate, CaseKernel, Outcome, SegmentEnd, Segments, Underdamped};
 use crate::kernel::{DimVisitor, Dims};
 use crate::model::exit::{ExitModel, ExitVisitor};
 use crate::model::noise::{NoiseModel, NoiseVisitor};
@@ -402,6 +402,13 @@ fn unit_body<
         cancel: unit.cancel,
         segments: unit.segments,
         coupled: experiment.coupled && unit.segments.is_none(),
+        underdamped: experiment
+            .shape
+            .dynamics
+            .has_velocity()
+            .then(|| Underdamped {
+                maxwell_key: StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0,
+            }),
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;

@@ -437,6 +437,7 @@ impl Gpu {
             exit: 0,
             private_row: HIST_OFFSET as u32,
             bridge: 0,
+            dynamics: 0,
             user: 0,
         };
         let layout = self.layout(
@@ -537,6 +538,7 @@ mod tests {
             exit: 0,
             private_row: HIST_OFFSET as u32,
             bridge: 0,
+            dynamics: 0,
             user: 0,
         };
         let source = shader(entry, &variant, &crate::kernel::preprocess::user_stub());

@@ -28,16 +28,32 @@ pub struct CaseParams {
     pub exit_vector: [f32; 8],
     /// The exit set's scalars (a threshold, a squared radius, ...).
     pub exit_scalar: [f32; 4],
+    /// Underdamped dynamics: `[friction gamma, 1 if the start velocity is
+    /// given (else drawn from the Maxwell law), GJF's a, GJF's b]`
+    /// ([`crate::kernel::gjf`]); zero when overdamped.
+    pub dynamics: [f32; 4],
+    /// Underdamped dynamics: the given start velocity, one coordinate per slot.
+    pub start_velocity: [f32; 8],
 }
+
+/// Bytes of [`CaseParams`] that an overdamped case fills (before the
+/// underdamped fields): what experiment fingerprints hash for it, as before
+/// those fields existed.
+pub const OVERDAMPED_RECORD_BYTES: usize = 160;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn case_params_is_160_bytes_of_4_byte_words() {
-        // shaders/shared/params.wgsl: 4 scalars + 4 arrays of 8 + 1 array of 4.
-        assert_eq!(std::mem::size_of::<CaseParams>(), 160);
+    fn case_params_is_208_bytes_of_4_byte_words() {
+        // shaders/shared/params.wgsl: 4 scalars + 4 arrays of 8 + 1 array of 4,
+        // then the underdamped 4 + 8.
+        assert_eq!(std::mem::size_of::<CaseParams>(), 208);
+        assert_eq!(
+            std::mem::offset_of!(CaseParams, dynamics),
+            OVERDAMPED_RECORD_BYTES
+        );
         assert_eq!(std::mem::align_of::<CaseParams>(), 4);
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod abi;
 pub mod exits;
+pub mod gjf;
 pub mod noise;
 pub mod potentials;
 pub mod preprocess;

@@ -20,6 +20,7 @@ pub const SHARED: &[(&str, &str)] = &[
         "samplers",
         include_str!("../../shaders/shared/samplers.wgsl"),
     ),
+    ("gjf", include_str!("../../shaders/shared/gjf.wgsl")),
 ];
 
 /// Entry points, one per file; the entry point is named like the file.
@@ -99,6 +100,8 @@ pub struct Variant {
     pub private_row: u32,
     /// 1: Brownian-bridge exit correction.
     pub bridge: u32,
+    /// 1: underdamped dynamics (GJF, a velocity block in the state); 0: overdamped.
+    pub dynamics: u32,
     /// [`user_key`] of the experiment's generated `user` module (its formulas).
     pub user: u64,
 }
@@ -122,14 +125,15 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
     let mut out = format!(
         "const DIM: u32 = {}u;\nconst POTENTIAL: u32 = {}u;\nconst NOISE: u32 = {}u;\nconst EXIT: u32 = {}u;\n\
          const WORKGROUP: u32 = {WORKGROUP}u;\nconst MOMENTS: u32 = {}u;\nconst PRIVATE_ROW: u32 = {}u;\n\
-         const BRIDGE: u32 = {}u;\n",
+         const BRIDGE: u32 = {}u;\nconst UNDERDAMPED: bool = {};\n",
         variant.dim,
         variant.potential,
         variant.noise,
         variant.exit,
         2 * variant.dim,
         variant.private_row,
-        variant.bridge
+        variant.bridge,
+        variant.dynamics == 1
     );
     out.push_str(&crate::codes::prelude());
     for line in body.lines() {

@@ -99,6 +99,15 @@ pub struct CaseKernel<'a, P, N, E> {
     /// The coarse half of an extrapolated run (docs/theory.md §10): Gaussian
     /// step `k` draws `(z_2k + z_2k+1) / sqrt 2` of the run at half the step.
     pub coupled: bool,
+    /// Underdamped dynamics, stepped by GJF ([`super::gjf`]) instead of Euler–Maruyama.
+    pub underdamped: Option<Underdamped>,
+}
+
+/// What the underdamped scheme reads besides the case's record.
+#[derive(Clone, Copy, Debug)]
+pub struct Underdamped {
+    /// Threefry key of the Maxwell start velocities (the case's `Bridge` stream).
+    pub maxwell_key: [u32; 2],
 }
 
 /// Step pairs between two looks at [`CaseKernel::cancel`] (about a millisecond).
@@ -229,6 +238,56 @@ fn exit_score<E: ExitSet, const DIM: usize>(
     }
 }
 
+/// The potential's gradient (and `L`, where the noise reads it) at `x`, on
+/// lanes: the drift stage of both schemes (not SGD's minibatch gradient).
+#[inline(always)]
+fn evaluate<'a, P: Potential<'a>, const DIM: usize>(
+    potential: &P,
+    scratch: &mut crate::simd::Scratch,
+    x: &[Lanes; DIM],
+    dim: usize,
+    uses_loss: bool,
+    gradient: &mut [Lanes; DIM],
+    loss: &mut Lanes,
+) {
+    if !P::STATE {
+        for c in 0..dim {
+            potential.gradient_lanes(c, &x[c], &mut gradient[c]);
+        }
+    }
+    if P::STATE {
+        let wanted = if uses_loss { Some(&mut *loss) } else { None };
+        potential.state_lanes(scratch, x, dim, gradient, wanted);
+    } else if uses_loss {
+        *loss = [0f32; LANES];
+        for (c, xc) in x.iter().enumerate().take(dim) {
+            potential.value_lanes(c, xc, loss);
+        }
+    }
+}
+
+/// Each coordinate's noise variance `D_c(x)` on lanes, from the gradient and `L` at `x`.
+#[inline(always)]
+fn variances<N: Noise, const DIM: usize>(
+    noise: &N,
+    scratch: &mut crate::simd::Scratch,
+    x: &[Lanes; DIM],
+    dim: usize,
+    gradient: &[Lanes; DIM],
+    loss: &Lanes,
+    out: &mut [Lanes; DIM],
+) {
+    for (c, xc) in x.iter().enumerate().take(dim) {
+        if N::STATE {
+            noise.variance_state(scratch, c, x, loss, &gradient[c], &mut out[c]);
+        } else {
+            for l in 0..LANES {
+                out[c][l] = noise.variance(xc[l], loss[l]);
+            }
+        }
+    }
+}
+
 /// Whether any lane is set (a branch-free reduction).
 #[inline(always)]
 fn any(mask: &[bool; LANES]) -> bool {
@@ -330,6 +389,24 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let mut potential_scratch = case.potential.scratch();
     let mut noise_scratch = case.noise.scratch();
     let data_size = (params.potential[1] as u32).max(1);
+    // Underdamped (GJF): the velocities, the scheme's constants, and which
+    // lanes still need their start velocity (all force evaluations are stale
+    // after a lane took a new trajectory).
+    let gjf = if N::SGD || N::STABLE {
+        None
+    } else {
+        case.underdamped
+    };
+    debug_assert!(
+        gjf.is_none() || segments.is_none(),
+        "splitting runs overdamped dynamics only"
+    );
+    let friction = params.dynamics[0];
+    let (gjf_a, gjf_b) = (params.dynamics[2], params.dynamics[3]);
+    let given_velocity = params.dynamics[1] != 0.0;
+    let v = &mut Aligned([[0f32; LANES]; DIM]).0;
+    let mut unstarted = live;
+    let mut stale = true;
     let mut pairs = 0u32;
     while any(&live) {
         pairs = pairs.wrapping_add(1);
@@ -356,26 +433,117 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             draws,
         );
         for draw in draws.iter() {
-            if N::SGD {
+            if let Some(underdamped) = gjf.as_ref() {
+                // GJF (super::gjf): the force and `L` at x are carried from
+                // the last step, recomputed for every lane after a lane took a
+                // new trajectory (the same numbers where x did not change).
+                if stale {
+                    evaluate(
+                        &case.potential,
+                        &mut potential_scratch,
+                        x,
+                        dim,
+                        uses_loss,
+                        gradient,
+                        loss,
+                    );
+                    if any(&unstarted) {
+                        variances(
+                            &case.noise,
+                            &mut noise_scratch,
+                            x,
+                            dim,
+                            gradient,
+                            loss,
+                            variance,
+                        );
+                        let drawn = &mut Aligned([[0f32; LANES]; DIM]).0;
+                        super::gjf::maxwell(counter, underdamped.maxwell_key, dim, variance, drawn);
+                        for c in 0..dim {
+                            for l in 0..LANES {
+                                if unstarted[l] {
+                                    v[c][l] = if given_velocity {
+                                        params.start_velocity[c]
+                                    } else {
+                                        drawn[c][l]
+                                    };
+                                }
+                            }
+                        }
+                        unstarted = [false; LANES];
+                    }
+                    stale = false;
+                }
+                variances(
+                    &case.noise,
+                    &mut noise_scratch,
+                    x,
+                    dim,
+                    gradient,
+                    loss,
+                    variance,
+                );
+                let force = &mut Aligned([[0f32; LANES]; DIM]).0;
+                let kick = &mut Aligned([[0f32; LANES]; DIM]).0;
+                for c in 0..dim {
+                    for l in 0..LANES {
+                        force[c][l] = -gradient[c][l];
+                        kick[c][l] =
+                            super::gjf::kick(friction, variance[c][l], params.dt, draw[c][l]);
+                        let new = super::gjf::position(
+                            x[c][l],
+                            v[c][l],
+                            force[c][l],
+                            kick[c][l],
+                            gjf_b,
+                            params.dt,
+                        );
+                        x[c][l] = if running[l] != 0 { new } else { x[c][l] };
+                    }
+                }
+                evaluate(
+                    &case.potential,
+                    &mut potential_scratch,
+                    x,
+                    dim,
+                    uses_loss,
+                    gradient,
+                    loss,
+                );
+                for c in 0..dim {
+                    for l in 0..LANES {
+                        let new = super::gjf::velocity(
+                            v[c][l],
+                            force[c][l],
+                            -gradient[c][l],
+                            kick[c][l],
+                            gjf_a,
+                            gjf_b,
+                            params.dt,
+                        );
+                        v[c][l] = if running[l] != 0 { new } else { v[c][l] };
+                    }
+                }
+            } else if N::SGD {
                 minibatch(counter, steps, case.key, data_size, &mut indices);
                 for c in 0..dim {
                     case.potential
                         .minibatch_gradient_lanes(c, &x[c], &indices, &mut gradient[c]);
                 }
-            } else if !P::STATE {
-                for c in 0..dim {
-                    case.potential.gradient_lanes(c, &x[c], &mut gradient[c]);
+                if P::STATE {
+                    case.potential
+                        .state_lanes(&mut potential_scratch, x, dim, gradient, None);
                 }
-            }
-            if P::STATE {
-                let wanted = if uses_loss { Some(&mut *loss) } else { None };
-                case.potential
-                    .state_lanes(&mut potential_scratch, x, dim, gradient, wanted);
-            } else if uses_loss {
-                *loss = [0f32; LANES];
-                for (c, xc) in x.iter().enumerate().take(dim) {
-                    case.potential.value_lanes(c, xc, loss);
-                }
+            } else {
+                evaluate(
+                    &case.potential,
+                    &mut potential_scratch,
+                    x,
+                    dim,
+                    uses_loss,
+                    gradient,
+                    loss,
+                );
             }
             // Bridge: the state and each coordinate's noise variance before the step.
             if case.bridge.is_some() {
@@ -397,7 +565,9 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     before[c] = *xc;
                 }
             }
-            if N::STATE {
+            if gjf.is_some() {
+                // stepped above
+            } else if N::STATE {
                 // Every coordinate's variance reads the state before the step:
                 // all are evaluated before any coordinate moves.
                 for (c, slope) in gradient.iter().enumerate().take(dim) {
@@ -534,6 +704,8 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 });
                 if next < end {
                     load(l, next, x, trajectory, counter, bridge_counter, levels);
+                    unstarted[l] = true;
+                    stale = true;
                     next += 1;
                     steps[l] = 0;
                     first_passage[l] = 0;

@@ -3,7 +3,7 @@
 //! they sit on the model floor; the backends pack a case into the kernels'
 //! record ([`crate::kernel::abi::CaseParams`]) through [`CaseModel::record`].
 
-pub use crate::dynamics::{Interpretation, MAX_DIM};
+pub use crate::dynamics::{Dynamics, Interpretation, MAX_DIM};
 use crate::kernel::abi::CaseParams;
 use crate::model::{ExitKind, ExitParams, NoiseKind, NoiseParams, PotentialKind, PotentialParams};
 
@@ -20,6 +20,8 @@ pub struct KernelShape {
     pub dim: usize,
     /// Brownian-bridge exit correction (half-space exits, Gaussian noise).
     pub bridge: bool,
+    /// The equations of motion, and so the scheme (`dynamics.kind`).
+    pub dynamics: Dynamics,
 }
 
 /// Everything numeric about one case.
@@ -39,6 +41,11 @@ pub struct CaseModel {
     pub exit: ExitParams,
     /// Exits are checked once per step with the Brownian-bridge correction.
     pub bridge: bool,
+    /// Underdamped dynamics: the friction `gamma` (> 0; 0 for overdamped).
+    pub friction: f64,
+    /// Underdamped dynamics: the start velocity of every trajectory, `dim`
+    /// numbers (`None`: each trajectory draws it from the Maxwell law).
+    pub start_velocity: Option<Vec<f64>>,
 }
 
 impl CaseModel {
@@ -67,6 +74,23 @@ impl CaseModel {
             *slot = *v as f32;
         }
         model.exit.pack(&mut p.exit_vector, &mut p.exit_scalar);
+        if model.friction > 0.0 {
+            // GJF's constants in f64, so that both backends read the same f32
+            let half = 0.5 * model.friction * model.dt;
+            let b = 1.0 / (1.0 + half);
+            p.dynamics = [
+                model.friction as f32,
+                0.0,
+                ((1.0 - half) * b) as f32,
+                b as f32,
+            ];
+        }
+        if let Some(v) = &model.start_velocity {
+            p.dynamics[1] = 1.0;
+            for (slot, v) in p.start_velocity.iter_mut().zip(v) {
+                *slot = *v as f32;
+            }
+        }
         p
     }
 }

@@ -50,6 +50,7 @@ mod tests {
             exit,
             private_row: 131,
             bridge: 0,
+            dynamics: 0,
             user: 0,
         }
     }

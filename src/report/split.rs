@@ -123,6 +123,7 @@ impl RareCase {
                 refs.z = Some(ZScores {
                     mfpt: Some((mfpt - exact) / se),
                     mfpt_extrapolated: None,
+                    mfpt_high_friction: None,
                     final_variance: None,
                 });
             }

@@ -30,6 +30,19 @@ pub struct ExperimentFile {
     pub rare: Option<super::rare::RareFile>,
     /// How the exact references are computed (`super::TheorySettings`).
     pub theory: Option<TheoryFile>,
+    /// The equations of motion (default overdamped).
+    pub dynamics: Option<DynamicsFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicsFile {
+    /// `"overdamped"` (default) or `"underdamped"`.
+    pub kind: Option<String>,
+    /// Underdamped: the friction `gamma` (> 0, sweepable).
+    pub friction: Option<Sweep>,
+    /// Underdamped: the start velocity, `dim` numbers (default: Maxwell draws).
+    pub start_velocity: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

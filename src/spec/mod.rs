@@ -8,7 +8,7 @@ mod file;
 pub mod rare;
 pub mod shard;
 
-pub use crate::model::case::{CaseModel, Interpretation, KernelShape, MAX_DIM};
+pub use crate::model::case::{CaseModel, Dynamics, Interpretation, KernelShape, MAX_DIM};
 pub use crate::model::{
     ExitKind, ExitParams, NoiseKind, NoiseParams, PotentialKind, PotentialParams,
 };
@@ -221,6 +221,13 @@ impl Experiment {
     /// Extrapolate to `dt -> 0` (`observe.extrapolate`, `--extrapolate`):
     /// refused for noises without a Gaussian path to couple.
     pub fn with_extrapolation(mut self, extrapolate: bool) -> Result<Self> {
+        if extrapolate && self.shape.dynamics.has_velocity() {
+            return Err(Error::invalid(
+                "observe.extrapolate",
+                "true with dynamics.kind = \"underdamped\"",
+                "false: the extrapolation's sqrt(dt) law is the overdamped bridge's; GJF's error has another order",
+            ));
+        }
         if extrapolate && (self.shape.noise.stable() || self.shape.noise.minibatch()) {
             return Err(Error::invalid(
                 "observe.extrapolate",
@@ -431,6 +438,33 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         .map(|v| vector_field("start_point", v, dim))
         .transpose()?;
 
+    let dynamics_file = file.dynamics.unwrap_or_default();
+    let (dynamics, friction_axis, start_velocity) = dynamics_axis(&dynamics_file, &mut axes, dim)?;
+    if dynamics.has_velocity() {
+        if noise_kind.stable() || noise_kind.minibatch() {
+            return Err(Error::invalid(
+                "noise.kind",
+                format!("{:?} with dynamics.kind = \"underdamped\"", noise_kind.name()),
+                "a noise with a variance law (langevin, power-law, power-law-loss, expr) for underdamped dynamics; \
+                 alpha-stable and sgd are overdamped only for now",
+            ));
+        }
+        if bridge {
+            return Err(Error::invalid(
+                "exit.bridge",
+                "true with dynamics.kind = \"underdamped\"",
+                "false: the Brownian-bridge correction is derived for overdamped paths (an underdamped position is smooth in time)",
+            ));
+        }
+        if file.rare.is_some() {
+            return Err(Error::invalid(
+                "rare",
+                "a [rare] table with dynamics.kind = \"underdamped\"",
+                "no [rare] table: splitting runs overdamped dynamics only for now (direct simulation covers underdamped ones)",
+            ));
+        }
+    }
+
     let max_steps = file.max_steps;
     let blocks_per_step = match &file.noise {
         _ if noise_kind.stable() => dim as u64,
@@ -557,8 +591,35 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             start,
             exit,
             bridge,
+            friction: 0.0,
+            start_velocity: None,
         };
-        if let Some(h) = model.potential.basin_curvature() {
+        let mut model = model;
+        if let Some(axis) = friction_axis {
+            model.friction = combo.number(axis);
+            model.start_velocity = start_velocity.clone();
+            if model.interpretation != Interpretation::Ito {
+                return Err(Error::invalid(
+                    "noise.interpretation",
+                    format!("{:?} with dynamics.kind = \"underdamped\"", model.interpretation.name()),
+                    "\"ito\" or absent: the noise multiplies dW in the velocity equation only and D reads the position, \
+                     a path of bounded variation, so every interpretation is the same dynamic",
+                ));
+            }
+        }
+        if let (Some(h), true) = (model.potential.basin_curvature(), dynamics.has_velocity()) {
+            // GJF is stable for omega dt < 2 (omega^2 the basin curvature)
+            if model.dt * h.sqrt() >= 2.0 {
+                return Err(Error::invalid(
+                    "dt",
+                    model.dt,
+                    format!(
+                        "dt * sqrt(curvature) < 2 for a stable underdamped (GJF) step; the basin curvature is {h}, so dt < {}",
+                        2.0 / h.sqrt()
+                    ),
+                ));
+            }
+        } else if let Some(h) = model.potential.basin_curvature() {
             if model.dt * h >= 2.0 {
                 return Err(Error::invalid(
                     "dt",
@@ -599,6 +660,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
             exit: exit_kind,
             dim,
             bridge,
+            dynamics,
         },
         observe: Observe {
             histogram,
@@ -615,6 +677,54 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
         coupled: false,
     }
     .with_extrapolation(observe_file.extrapolate.unwrap_or(false))
+}
+
+/// The `[dynamics]` table: the dynamics, the friction's axis (underdamped)
+/// and the start velocity, if given.
+fn dynamics_axis(
+    file: &file::DynamicsFile,
+    axes: &mut Axes,
+    dim: usize,
+) -> Result<(Dynamics, Option<crate::sweep::Axis>, Option<Vec<f64>>)> {
+    let kind = match file.kind.as_deref() {
+        None => Dynamics::Overdamped,
+        Some(name) => Dynamics::parse(name).ok_or_else(|| {
+            Error::invalid(
+                "dynamics.kind",
+                format!("{name:?}"),
+                "\"overdamped\" (default) or \"underdamped\"",
+            )
+        })?,
+    };
+    if !kind.has_velocity() {
+        for (field, given) in [
+            ("dynamics.friction", file.friction.is_some()),
+            ("dynamics.start_velocity", file.start_velocity.is_some()),
+        ] {
+            if given {
+                return Err(Error::invalid(
+                    field,
+                    "given with overdamped dynamics",
+                    "absent unless dynamics.kind = \"underdamped\"",
+                ));
+            }
+        }
+        return Ok((kind, None, None));
+    }
+    let friction = file.friction.as_ref().ok_or_else(|| {
+        Error::invalid(
+            "dynamics.friction",
+            "missing",
+            "a number > 0 (the friction gamma) with dynamics.kind = \"underdamped\"",
+        )
+    })?;
+    let axis = axes.number("dynamics.friction", friction, positive, "a number > 0")?;
+    let velocity = file
+        .start_velocity
+        .as_ref()
+        .map(|v| vector_field("dynamics.start_velocity", v, dim))
+        .transpose()?;
+    Ok((kind, Some(axis), velocity))
 }
 
 fn theory_settings(file: file::TheoryFile) -> Result<TheorySettings> {

@@ -163,7 +163,14 @@ impl Experiment {
         for case in &self.cases {
             hash.write(&case.index.to_le_bytes());
             hash.write(format!("{:?}", case.params).as_bytes());
-            hash.write(bytemuck::bytes_of(&self.record(case)));
+            let record = self.record(case);
+            let bytes = bytemuck::bytes_of(&record);
+            if self.shape.dynamics.has_velocity() {
+                hash.write(bytes);
+            } else {
+                // as before the underdamped fields existed
+                hash.write(&bytes[..crate::kernel::abi::OVERDAMPED_RECORD_BYTES]);
+            }
         }
         hash.write(&(self.data_set.len() as u64).to_le_bytes());
         hash.write(bytemuck::cast_slice(&self.data_set));
@@ -202,10 +209,15 @@ impl Experiment {
             super::ExitKind::BoxSet => "Box",
             super::ExitKind::ExprExit => "Expr",
         };
-        format!(
+        let text = format!(
             "KernelShape {{ potential: {:?}, noise: {:?}, exit: {exit}, dim: {}, bridge: {} }}",
             shape.potential, shape.noise, shape.dim, shape.bridge
-        )
+        );
+        // (spelled as before `dynamics` existed, which is added when underdamped)
+        match shape.dynamics {
+            super::Dynamics::Overdamped => text,
+            other => format!("{text} dynamics: {}", other.name()),
+        }
     }
 }
 

@@ -301,6 +301,7 @@ fn the_kernels_generated_from_every_formula_asset_validate() {
                 exit: e.shape.exit.code(),
                 private_row: 131,
                 bridge: e.shape.bridge as u32,
+                dynamics: e.shape.dynamics.has_velocity() as u32,
                 user: kramers::kernel::preprocess::user_key(&user),
             };
             let source = kramers::model::shader::shader("simulate", &variant, &user);

@@ -154,6 +154,55 @@ fn alpha_stable_agrees() {
     );
 }
 
+/// Underdamped dynamics (GJF, docs/theory.md §8): the scheme, the carried
+/// force and the Maxwell start velocities are twins too; with constant and
+/// with loss-dependent noise, at low and high friction.
+#[test]
+fn underdamped_agrees() {
+    let dynamics = "[dynamics]\nkind = \"underdamped\"\nfriction = [0.3, 3.0]\n";
+    assert_agree(
+        "underdamped langevin",
+        &experiment("kind = \"langevin\"\nd0 = 0.3", dynamics),
+    );
+    assert_agree(
+        "underdamped power-law-loss",
+        &experiment("kind = \"power-law-loss\"\nd0 = 0.2\nk = 0.5", dynamics),
+    );
+}
+
+/// Underdamped in two dimensions with a formula noise (read on the whole
+/// state) and a ball exit: the velocity block of the GPU's state buffer.
+#[test]
+fn underdamped_two_dimensional_formula_noise_agrees() {
+    let text = r#"
+name = "2-D underdamped"
+seed = 4
+dt = 0.02
+max_steps = 3000
+trajectories = 100000
+dim = 2
+[potential]
+kind = "double-well"
+height = 0.5
+[noise]
+kind = "expr"
+d = "0.2 + 0.1 * x1^2 + 0.05 * x2^2"
+[exit]
+kind = "ball"
+radius = 0.8
+[observe]
+histogram = { range = [-3.0, 3.0], bins = 60 }
+fpt_file = "npy"
+[dynamics]
+kind = "underdamped"
+friction = 1.0
+"#;
+    assert_agree(
+        "2-D underdamped",
+        &Experiment::from_toml(text, "2-D").unwrap(),
+    );
+}
+
 #[test]
 fn two_dimensional_ball_exit_agrees() {
     let text = r#"

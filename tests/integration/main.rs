@@ -26,4 +26,5 @@ mod scale;
 mod sgd;
 mod statistics;
 mod theory_checks;
+mod underdamped;
 mod washboard;

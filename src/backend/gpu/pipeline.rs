@@ -104,6 +104,7 @@ impl Gpu {
             experiment.range.start as u64..experiment.range.end as u64,
             experiment.cases.len() as u64,
             experiment.shape.dim,
+            state_words(experiment),
             row_width(experiment),
             loop_cap(self.adapter.software, experiment),
         );
@@ -166,6 +167,7 @@ impl Gpu {
                 HIST_OFFSET as u32
             },
             bridge: shape.bridge as u32,
+            dynamics: shape.dynamics.has_velocity() as u32,
             user: crate::kernel::preprocess::user_key(&user),
         };
         if user != crate::kernel::preprocess::user_stub() {
@@ -230,7 +232,7 @@ impl Gpu {
         let case_records = experiment.records();
         let cases = self.buffer(
             "cases",
-            (case_records.len() * 160) as u64,
+            std::mem::size_of_val(case_records.as_slice()) as u64,
             U::STORAGE | U::COPY_DST,
         );
         self.queue
@@ -262,7 +264,6 @@ impl Gpu {
         fpt_bins: &FptBins,
     ) -> Result<Resources> {
         use wgpu::BufferUsages as U;
-        let dim = experiment.shape.dim as u64;
         let spec = &experiment.observe.histogram;
         let (cases, data_set) = self.case_buffers(experiment)?;
         let slice = self.buffer(
@@ -288,7 +289,11 @@ impl Gpu {
         let fpt_edges = self.buffer("fpt edges", 512, U::STORAGE | U::COPY_DST);
         self.queue
             .write_buffer(&fpt_edges, 0, bytemuck::cast_slice(&edges));
-        let state = self.buffer("state", plan.max_slots * 4 * dim, U::STORAGE);
+        let state = self.buffer(
+            "state",
+            plan.max_slots * 4 * state_words(experiment) as u64,
+            U::STORAGE,
+        );
         let progress = self.buffer("progress", plan.max_slots * 8, U::STORAGE | U::COPY_SRC);
         let progress_staging = experiment.observe.fpt_file.map(|_| {
             self.buffer(
@@ -543,5 +548,15 @@ impl Gpu {
             add_partial(&mut tallies[first_case + w / groups_per_case], sum, dim);
         }
         Ok(())
+    }
+}
+
+/// f32 words of state per trajectory: the position, then the velocity if the dynamics has one.
+fn state_words(experiment: &Experiment) -> usize {
+    let dim = experiment.shape.dim;
+    if experiment.shape.dynamics.has_velocity() {
+        2 * dim
+    } else {
+        dim
     }
 }

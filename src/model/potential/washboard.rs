@@ -204,6 +204,8 @@ mod tests {
             start: vec![w.minimum()],
             exit: crate::model::ExitParams::None,
             bridge: false,
+            friction: 0.0,
+            start_velocity: None,
         };
         let k = Kernel::from_case(&record, &[], &model);
         for i in -400..=400 {
