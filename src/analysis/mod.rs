@@ -10,3 +10,4 @@ pub mod references;
 pub mod stats;
 pub mod tail_fit;
 pub mod theory;
+pub mod underdamped;

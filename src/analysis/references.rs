@@ -88,6 +88,7 @@ impl TheoryReferences {
                 mfpt: None,
                 mfpt_extrapolated: None,
                 mfpt_high_friction: None,
+                mfpt_energy_diffusion: None,
                 final_variance: None,
             });
             z.mfpt_extrapolated = Some(super::stats::z_score(mean, exact, standard_error));
@@ -107,6 +108,30 @@ pub struct UnderdampedReference {
     /// the largest curvature the path crosses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub high_friction_mfpt: Option<f64>,
+    /// The low-friction limit, 1-D `langevin` noise with the exit at the
+    /// barrier top: the energy-diffusion limit of `gamma x` the mean time to
+    /// reach the top, from the start with a Maxwell velocity
+    /// ([`super::underdamped::energy_diffusion_time`]); the mean time itself
+    /// approaches it over `gamma` as `gamma -> 0`, with a relative error that
+    /// falls like `gamma I(E_b) / kT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_diffusion_limit: Option<f64>,
+    /// [`Self::energy_diffusion_limit`] over `gamma`: the mean exit time it predicts at this friction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_diffusion_mfpt: Option<f64>,
+    /// Mel'nikov–Meshkov's `Delta = gamma I(E_b) / kT`, the energy lost per
+    /// orbit at the barrier over `kT`: below 0.005 the energy-diffusion
+    /// limit holds within a few percent (its z score is given only there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+    /// `omega`, the largest `sqrt|L''|` between the start and the exit level:
+    /// from `gamma >= 10 omega` the high-friction limit holds within about 1%
+    /// for an exit beyond the barrier (its z score is given only there; at
+    /// an exit on the barrier top the kinetic boundary layer, of width
+    /// about `sqrt(kT)/gamma`, shifts the time by order `1/gamma`, 6% at
+    /// gamma = 30 in `assets/underdamped-double-well.toml`, and no z score is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omega: Option<f64>,
 }
 
 /// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
@@ -205,6 +230,9 @@ pub struct ZScores {
     /// escaped; a test of the limit only where `gamma` is large.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfpt_high_friction: Option<f64>,
+    /// Underdamped: `(mean - energy_diffusion_mfpt) / SE`, where `Delta <= 0.005`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfpt_energy_diffusion: Option<f64>,
     /// OU, coordinate 0: `(var - em_variance) / (sqrt(2/(n-1)) em_variance)`
     /// (Gaussian SE); underdamped, the same against `gjf_variance`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -370,14 +398,48 @@ fn underdamped_references(
     observed: Option<Observed>,
 ) -> Option<TheoryReferences> {
     let gamma = case.friction;
+    let at_top = exits_at_top(case);
     let mut reference = UnderdampedReference {
         friction: gamma,
         high_friction_mfpt: None,
+        energy_diffusion_limit: None,
+        energy_diffusion_mfpt: None,
+        delta: None,
+        omega: None,
     };
+    if let (NoiseParams::Langevin(Langevin { d0 }), Some(top), true, 1) = (
+        &case.noise,
+        case.potential.top(),
+        exits_at_top(case),
+        case.start.len(),
+    ) {
+        let potential = |x: f64| case.potential.value(x);
+        let limit = super::underdamped::energy_diffusion_time(
+            &potential,
+            case.potential.minimum(),
+            top,
+            *d0,
+            case.start[0],
+        );
+        reference.energy_diffusion_limit = limit;
+        reference.energy_diffusion_mfpt = limit.map(|t| t / gamma);
+        let minimum = case.potential.minimum();
+        reference.delta = super::underdamped::action(&potential, minimum, top, potential(top))
+            .map(|i| gamma * i / (d0 / 2.0));
+    }
     if let Some((model, start, level)) = one_dimensional(case) {
         if level > start {
             reference.high_friction_mfpt =
                 theory::exact_mfpt(&model, start, level).map(|t| gamma * t);
+            // the largest |L''| on the way, by central differences on a grid
+            let (lo, hi) = (start.min(case.potential.minimum()), level);
+            let h = 1e-4 * (1.0 + (hi - lo).abs());
+            let l = |y: f64| model.potential.value(y);
+            let curvature = |x: f64| ((l(x + h) - 2.0 * l(x) + l(x - h)) / (h * h)).abs();
+            let largest = (0..=400)
+                .map(|i| curvature(lo + (hi - lo) * i as f64 / 400.0))
+                .fold(0.0f64, f64::max);
+            reference.omega = Some(largest.sqrt());
         }
     }
     let stationary = stationary(case).and_then(|s| match case.noise {
@@ -397,9 +459,15 @@ fn underdamped_references(
     }
     if let Some(observed) = observed {
         let stats = observed.escape;
+        let z = |t: f64| Some(theory_z(stats.mean?, t, stats.mean_standard_error?));
         let mfpt_high_friction = reference
             .high_friction_mfpt
-            .and_then(|t| Some(theory_z(stats.mean?, t, stats.mean_standard_error?)));
+            .filter(|_| reference.omega.is_some_and(|w| gamma >= 10.0 * w) && !at_top)
+            .and_then(z);
+        let mfpt_energy_diffusion = reference
+            .energy_diffusion_mfpt
+            .filter(|_| reference.delta.is_some_and(|d| d <= 0.005))
+            .and_then(z);
         let final_variance = refs
             .stationary
             .as_ref()
@@ -409,11 +477,15 @@ fn underdamped_references(
                 let var = *observed.tally.final_variance().first()?;
                 (n > 1.0).then(|| theory_z(var, v, (2.0 / (n - 1.0)).sqrt() * v))
             });
-        if mfpt_high_friction.is_some() || final_variance.is_some() {
+        if mfpt_high_friction.is_some()
+            || mfpt_energy_diffusion.is_some()
+            || final_variance.is_some()
+        {
             refs.z = Some(ZScores {
                 mfpt: None,
                 mfpt_extrapolated: None,
                 mfpt_high_friction,
+                mfpt_energy_diffusion,
                 final_variance,
             });
         }
@@ -660,6 +732,7 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
         mfpt,
         mfpt_extrapolated: None,
         mfpt_high_friction: None,
+        mfpt_energy_diffusion: None,
         final_variance,
     })
 }

@@ -592,6 +592,8 @@ mod tests {
                 ("start", offset_of!(CaseParams, start)),
                 ("exit_vector", offset_of!(CaseParams, exit_vector)),
                 ("exit_scalar", offset_of!(CaseParams, exit_scalar)),
+                ("dynamics", offset_of!(CaseParams, dynamics)),
+                ("start_velocity", offset_of!(CaseParams, start_velocity)),
             ],
             size_of::<CaseParams>(),
         );

@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Throughput of the fixed workloads W1–W5 and W1-expr (assets/bench/) at several ensemble sizes, and of splitting (AMS20),
+    /// Throughput of the fixed workloads W1–W5, W1-expr and W1-ud (assets/bench/) at several ensemble sizes, and of splitting (AMS20),
     /// on the CPU backend and every GPU adapter side by side: table, bench.json, bench.png.
     Bench {
         /// A few sizes (a couple of minutes on two CPU cores with lavapipe).
@@ -34,7 +34,7 @@ pub enum Command {
         /// Backends to measure: the CPU backend and every adapter (all), or one kind.
         #[arg(long, value_enum, default_value = "all")]
         backend: bench::BenchBackends,
-        /// Only these workloads, e.g. `--workloads W1,W3` (default: all, W1 to W5, W1-expr and AMS20).
+        /// Only these workloads, e.g. `--workloads W1,W3` (default: all, W1 to W5, W1-expr, W1-ud and AMS20).
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<String>,
         /// Ensemble sizes as log2 N for every workload, e.g. `--sizes 16,20`

@@ -124,6 +124,7 @@ impl RareCase {
                     mfpt: Some((mfpt - exact) / se),
                     mfpt_extrapolated: None,
                     mfpt_high_friction: None,
+                    mfpt_energy_diffusion: None,
                     final_variance: None,
                 });
             }

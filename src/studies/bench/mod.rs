@@ -1,4 +1,4 @@
-//! `kramers bench`: fixed workloads W1–W5 and W1-expr (the experiment files in
+//! `kramers bench`: fixed workloads W1–W5, W1-expr and W1-ud (the experiment files in
 //! `assets/bench/`) at several ensemble sizes, on the CPU backend and on every
 //! GPU adapter found, in one run: trajectory-steps per second, time to first
 //! result (device and pipeline creation included) and peak memory.
@@ -29,7 +29,7 @@ pub struct Workload {
 }
 
 /// The throughput workloads, in the order the bench runs them.
-pub const WORKLOADS: [Workload; 6] = [
+pub const WORKLOADS: [Workload; 7] = [
     Workload {
         id: "W1",
         text: include_str!("../../../assets/bench/w1.toml"),
@@ -38,6 +38,11 @@ pub const WORKLOADS: [Workload; 6] = [
     Workload {
         id: "W1-expr",
         text: include_str!("../../../assets/bench/w1-expr.toml"),
+    },
+    // W1 as underdamped dynamics (GJF), beside W1 to price the scheme.
+    Workload {
+        id: "W1-ud",
+        text: include_str!("../../../assets/bench/w1-ud.toml"),
     },
     Workload {
         id: "W2",
@@ -142,7 +147,7 @@ fn rare_row(quick: bool, target: &Engine) -> Result<RareRow> {
 /// 2-D workloads stop earlier. `quick` keeps a few sizes.
 pub fn sizes(id: &str, quick: bool) -> Vec<u32> {
     match (id, quick) {
-        ("W1" | "W1-expr", true) => vec![12, 16, 20],
+        ("W1" | "W1-expr" | "W1-ud", true) => vec![12, 16, 20],
         (_, true) => vec![16],
         ("W4" | "W5", false) => vec![10, 12, 14, 16, 18],
         (_, false) => vec![10, 12, 14, 16, 18, 20, 22, 24],
@@ -171,7 +176,7 @@ pub struct BenchOptions {
     pub quick: bool,
     /// Which backends to measure (`--backend`).
     pub backends: BenchBackends,
-    /// Workload ids (`W1` .. `W5`, `W1-expr`, any case); empty: all of them.
+    /// Workload ids (`W1` .. `W5`, `W1-expr`, `W1-ud`, any case); empty: all of them.
     pub workloads: Vec<String>,
     /// Ensemble sizes as log2 N for every chosen workload; empty: `sizes(id, quick)`.
     pub sizes: Vec<u32>,
@@ -187,7 +192,7 @@ impl BenchOptions {
                 return Err(Error::invalid(
                     "--workloads",
                     id,
-                    "W1, W1-expr, W2, W3, W4, W5 or AMS20",
+                    "W1, W1-expr, W1-ud, W2, W3, W4, W5 or AMS20",
                 ));
             }
         }
@@ -549,8 +554,8 @@ pub fn run(options: &BenchOptions, say: &mut dyn FnMut(&str)) -> Result<BenchRep
     })
 }
 
-/// `W1-expr` throughput over `W1`'s, per device and size both ran at.
-fn formula_ratios(report: &BenchReport, devices: &[String]) -> String {
+/// `variant`'s throughput over `W1`'s, per device and size both ran at.
+fn ratios_to_w1(report: &BenchReport, devices: &[String], variant: &str) -> String {
     let mut out = String::new();
     for (i, device) in devices.iter().enumerate() {
         let mut cells = Vec::new();
@@ -561,7 +566,7 @@ fn formula_ratios(report: &BenchReport, devices: &[String]) -> String {
         {
             let formula = report.rows.iter().find(|r| {
                 &r.device == device
-                    && r.workload == "W1-expr"
+                    && r.workload == variant
                     && r.log2_trajectories == row.log2_trajectories
             });
             if let Some(f) = formula {
@@ -643,12 +648,21 @@ pub fn table(report: &BenchReport) -> String {
     if !report.rows.is_empty() {
         out.push_str(&rows_table(report, &devices));
     }
-    let formulas = formula_ratios(report, &devices);
-    if !formulas.is_empty() {
-        out.push_str(
-            "W1-expr / W1 (W1 written as formulas against the built-in models, this run):\n",
-        );
-        out.push_str(&formulas);
+    for (variant, what) in [
+        (
+            "W1-expr",
+            "W1 written as formulas against the built-in models",
+        ),
+        (
+            "W1-ud",
+            "W1 as underdamped dynamics (GJF) against Euler–Maruyama",
+        ),
+    ] {
+        let ratios = ratios_to_w1(report, &devices, variant);
+        if !ratios.is_empty() {
+            out.push_str(&format!("{variant} / W1 ({what}, this run):\n"));
+            out.push_str(&ratios);
+        }
     }
     if !report.scaling.is_empty() {
         out.push_str("early stop (W1 with max_steps = 10^6): work follows the escape times, not N x max_steps\n");
