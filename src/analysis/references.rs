@@ -132,6 +132,17 @@ pub struct UnderdampedReference {
     /// gamma = 30 in `assets/underdamped-double-well.toml`, and no z score is given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub omega: Option<f64>,
+    /// 1-D `langevin` over a barrier: one over Kramers' spatial-diffusion
+    /// rate out of the well, `(λ+/ω_b)(ω_a/2π) e^{-dL/kT}`: a low-noise
+    /// asymptote for `Delta >> 1` (docs/theory.md §8), for the time to leave
+    /// the well (an exit beyond the barrier; at an exit on the top it is
+    /// about twice the time as `gamma` grows). No z score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kramers_mfpt: Option<f64>,
+    /// The same with Mel'nikov–Meshkov's factor `Υ(Delta)`, the turnover
+    /// across all frictions: `1 / (Υ(Delta) k_Kramers)`. No z score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub melnikov_meshkov_mfpt: Option<f64>,
 }
 
 /// Points of a formula potential found numerically ([`crate::model::potential::expr::Expr::locate`]).
@@ -406,6 +417,8 @@ fn underdamped_references(
         energy_diffusion_mfpt: None,
         delta: None,
         omega: None,
+        kramers_mfpt: None,
+        melnikov_meshkov_mfpt: None,
     };
     if let (NoiseParams::Langevin(Langevin { d0 }), Some(top), true, 1) = (
         &case.noise,
@@ -426,6 +439,23 @@ fn underdamped_references(
         let minimum = case.potential.minimum();
         reference.delta = super::underdamped::action(&potential, minimum, top, potential(top))
             .map(|i| gamma * i / (d0 / 2.0));
+    }
+    if let (NoiseParams::Langevin(Langevin { d0 }), Some((ha, hb, height)), 1) = (
+        &case.noise,
+        case.potential.barrier_shape(),
+        case.start.len(),
+    ) {
+        let rate = super::underdamped::kramers_rate(ha, hb, height, d0 / 2.0, gamma);
+        reference.kramers_mfpt = Some(1.0 / rate);
+        if let Some(top) = case.potential.top() {
+            let potential = |x: f64| case.potential.value(x);
+            let minimum = case.potential.minimum();
+            reference.melnikov_meshkov_mfpt =
+                super::underdamped::action(&potential, minimum, top, potential(top)).map(|i| {
+                    let delta = gamma * i / (d0 / 2.0);
+                    1.0 / (super::underdamped::depopulation_factor(delta) * rate)
+                });
+        }
     }
     if let Some((model, start, level)) = one_dimensional(case) {
         if level > start {

@@ -131,9 +131,79 @@ pub fn energy_diffusion_time(
     Some(mean)
 }
 
+/// Mel'nikov–Meshkov's depopulation factor
+/// `Υ(Δ) = exp[(1/2π) int_R ln(1 - e^{-Δ (y^2 + 1/4)}) / (y^2 + 1/4) dy]`,
+/// evaluated after `y = tan(θ)/2` as
+/// `exp[(1/π) int_{-π/2}^{π/2} ln(1 - e^{-Δ / (4 cos^2 θ)}) dθ]`
+/// (a smooth integrand that vanishes at both ends). `Υ ~ Δ` as `Δ -> 0`,
+/// `Υ -> 1` as `Δ -> ∞`.
+pub fn depopulation_factor(delta: f64) -> f64 {
+    const N: usize = 4000;
+    let h = PI / N as f64;
+    let mut sum = 0.0;
+    for i in 0..N {
+        let theta = -PI / 2.0 + (i as f64 + 0.5) * h;
+        let c = theta.cos();
+        sum += (-(-delta / (4.0 * c * c)).exp()).ln_1p();
+    }
+    (sum * h / PI).exp()
+}
+
+/// Kramers' rate of escape out of a well over a barrier for underdamped
+/// dynamics at friction `gamma` (spatial diffusion):
+/// `(λ+ / ω_b) (ω_a / 2π) e^{-dL/kT}`, `λ+ = sqrt(gamma^2/4 + ω_b^2) - gamma/2`,
+/// with `ω_a^2`, `ω_b^2` the curvatures at the minimum and the top. A
+/// low-noise asymptote (`dL/kT >> 1`) for `gamma I(E_b)/kT >> 1`.
+pub fn kramers_rate(
+    curvature_min: f64,
+    curvature_top: f64,
+    height: f64,
+    kt: f64,
+    gamma: f64,
+) -> f64 {
+    let (wa, wb) = (curvature_min.sqrt(), curvature_top.sqrt());
+    let lambda = (gamma * gamma / 4.0 + wb * wb).sqrt() - gamma / 2.0;
+    lambda / wb * wa / (2.0 * PI) * (-height / kt).exp()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Υ's two limits, and the closed form of its small-Δ expansion's first
+    /// term against a direct quadrature in `y` at a middle Δ.
+    #[test]
+    fn the_depopulation_factor_has_its_limits() {
+        for delta in [1e-4, 1e-3] {
+            let u = depopulation_factor(delta);
+            assert!((u / delta - 1.0).abs() < 0.1, "{delta}: {u}");
+        }
+        assert!((depopulation_factor(50.0) - 1.0).abs() < 1e-3);
+        // direct: y on a wide grid, the tail beyond Y by ln(1 - e^{-Δ y^2}) / y^2 ~ small
+        let delta = 1.0f64;
+        let (n, top) = (400_000, 200.0f64);
+        let h = top / n as f64;
+        let mut sum = 0.0;
+        for i in 0..n {
+            let y = (i as f64 + 0.5) * h;
+            let q = y * y + 0.25;
+            sum += (-(-delta * q).exp()).ln_1p() / q;
+        }
+        let direct = (2.0 * sum * h / (2.0 * PI)).exp();
+        let u = depopulation_factor(delta);
+        assert!((u / direct - 1.0).abs() < 1e-6, "{u} vs {direct}");
+    }
+
+    /// Kramers' rate tends to the transition-state rate `ω_a/2π e^{-dL/kT}`
+    /// as `gamma -> 0` and to `ω_a ω_b / (2π gamma) e^{-dL/kT}` as `gamma -> ∞`.
+    #[test]
+    fn kramers_rate_has_its_limits() {
+        let (ha, hb, dl, kt) = (2.0f64, 1.0f64, 0.25f64, 0.1f64);
+        let tst = ha.sqrt() / (2.0 * PI) * (-dl / kt).exp();
+        assert!((kramers_rate(ha, hb, dl, kt, 1e-9) / tst - 1.0).abs() < 1e-8);
+        let smoluchowski = ha.sqrt() * hb.sqrt() / (2.0 * PI * 1e4) * (-dl / kt).exp();
+        assert!((kramers_rate(ha, hb, dl, kt, 1e4) / smoluchowski - 1.0).abs() < 1e-6);
+    }
 
     /// The harmonic well `L = omega^2 x^2 / 2`: `I(E) = 2 pi E / omega`.
     #[test]
