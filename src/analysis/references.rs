@@ -420,42 +420,30 @@ fn underdamped_references(
         kramers_mfpt: None,
         melnikov_meshkov_mfpt: None,
     };
-    if let (NoiseParams::Langevin(Langevin { d0 }), Some(top), true, 1) = (
-        &case.noise,
-        case.potential.top(),
-        exits_at_top(case),
-        case.start.len(),
-    ) {
-        let potential = |x: f64| case.potential.value(x);
-        let limit = super::underdamped::energy_diffusion_time(
-            &potential,
-            case.potential.minimum(),
-            top,
-            *d0,
-            case.start[0],
-        );
+    // 1-D constant noise: the orbit's action at the barrier energy gives
+    // Mel'nikov–Meshkov's Delta, read by the energy-diffusion and turnover references
+    let d0 = match (&case.noise, case.start.len()) {
+        (NoiseParams::Langevin(Langevin { d0 }), 1) => Some(*d0),
+        _ => None,
+    };
+    let potential = |x: f64| case.potential.value(x);
+    let minimum = case.potential.minimum();
+    let delta = d0.zip(case.potential.top()).and_then(|(d0, top)| {
+        super::underdamped::action(&potential, minimum, top, potential(top))
+            .map(|i| gamma * i / (d0 / 2.0))
+    });
+    if let (Some(d0), Some(top), true) = (d0, case.potential.top(), at_top) {
+        let limit =
+            super::underdamped::energy_diffusion_time(&potential, minimum, top, d0, case.start[0]);
         reference.energy_diffusion_limit = limit;
         reference.energy_diffusion_mfpt = limit.map(|t| t / gamma);
-        let minimum = case.potential.minimum();
-        reference.delta = super::underdamped::action(&potential, minimum, top, potential(top))
-            .map(|i| gamma * i / (d0 / 2.0));
+        reference.delta = delta;
     }
-    if let (NoiseParams::Langevin(Langevin { d0 }), Some((ha, hb, height)), 1) = (
-        &case.noise,
-        case.potential.barrier_shape(),
-        case.start.len(),
-    ) {
+    if let (Some(d0), Some((ha, hb, height))) = (d0, case.potential.barrier_shape()) {
         let rate = super::underdamped::kramers_rate(ha, hb, height, d0 / 2.0, gamma);
         reference.kramers_mfpt = Some(1.0 / rate);
-        if let Some(top) = case.potential.top() {
-            let potential = |x: f64| case.potential.value(x);
-            let minimum = case.potential.minimum();
-            reference.melnikov_meshkov_mfpt =
-                super::underdamped::action(&potential, minimum, top, potential(top)).map(|i| {
-                    let delta = gamma * i / (d0 / 2.0);
-                    1.0 / (super::underdamped::depopulation_factor(delta) * rate)
-                });
-        }
+        reference.melnikov_meshkov_mfpt =
+            delta.map(|delta| 1.0 / (super::underdamped::depopulation_factor(delta) * rate));
     }
     if let Some((model, start, level)) = one_dimensional(case) {
         if level > start {
@@ -502,11 +490,7 @@ fn underdamped_references(
             .stationary
             .as_ref()
             .and_then(|s| s.gjf_variance)
-            .and_then(|v| {
-                let n = observed.tally.finite() as f64;
-                let var = *observed.tally.final_variance().first()?;
-                (n > 1.0).then(|| theory_z(var, v, (2.0 / (n - 1.0)).sqrt() * v))
-            });
+            .and_then(|v| final_variance_z(observed.tally, v));
         if mfpt_high_friction.is_some()
             || mfpt_energy_diffusion.is_some()
             || final_variance.is_some()
@@ -748,16 +732,11 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
     let stats = observed.escape;
     let mfpt =
         reference.and_then(|exact| Some(theory_z(stats.mean?, exact, stats.mean_standard_error?)));
-    let tally = observed.tally;
     let final_variance = refs
         .stationary
         .as_ref()
         .and_then(|s| s.em_variance)
-        .and_then(|em| {
-            let n = tally.finite() as f64;
-            let var = *tally.final_variance().first()?;
-            (n > 1.0).then(|| theory_z(var, em, (2.0 / (n - 1.0)).sqrt() * em))
-        });
+        .and_then(|em| final_variance_z(observed.tally, em));
     (mfpt.is_some() || final_variance.is_some()).then_some(ZScores {
         mfpt,
         mfpt_extrapolated: None,
@@ -765,6 +744,14 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
         mfpt_energy_diffusion: None,
         final_variance,
     })
+}
+
+/// Coordinate 0's final variance against `reference`, in Gaussian standard
+/// errors `sqrt(2/(n-1)) reference`.
+fn final_variance_z(tally: &Tally, reference: f64) -> Option<f64> {
+    let n = tally.finite() as f64;
+    let var = *tally.final_variance().first()?;
+    (n > 1.0).then(|| theory_z(var, reference, (2.0 / (n - 1.0)).sqrt() * reference))
 }
 
 fn theory_z(value: f64, reference: f64, standard_error: f64) -> f64 {

@@ -20,9 +20,10 @@ use crate::rng::samplers::box_muller;
 use crate::rng::threefry::threefry2x32_20_lanes;
 use crate::simd::{Lanes, LANES};
 
-/// The scheme's constants `(a, b)` for friction `gamma` and step `dt` (the
-/// host computes them in f64 into the case's record, `CaseParams::dynamics`).
-pub fn coefficients(gamma: f32, dt: f32) -> (f32, f32) {
+/// The scheme's constants `(a, b)` for friction `gamma` and step `dt`, in
+/// f64: the host puts them in the case's record (`CaseParams::dynamics`),
+/// so both backends step with the same f32 values.
+pub fn coefficients(gamma: f64, dt: f64) -> (f64, f64) {
     let half = 0.5 * gamma * dt;
     let b = 1.0 / (1.0 + half);
     ((1.0 - half) * b, b)
@@ -80,7 +81,8 @@ mod tests {
     #[test]
     fn the_noiseless_harmonic_step_contracts_phase_space_by_a() {
         let (gamma, dt, w2) = (0.7f32, 0.3f32, 2.0f32);
-        let (a, b) = coefficients(gamma, dt);
+        let (a, b) = coefficients(gamma as f64, dt as f64);
+        let (a, b) = (a as f32, b as f32);
         let step = |x: f32, v: f32| {
             let x1 = position(x, v, -w2 * x, 0.0, b, dt);
             (x1, velocity(v, -w2 * x, -w2 * x1, 0.0, a, b, dt))
@@ -97,8 +99,8 @@ mod tests {
     #[test]
     fn the_coefficients_are_the_published_ones() {
         let (a, b) = coefficients(2.0, 0.1);
-        assert!((b - 1.0 / 1.1).abs() < 1e-7);
-        assert!((a - 0.9 / 1.1).abs() < 1e-7);
+        assert!((b - 1.0 / 1.1).abs() < 1e-15);
+        assert!((a - 0.9 / 1.1).abs() < 1e-15);
         // no friction: the velocity Verlet scheme
         assert_eq!(coefficients(0.0, 0.1), (1.0, 1.0));
     }

@@ -75,15 +75,8 @@ impl CaseModel {
         }
         model.exit.pack(&mut p.exit_vector, &mut p.exit_scalar);
         if model.friction > 0.0 {
-            // GJF's constants in f64, so that both backends read the same f32
-            let half = 0.5 * model.friction * model.dt;
-            let b = 1.0 / (1.0 + half);
-            p.dynamics = [
-                model.friction as f32,
-                0.0,
-                ((1.0 - half) * b) as f32,
-                b as f32,
-            ];
+            let (a, b) = crate::kernel::gjf::coefficients(model.friction, model.dt);
+            p.dynamics = [model.friction as f32, 0.0, a as f32, b as f32];
         }
         if let Some(v) = &model.start_velocity {
             p.dynamics[1] = 1.0;
