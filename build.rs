@@ -109,8 +109,12 @@ fn main() {
                 for noise in 0..noises {
                     for exit in 0..exits {
                         for (private_row, bridge, dynamics) in
-                            [(131, 0, 0), (2048, 1, 0), (131, 0, 1)]
+                            [(131, 0, 0), (2048, 1, 0), (131, 0, 1), (131, 0, 2)]
                         {
+                            // heavy ball (dynamics 2) is minibatch SGD's only
+                            if dynamics == 2 && (!models || NOISES[noise as usize].0 != "sgd") {
+                                continue;
+                            }
                             let variant = Variant {
                                 dim,
                                 potential,

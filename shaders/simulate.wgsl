@@ -69,16 +69,18 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     var steps = progress[g].x;
     // Underdamped: the velocity (drawn at a trajectory's start) and the drift
     // at x, carried between steps (shaders/shared/gjf.wgsl).
+    // Heavy ball: the velocity (0 at a trajectory's start), carried likewise.
     var v: array<f32, DIM>;
     var drift: Drift;
     if UNDERDAMPED {
         drift = drift_at(p, x);
         if steps == 0u {
             v = start_velocity(p, trajectory, x, drift);
-        } else {
-            for (var c = 0u; c < DIM; c++) {
-                v[c] = state[(DIM + c) * total + g];
-            }
+        }
+    }
+    if (UNDERDAMPED || HEAVY_BALL) && steps != 0u {
+        for (var c = 0u; c < DIM; c++) {
+            v[c] = state[(DIM + c) * total + g];
         }
     }
     var spent = 0u;
@@ -98,6 +100,14 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                 }
                 if outcome == OUTCOME_RUNNING && steps < p.max_steps {
                     outcome = advance_gjf(p, &x, &v, &drift, &steps, current.draws[1], current.one_d.y);
+                }
+            } else if HEAVY_BALL && slot(p.noise, 1u) != 0.0 {
+                // (a case of momentum 0 in a swept heavy-ball run steps as plain SGD below)
+                if outcome == OUTCOME_RUNNING {
+                    outcome = advance_heavy_ball(p, &x, &v, &steps, trajectory, key);
+                }
+                if outcome == OUTCOME_RUNNING && steps < p.max_steps {
+                    outcome = advance_heavy_ball(p, &x, &v, &steps, trajectory, key);
                 }
             } else {
                 if outcome == OUTCOME_RUNNING {
@@ -130,6 +140,9 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
                     drift = drift_at(p, x);
                     v = start_velocity(p, trajectory, x, drift);
                 }
+                if HEAVY_BALL {
+                    v = array<f32, DIM>();
+                }
             } else {
                 g = NO_SLOT;
             }
@@ -143,12 +156,12 @@ fn simulate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 }
 
 // Trajectory slot g's state (the velocity after the position when
-// underdamped), steps and outcome (OUTCOME_RUNNING while it runs).
+// underdamped or heavy ball), steps and outcome (OUTCOME_RUNNING while it runs).
 fn save(g: u32, total: u32, x: array<f32, DIM>, v: array<f32, DIM>, steps: u32, outcome: u32) {
     for (var c = 0u; c < DIM; c++) {
         state[c * total + g] = x[c];
     }
-    if UNDERDAMPED {
+    if UNDERDAMPED || HEAVY_BALL {
         for (var c = 0u; c < DIM; c++) {
             state[(DIM + c) * total + g] = v[c];
         }
@@ -164,23 +177,7 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
            bridge_key: vec2<u32>) -> u32 {
     var gradient: array<f32, DIM>;
     if NOISE_MINIBATCH {
-        let batch = u32(slot(p.noise, 0u));
-        let n = slice.data_size;
-        var sum: array<f32, DIM>;
-        for (var b = 0u; b < batch; b += 2u) {
-            let w = threefry2x32_20(vec2<u32>(trajectory, *steps * ((batch + 1u) / 2u) + b / 2u), key);
-            for (var c = 0u; c < DIM; c++) {
-                sum[c] += paper_term_gradient((*x)[c] - data_set[c * n + w.x % n]);
-            }
-            if b + 1u < batch {
-                for (var c = 0u; c < DIM; c++) {
-                    sum[c] += paper_term_gradient((*x)[c] - data_set[c * n + w.y % n]);
-                }
-            }
-        }
-        for (var c = 0u; c < DIM; c++) {
-            gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
-        }
+        gradient = minibatch_gradient(p, *x, *steps, trajectory, key);
     } else if POTENTIAL_STATE {
         // A formula (src/model/formula.rs): the gradient of the whole state.
         gradient = user_potential_gradient(p, *x);
@@ -237,6 +234,51 @@ fn advance(p: CaseParams, x: ptr<function, array<f32, DIM>>, steps: ptr<function
         bounded = bounded && ((bitcast<u32>((*x)[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
     }
     return select(select(OUTCOME_RUNNING, OUTCOME_ESCAPED, exit_contains(p, *x) || crossed), OUTCOME_DIVERGED, !bounded);
+}
+
+// SGD's minibatch gradient at step `steps` of trajectory `trajectory`: B data
+// points drawn with replacement, two per Threefry block (src/rng/stream.rs).
+// CPU twin: `minibatch` in src/kernel/simulate.rs with the potential's
+// `minibatch_gradient_lanes`.
+fn minibatch_gradient(p: CaseParams, x: array<f32, DIM>, steps: u32, trajectory: u32,
+                      key: vec2<u32>) -> array<f32, DIM> {
+    let batch = u32(slot(p.noise, 0u));
+    let n = slice.data_size;
+    var sum: array<f32, DIM>;
+    for (var b = 0u; b < batch; b += 2u) {
+        let w = threefry2x32_20(vec2<u32>(trajectory, steps * ((batch + 1u) / 2u) + b / 2u), key);
+        for (var c = 0u; c < DIM; c++) {
+            sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.x % n]);
+        }
+        if b + 1u < batch {
+            for (var c = 0u; c < DIM; c++) {
+                sum[c] += paper_term_gradient(x[c] - data_set[c * n + w.y % n]);
+            }
+        }
+    }
+    var gradient: array<f32, DIM>;
+    for (var c = 0u; c < DIM; c++) {
+        gradient[c] = slot(p.potential, 0u) * sum[c] / f32(batch);
+    }
+    return gradient;
+}
+
+// One heavy-ball SGD step (noise.momentum = mu > 0): v <- mu v - eta g_B(x),
+// x <- x + v, with the minibatch of plain SGD's step; the outcome after it.
+// CPU twin: the heavy-ball stage of src/kernel/simulate.rs.
+fn advance_heavy_ball(p: CaseParams, x: ptr<function, array<f32, DIM>>, v: ptr<function, array<f32, DIM>>,
+                      steps: ptr<function, u32>, trajectory: u32, key: vec2<u32>) -> u32 {
+    let gradient = minibatch_gradient(p, *x, *steps, trajectory, key);
+    let momentum = slot(p.noise, 1u);
+    var bounded = true;
+    for (var c = 0u; c < DIM; c++) {
+        let velocity = momentum * (*v)[c] - gradient[c] * p.dt;
+        (*v)[c] = velocity;
+        (*x)[c] = (*x)[c] + velocity;
+        bounded = bounded && ((bitcast<u32>((*x)[c]) & 0x7fffffffu) <= bitcast<u32>(DIVERGENCE_BOUND));
+    }
+    *steps += 1u;
+    return select(select(OUTCOME_RUNNING, OUTCOME_ESCAPED, exit_contains(p, *x)), OUTCOME_DIVERGED, !bounded);
 }
 
 struct PairDraws {

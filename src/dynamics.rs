@@ -55,10 +55,15 @@ pub enum Dynamics {
     /// `dX = V dt`, `dV = (-grad L - gamma V) dt + sqrt(gamma D(X)) dW` (unit
     /// mass), stepped by Grønbech-Jensen–Farago; the state carries `V`.
     Underdamped,
+    /// Heavy-ball SGD, `v <- mu v - eta g_B(x)`, `x <- x + v` (minibatch SGD
+    /// with `[noise] momentum` > 0); the state carries `v`. Not a `[dynamics]`
+    /// kind: the `sgd` noise's momentum selects it.
+    HeavyBall,
 }
 
 impl Dynamics {
-    /// The dynamics named `name` (`"overdamped"`, `"underdamped"`); `None` for any other.
+    /// The dynamics named `name` in `[dynamics] kind` (`"overdamped"`,
+    /// `"underdamped"`); `None` for any other.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "overdamped" => Some(Dynamics::Overdamped),
@@ -71,10 +76,15 @@ impl Dynamics {
         match self {
             Dynamics::Overdamped => "overdamped",
             Dynamics::Underdamped => "underdamped",
+            Dynamics::HeavyBall => "heavy-ball",
         }
     }
     /// Whether the state carries a velocity block.
     pub fn has_velocity(self) -> bool {
-        self == Dynamics::Underdamped
+        self != Dynamics::Overdamped
+    }
+    /// The scheme's code in the shader variant (`UNDERDAMPED`, `HEAVY_BALL`).
+    pub fn code(self) -> u32 {
+        self as u32
     }
 }

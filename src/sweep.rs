@@ -124,6 +124,20 @@ impl Axes {
         valid: impl Fn(f64) -> bool,
         allowed: &str,
     ) -> crate::error::Result<Axis> {
+        Self::check(field, sweep, valid, allowed)?;
+        self.names.push(field.to_string());
+        self.values
+            .push(sweep.0.iter().map(|&v| ParamValue::Number(v)).collect());
+        Ok(Axis(self.names.len() - 1))
+    }
+
+    /// Check each value of a numeric field with `valid` without registering it.
+    pub fn check(
+        field: &str,
+        sweep: &Sweep,
+        valid: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> crate::error::Result<()> {
         if sweep.0.is_empty() {
             return Err(Error::invalid(
                 field,
@@ -136,10 +150,7 @@ impl Axes {
                 return Err(Error::invalid(field, v, allowed));
             }
         }
-        self.names.push(field.to_string());
-        self.values
-            .push(sweep.0.iter().map(|&v| ParamValue::Number(v)).collect());
-        Ok(Axis(self.names.len() - 1))
+        Ok(())
     }
 
     /// Register a text axis (values checked by the caller).

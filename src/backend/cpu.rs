@@ -4,6 +4,7 @@
 //! thread count: tallies are integers and streams are keyed by trajectory.
 
 use super::{Progress, RunOutput};
+use crate::dynamics::Dynamics;
 use crate::error::{Error, Result};
 use crate::kernel::exits::ExitSet;
 use crate::kernel::noise::Noise;
@@ -402,13 +403,10 @@ fn unit_body<
         cancel: unit.cancel,
         segments: unit.segments,
         coupled: experiment.coupled && unit.segments.is_none(),
-        underdamped: experiment
-            .shape
-            .dynamics
-            .has_velocity()
-            .then(|| Underdamped {
-                maxwell_key: StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0,
-            }),
+        heavy_ball: experiment.shape.dynamics == Dynamics::HeavyBall,
+        underdamped: (experiment.shape.dynamics == Dynamics::Underdamped).then(|| Underdamped {
+            maxwell_key: StreamKey::new(experiment.seed, case.index, Purpose::Bridge).0,
+        }),
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;

@@ -35,6 +35,10 @@ pub trait Noise: NoiseFlags + Send + Sync {
     fn batch(&self) -> u32 {
         unreachable!("only SGD has a minibatch")
     }
+    /// The heavy-ball momentum, for SGD (0: plain SGD).
+    fn momentum(&self) -> f32 {
+        0.0
+    }
     /// The stable law, for stable noise.
     fn stable_law(&self) -> StableSampler {
         unreachable!("Gaussian noise has no stable law")

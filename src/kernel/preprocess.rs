@@ -100,7 +100,8 @@ pub struct Variant {
     pub private_row: u32,
     /// 1: Brownian-bridge exit correction.
     pub bridge: u32,
-    /// 1: underdamped dynamics (GJF, a velocity block in the state); 0: overdamped.
+    /// The scheme ([`crate::dynamics::Dynamics::code`]): 0 overdamped (Euler–Maruyama),
+    /// 1 underdamped (GJF), 2 heavy-ball SGD; 1 and 2 carry a velocity block in the state.
     pub dynamics: u32,
     /// [`user_key`] of the experiment's generated `user` module (its formulas).
     pub user: u64,
@@ -125,7 +126,7 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
     let mut out = format!(
         "const DIM: u32 = {}u;\nconst POTENTIAL: u32 = {}u;\nconst NOISE: u32 = {}u;\nconst EXIT: u32 = {}u;\n\
          const WORKGROUP: u32 = {WORKGROUP}u;\nconst MOMENTS: u32 = {}u;\nconst PRIVATE_ROW: u32 = {}u;\n\
-         const BRIDGE: u32 = {}u;\nconst UNDERDAMPED: bool = {};\n",
+         const BRIDGE: u32 = {}u;\nconst UNDERDAMPED: bool = {};\nconst HEAVY_BALL: bool = {};\n",
         variant.dim,
         variant.potential,
         variant.noise,
@@ -133,7 +134,8 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
         2 * variant.dim,
         variant.private_row,
         variant.bridge,
-        variant.dynamics == 1
+        variant.dynamics == 1,
+        variant.dynamics == 2
     );
     out.push_str(&crate::codes::prelude());
     for line in body.lines() {

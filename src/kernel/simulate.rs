@@ -101,6 +101,9 @@ pub struct CaseKernel<'a, P, N, E> {
     pub coupled: bool,
     /// Underdamped dynamics, stepped by GJF ([`super::gjf`]) instead of Euler–Maruyama.
     pub underdamped: Option<Underdamped>,
+    /// Heavy-ball SGD (minibatch noise with momentum): `v <- mu v - dt g_B`,
+    /// `x <- x + v`, `v = 0` at a trajectory's start.
+    pub heavy_ball: bool,
 }
 
 /// What the underdamped scheme reads besides the case's record.
@@ -404,6 +407,14 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
     let friction = params.dynamics[0];
     let (gjf_a, gjf_b) = (params.dynamics[2], params.dynamics[3]);
     let given_velocity = params.dynamics[1] != 0.0;
+    // Heavy ball: the momentum; the velocities are `v`, 0 at a trajectory's start.
+    // (a case of momentum 0 in a swept heavy-ball run steps as plain SGD)
+    let momentum = case.noise.momentum();
+    let heavy_ball = N::SGD && case.heavy_ball && momentum != 0.0;
+    debug_assert!(
+        !heavy_ball || segments.is_none(),
+        "splitting runs no heavy ball"
+    );
     let v = &mut Aligned([[0f32; LANES]; DIM]).0;
     let mut unstarted = live;
     let mut stale = true;
@@ -567,6 +578,16 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
             }
             if gjf.is_some() {
                 // stepped above
+            } else if heavy_ball {
+                // WGSL twin: `advance_heavy_ball` in shaders/simulate.wgsl
+                for c in 0..dim {
+                    for l in 0..LANES {
+                        let velocity = momentum * v[c][l] - gradient[c][l] * params.dt;
+                        let stepped = running[l] != 0;
+                        v[c][l] = if stepped { velocity } else { v[c][l] };
+                        x[c][l] = if stepped { x[c][l] + velocity } else { x[c][l] };
+                    }
+                }
             } else if N::STATE {
                 // Every coordinate's variance reads the state before the step:
                 // all are evaluated before any coordinate moves.
@@ -704,6 +725,9 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                 });
                 if next < end {
                     load(l, next, x, trajectory, counter, bridge_counter, levels);
+                    for vc in v.iter_mut() {
+                        vc[l] = 0.0;
+                    }
                     unstarted[l] = true;
                     stale = true;
                     next += 1;

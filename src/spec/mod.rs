@@ -221,7 +221,7 @@ impl Experiment {
     /// Extrapolate to `dt -> 0` (`observe.extrapolate`, `--extrapolate`):
     /// refused for noises without a Gaussian path to couple.
     pub fn with_extrapolation(mut self, extrapolate: bool) -> Result<Self> {
-        if extrapolate && self.shape.dynamics.has_velocity() {
+        if extrapolate && self.shape.dynamics == Dynamics::Underdamped {
             return Err(Error::invalid(
                 "observe.extrapolate",
                 "true with dynamics.kind = \"underdamped\"",
@@ -440,7 +440,7 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
 
     let dynamics_file = file.dynamics.unwrap_or_default();
     let (dynamics, friction_axis, start_velocity) = dynamics_axis(&dynamics_file, &mut axes, dim)?;
-    if dynamics.has_velocity() {
+    if dynamics == Dynamics::Underdamped {
         if noise_kind.stable() || noise_kind.minibatch() {
             return Err(Error::invalid(
                 "noise.kind",
@@ -463,6 +463,20 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
                 "no [rare] table: splitting runs overdamped dynamics only for now (direct simulation covers underdamped ones)",
             ));
         }
+    }
+
+    // `[noise] momentum` > 0 makes minibatch SGD heavy ball (kind "sgd" only,
+    // so never with underdamped dynamics, the bridge or splitting: refused above)
+    let dynamics = match &file.noise {
+        NoiseFile::Sgd(sgd) if sgd.heavy_ball() => Dynamics::HeavyBall,
+        _ => dynamics,
+    };
+    if dynamics == Dynamics::HeavyBall && file.rare.is_some() {
+        return Err(Error::invalid(
+            "rare",
+            "a [rare] table with noise.momentum > 0",
+            "no [rare] table: splitting's replicas carry a position only, and heavy ball's state is (x, v)",
+        ));
     }
 
     let max_steps = file.max_steps;
@@ -607,7 +621,10 @@ fn build(file: ExperimentFile, base: Option<&Path>) -> Result<Experiment> {
                 ));
             }
         }
-        if let (Some(h), true) = (model.potential.basin_curvature(), dynamics.has_velocity()) {
+        if let (Some(h), true) = (
+            model.potential.basin_curvature(),
+            dynamics == Dynamics::Underdamped,
+        ) {
             // GJF is stable for omega dt < 2 (omega^2 the basin curvature)
             if model.dt * h.sqrt() >= 2.0 {
                 return Err(Error::invalid(

@@ -328,6 +328,46 @@ fn sgd_agrees() {
     }
 }
 
+/// Heavy-ball SGD (momentum 0.5, the velocity kept between dispatches): the
+/// same minibatches and first passages on both backends; the run of momentum
+/// 0 in the same sweep steps as plain SGD, so its outcomes are plain SGD's
+/// on each backend, bit for bit.
+#[test]
+fn heavy_ball_agrees() {
+    // case 0: momentum 0 (the streams of plain SGD's case 0); case 1: 0.5
+    let experiment = paper_2d(
+        "kind = \"sgd\"\nbatch = 4\nmomentum = [0.0, 0.5]",
+        TRAJECTORIES,
+    );
+    let cpu_run = cpu::run(&experiment, &|_| {});
+    let escaped = cpu_run.tallies[1].escaped;
+    assert!(
+        escaped > 100 && escaped < TRAJECTORIES as u64 - 100,
+        "{escaped} escaped"
+    );
+    assert_agree("heavy ball", &experiment);
+    let plain = paper_2d("kind = \"sgd\"\nbatch = 4", TRAJECTORIES);
+    let mut runs = vec![("cpu", cpu_run, cpu::run(&plain, &|_| {}))];
+    if let Some(gpu) = common::gpu() {
+        runs.push((
+            "gpu",
+            gpu.run(&experiment, &|_| {}).expect("GPU run").0,
+            gpu.run(&plain, &|_| {}).expect("GPU run").0,
+        ));
+    }
+    for (name, swept, plain) in runs {
+        let (a, b) = (
+            &swept.first_passage.as_ref().unwrap()[..TRAJECTORIES],
+            plain.first_passage.as_ref().unwrap(),
+        );
+        let differ = a.iter().zip(b).filter(|(x, y)| x != y).count();
+        assert_eq!(differ, 0, "{name}: momentum 0 is not plain SGD");
+        let (m0, mp) = (swept.tallies[0].final_mean(), plain.tallies[0].final_mean());
+        assert_eq!(m0, mp, "{name}");
+        assert_ne!(swept.tallies[1].final_mean(), mp, "{name}");
+    }
+}
+
 /// The full-data gradient (a loop of 100 terms per coordinate and step; on
 /// lavapipe it needs short chunks, see `LLVMPIPE_LOOP_LIMIT` in backend/gpu.rs).
 #[test]

@@ -104,6 +104,129 @@ fn one_step_has_the_exact_minibatch_law() {
     }
 }
 
+/// Heavy ball, `v <- mu v - dt g_B(x)`, `x <- x + v` from `v = 0`, three
+/// steps with `B = 1`: the law of `x_3` per coordinate is an average over the
+/// `n^3` equally likely index triples, enumerated here in f64.
+/// Returns the exact (mean, variance, fourth central moment) of each coordinate.
+fn heavy_ball_law(data: &[f32], momentum: f64, steps: u32) -> Vec<(f64, f64, f64)> {
+    let n = data.len() / 2;
+    (0..2)
+        .map(|c| {
+            let points: Vec<f64> = data[c * n..(c + 1) * n].iter().map(|&d| d as f64).collect();
+            // every path's end, by breadth over the steps: (x, v) after k steps
+            let mut states = vec![(X0[c], 0.0)];
+            for _ in 0..steps {
+                let mut next = Vec::with_capacity(states.len() * n);
+                for &(x, v) in &states {
+                    for d in &points {
+                        let v = momentum * v - DT * term_gradient(x - d);
+                        next.push((x + v, v));
+                    }
+                }
+                states = next;
+            }
+            let m = states.len() as f64;
+            let mean = states.iter().map(|s| s.0).sum::<f64>() / m;
+            let var = states.iter().map(|s| (s.0 - mean).powi(2)).sum::<f64>() / m;
+            let m4 = states.iter().map(|s| (s.0 - mean).powi(4)).sum::<f64>() / m;
+            (mean, var, m4)
+        })
+        .collect()
+}
+
+/// Heavy ball (momentum 0.9, three steps, B = 1) against its exact law: z of
+/// the final mean and variance of each coordinate, |z| < 4.5 (false-failure
+/// rate below 7e-6 per z, 3e-5 per backend; normal approximation, N = 2^20);
+/// the same run is far (|z| > 20) from the law of momentum 0, so the test
+/// sees the momentum.
+#[test]
+fn heavy_ball_three_steps_have_the_exact_law() {
+    let text = format!(
+        r#"
+seed = 22
+dim = 2
+dt = {DT}
+max_steps = 3
+trajectories = {N}
+start_point = [{}, {}]
+[potential]
+kind = "paper-2d"
+data_size = 100
+scale = 15.0
+[noise]
+kind = "sgd"
+batch = 1
+momentum = 0.9
+"#,
+        X0[0], X0[1]
+    );
+    let experiment = Experiment::from_toml(&text, "heavy ball").unwrap();
+    let exact = heavy_ball_law(&experiment.data_set, 0.9, 3);
+    let plain = heavy_ball_law(&experiment.data_set, 0.0, 3);
+    let mut runs = vec![("cpu", cpu::run(&experiment, &|_| {}))];
+    if let Some(gpu) = common::gpu() {
+        runs.push(("gpu", gpu.run(&experiment, &|_| {}).unwrap().0));
+    }
+    let n = N as f64;
+    let z = |law: &[(f64, f64, f64)], mean: &[f64], var: &[f64]| -> Vec<f64> {
+        law.iter()
+            .enumerate()
+            .flat_map(|(c, &(m, v, m4))| {
+                [
+                    (mean[c] - m) / (v / n).sqrt(),
+                    (var[c] - v) / ((m4 - v * v) / n).sqrt(),
+                ]
+            })
+            .collect()
+    };
+    for (name, run) in &runs {
+        let tally = &run.tallies[0];
+        let (mean, var) = (tally.final_mean(), tally.final_variance());
+        let against = z(&exact, &mean, &var);
+        let against_plain = z(&plain, &mean, &var);
+        eprintln!("heavy ball {name}: z (mean0, var0, mean1, var1) = {against:.2?}; against momentum 0: {against_plain:.1?}");
+        assert!(against.iter().all(|z| z.abs() < 4.5), "{name}: {against:?}");
+        assert!(
+            against_plain.iter().any(|z| z.abs() > 20.0),
+            "{name}: indistinguishable from momentum 0: {against_plain:?}"
+        );
+    }
+}
+
+/// `momentum = 0` is plain SGD: the same kernel shape and case records,
+/// so the same fingerprint (and, with it, the same result.json).
+#[test]
+fn momentum_zero_is_plain_sgd() {
+    let plain = one_step(2);
+    let text = format!(
+        r#"
+seed = 21
+dim = 2
+dt = {DT}
+max_steps = 1
+trajectories = {N}
+start_point = [{}, {}]
+[potential]
+kind = "paper-2d"
+data_size = 100
+scale = 15.0
+[noise]
+kind = "sgd"
+batch = 2
+momentum = 0
+"#,
+        X0[0], X0[1]
+    );
+    let zero = Experiment::from_toml(&text, "sgd").unwrap();
+    assert_eq!(zero.shape, plain.shape);
+    assert_eq!(zero.fingerprint(), plain.fingerprint());
+    assert_eq!(zero.cases[0].params, plain.cases[0].params);
+    let heavy =
+        Experiment::from_toml(&text.replace("momentum = 0", "momentum = 0.5"), "sgd").unwrap();
+    assert_eq!(heavy.shape.dynamics, kramers::dynamics::Dynamics::HeavyBall);
+    assert_ne!(heavy.fingerprint(), plain.fingerprint());
+}
+
 /// Variance must shrink like 1/B: B = 4 against B = 1 on the same seed is
 /// not the same law (a wrong batch size would fail the exact test above, and
 /// this guards against a test that ignores the batch).

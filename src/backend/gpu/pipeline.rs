@@ -167,7 +167,7 @@ impl Gpu {
                 HIST_OFFSET as u32
             },
             bridge: shape.bridge as u32,
-            dynamics: shape.dynamics.has_velocity() as u32,
+            dynamics: shape.dynamics.code(),
             user: crate::kernel::preprocess::user_key(&user),
         };
         if user != crate::kernel::preprocess::user_stub() {
