@@ -38,6 +38,7 @@ __all__ = [
     "landscape",
     "devices",
     "escape",
+    "turnover",
     "Result",
     "ExperimentError",
     "GpuError",
@@ -261,3 +262,12 @@ def escape(*, quick: bool = False, backend: str = "auto") -> Dict[str, Any]:
     exact values; escape.json's content (points, curves, growth fits)."""
     _check_backend(backend)
     return json.loads(_native.escape(quick, backend))
+
+
+def turnover(*, quick: bool = False, backend: str = "auto") -> Dict[str, Any]:
+    """The built-in Kramers turnover (``kramers turnover``): mean escape time
+    of underdamped Langevin dynamics against the friction, with the high- and
+    low-friction limits and Mel'nikov–Meshkov; turnover.json's content
+    (name, device, points, turnover_friction, curves)."""
+    _check_backend(backend)
+    return json.loads(_native.turnover(quick, backend))

@@ -214,6 +214,20 @@ fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
     })
 }
 
+/// The built-in turnover sweep (`kramers turnover [--quick]`): turnover.json's text.
+#[pyfunction]
+#[pyo3(signature = (quick, backend))]
+fn turnover(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
+    use kramers::studies::turnover;
+    let choice = choice(backend)?;
+    let cancel = AtomicBool::new(false);
+    interruptible(py, &cancel, || {
+        let experiment = turnover::default_experiment(quick);
+        let study = turnover::study(&experiment, choice, &|_| {}, &mut |_| {}, Some(&cancel))?;
+        Ok(study.json())
+    })
+}
+
 /// A JSON object (a Python dict as `json.dumps` writes it) as TOML text.
 #[pyfunction]
 fn toml_from_json(json: &str) -> PyResult<String> {
@@ -242,6 +256,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(landscape, m)?)?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(escape, m)?)?;
+    m.add_function(wrap_pyfunction!(turnover, m)?)?;
     m.add_function(wrap_pyfunction!(toml_from_json, m)?)?;
     Ok(())
 }

@@ -260,6 +260,17 @@ def test_escape_returns_the_cli_escape_json(tmp_path):
     assert len({p["dynamic"] for p in ours["points"]}) == 3 and len(ours["points"]) > 6
 
 
+def test_turnover_returns_the_cli_turnover_json(tmp_path):
+    ours = kramers.turnover(quick=True, backend="cpu")
+    cli("turnover", "--quick", "--backend", "cpu", "--out", tmp_path)
+    theirs = json.loads((tmp_path / "turnover.json").read_text())
+    assert ours == theirs
+    # five frictions over four decades; the least escape time inside the sweep
+    frictions = [p["friction"] for p in ours["points"]]
+    assert frictions == sorted(frictions) and len(frictions) == 5
+    assert frictions[0] < ours["turnover_friction"] < frictions[-1]
+
+
 def test_rare_experiment_runs_splitting_as_the_cli_does(tmp_path):
     """A [rare] table: kramers.run gives the CLI's AMS result.json (method, p,
     estimate and its interval) and its cases.csv."""

@@ -81,6 +81,22 @@ pub enum Command {
         #[arg(long, default_value = "kramers-out")]
         out: PathBuf,
     },
+    /// The Kramers turnover: mean escape time of underdamped dynamics against the
+    /// friction, beside the high- and low-friction limits and Mel'nikov–Meshkov:
+    /// table, turnover.csv, turnover.json, turnover.png, turnover.svg.
+    Turnover {
+        /// An underdamped experiment file whose cases sweep `dynamics.friction`;
+        /// without one, the built-in sweep (double well, twelve frictions from 1e-4 to 30).
+        file: Option<PathBuf>,
+        /// A smaller sweep (five frictions from 1e-3 to 10, fewer trajectories).
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendChoice,
+        /// Output directory.
+        #[arg(long, default_value = "kramers-out")]
+        out: PathBuf,
+    },
     /// Simulate every case of an experiment file; write result.json and cases.csv.
     Run(RunArgs),
     /// Combine shard results (`kramers run --shard k/n`) into the result of the whole run.

@@ -9,7 +9,7 @@ use kramers::backend::engine::{Devices, Engine};
 use kramers::report::{tables, ExperimentSource};
 use kramers::run::{Outcome, Overrides, RunOptions};
 use kramers::spec::Experiment;
-use kramers::studies::{self, bench, check, escape, reproduce};
+use kramers::studies::{self, bench, check, escape, reproduce, turnover};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -95,6 +95,32 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let bar = progress_bar(escape::direct_trajectories(&dynamics));
             let study = escape::study(
                 &dynamics,
+                backend,
+                &|n| bar.inc(n),
+                &mut notices(&bar),
+                None,
+            )?;
+            bar.finish_and_clear();
+            print!("{}", study.table());
+            let names = study.write(&out)?;
+            println!(
+                "ran on {}; wrote {}/{}",
+                study.device,
+                out_dir(&out),
+                names.join(", ")
+            );
+            Ok(())
+        }
+        Command::Turnover {
+            file,
+            quick,
+            backend,
+            out,
+        } => {
+            let experiment = turnover::experiment_of(file.as_deref(), quick)?;
+            let bar = progress_bar(turnover::trajectories(&experiment));
+            let study = turnover::study(
+                &experiment,
                 backend,
                 &|n| bar.inc(n),
                 &mut notices(&bar),

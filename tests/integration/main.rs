@@ -26,5 +26,6 @@ mod scale;
 mod sgd;
 mod statistics;
 mod theory_checks;
+mod turnover_cli;
 mod underdamped;
 mod washboard;
