@@ -30,6 +30,24 @@ pub struct EscapeStats {
     pub steps_sum: u64,
 }
 
+impl EscapeStats {
+    /// The mean escape time as the studies report it: `(mfpt, its 95%
+    /// interval, censored, standard error)`: the sample mean with its
+    /// Student-t interval when every trajectory escaped, else `1 / rate` with
+    /// the inverted rate interval (and no standard error).
+    pub fn mfpt_estimate(&self) -> (f64, [f64; 2], bool, Option<f64>) {
+        match (self.mean, self.mean_ci95, self.mean_standard_error) {
+            (Some(m), Some(ci), Some(se)) => (m, ci, false, Some(se)),
+            _ => (
+                1.0 / self.rate,
+                [1.0 / self.rate_ci95[1], 1.0 / self.rate_ci95[0]],
+                true,
+                None,
+            ),
+        }
+    }
+}
+
 /// Quantile of chi-square with `dof` degrees of freedom.
 fn chi_square_quantile(dof: f64, p: f64) -> f64 {
     ChiSquared::new(dof).expect("dof > 0").inverse_cdf(p)

@@ -157,16 +157,7 @@ pub fn study(
     let mut points = Vec::new();
     for (index, (case, tally)) in experiment.cases.iter().zip(&output.tallies).enumerate() {
         let stats = escape_stats(tally, case.model.dt, experiment.max_steps);
-        let (mfpt, ci95, censored, se) =
-            match (stats.mean, stats.mean_ci95, stats.mean_standard_error) {
-                (Some(m), Some(ci), Some(se)) => (m, ci, false, Some(se)),
-                _ => (
-                    1.0 / stats.rate,
-                    [1.0 / stats.rate_ci95[1], 1.0 / stats.rate_ci95[0]],
-                    true,
-                    None,
-                ),
-            };
+        let (mfpt, ci95, censored, se) = stats.mfpt_estimate();
         let refs = case_references(
             experiment,
             index,

@@ -326,16 +326,7 @@ pub fn run(
         device = format!("{} ({})", output.backend, output.device);
         for (case, tally) in experiment.cases.iter().zip(&output.tallies) {
             let stats = escape_stats(tally, case.model.dt, experiment.max_steps);
-            let (mfpt, ci95, censored, se) =
-                match (stats.mean, stats.mean_ci95, stats.mean_standard_error) {
-                    (Some(m), Some(ci), Some(se)) => (m, ci, false, Some(se)),
-                    _ => (
-                        1.0 / stats.rate,
-                        [1.0 / stats.rate_ci95[1], 1.0 / stats.rate_ci95[0]],
-                        true,
-                        None,
-                    ),
-                };
+            let (mfpt, ci95, censored, se) = stats.mfpt_estimate();
             let exact = model1d::exact_mfpt(&case.model);
             let asymptote = asymptote(&case.model);
             mine.push((
