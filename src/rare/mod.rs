@@ -526,7 +526,7 @@ fn jackknife(numbers: &[RunNumbers]) -> Option<f64> {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, x)| *x)
                 .collect();
-            pooled(&rest).map(|x| x.0)
+            pooled(&rest).map(|x| x.total)
         })
         .collect();
     leave_out.map(|values| {
@@ -535,17 +535,36 @@ fn jackknife(numbers: &[RunNumbers]) -> Option<f64> {
     })
 }
 
-/// The pooled estimate of a set of runs, in steps:
-/// `(E[T_first] + (1/p - 1) E[T_loop] + E[T_reac], p, E[T_first], E[T_loop], E[T_reac])`.
-fn pooled(runs: &[RunNumbers]) -> Option<(f64, f64, f64, f64, Option<f64>)> {
+/// The pooled estimate of a set of runs, in steps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pooled {
+    /// `E[T_first] + (1/p - 1) E[T_loop] + E[T_reac]`.
+    total: f64,
+    /// The mean over runs of the probability of reaching the exit before `A`.
+    p: f64,
+    /// `E[T_first]`: steps from the start to the first entrance of Σ.
+    first: f64,
+    /// `E[T_loop]`: steps of a loop Σ -> A -> Σ.
+    cycle: f64,
+    /// `E[T_reac]`: steps from the Σ entrance to the exit, weighted by `p`.
+    reac: f64,
+}
+
+/// The pooled estimate of a set of runs (`None` when no run has a replica in the exit).
+fn pooled(runs: &[RunNumbers]) -> Option<Pooled> {
     let sum = |f: &dyn Fn(&RunNumbers) -> f64| runs.iter().map(f).sum::<f64>();
     let first = sum(&|r| r.sums.first_steps as f64) / sum(&|r| r.sums.firsts as f64);
     let cycle = sum(&|r| r.sums.loop_steps as f64) / sum(&|r| r.sums.loops as f64);
     let p = sum(&|r| r.p) / runs.len() as f64;
     let weight = sum(&|r| if r.reac.is_some() { r.p } else { 0.0 });
-    let reac = (weight > 0.0).then(|| sum(&|r| r.p * r.reac.unwrap_or(0.0)) / weight);
-    let total = reac.map(|reac| first + (1.0 / p - 1.0) * cycle + reac);
-    total.map(|t| (t, p, first, cycle, reac))
+    let reac = (weight > 0.0).then(|| sum(&|r| r.p * r.reac.unwrap_or(0.0)) / weight)?;
+    Some(Pooled {
+        total: first + (1.0 / p - 1.0) * cycle + reac,
+        p,
+        first,
+        cycle,
+        reac,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -594,13 +613,13 @@ fn combine(
     let loops = numbers.iter().map(|x| x.sums.loops).sum::<u64>();
     let cycle = numbers.iter().map(|x| x.sums.loop_steps).sum::<u64>() as f64 / loops as f64;
     let (mfpt, ci95, standard_error, reac) = match (all, se) {
-        (Some((total, _, _, _, reac)), Some(se)) => (
+        (Some(Pooled { total, reac, .. }), Some(se)) => (
             Some(total * dt),
             Some([(total - t * se) * dt, (total + t * se) * dt]),
             Some(se * dt),
-            reac,
+            Some(reac),
         ),
-        (Some((total, _, _, _, reac)), None) => (Some(total * dt), None, None, reac),
+        (Some(Pooled { total, reac, .. }), None) => (Some(total * dt), None, None, Some(reac)),
         _ => (None, None, None, None),
     };
     let model = &experiment.cases[case].model;

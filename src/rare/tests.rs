@@ -2,7 +2,9 @@
 //! the pooled mean exit time `E[T_first] + (1/p - 1) E[T_loop] + E[T_reac]`
 //! and the jackknife over runs, on hand-built runs. Deterministic.
 
-use super::{jackknife, pooled, LoopSums, RunNumbers};
+use super::{combine, jackknife, levels, pooled, AmsRun, LoopSums, Pooled, Replica, RunNumbers};
+use crate::kernel::simulate::Code;
+use crate::spec::{Experiment, MAX_DIM};
 
 fn run(first: (u64, u64), cycle: (u64, u64), p: f64, reac: Option<f64>) -> RunNumbers {
     RunNumbers {
@@ -27,11 +29,17 @@ fn pooled_estimate_is_first_plus_loops_plus_reaction() {
         run((100, 10), (300, 20), 0.01, Some(5.0)),
         run((140, 10), (500, 20), 0.03, Some(9.0)),
     ];
-    let (total, p, first, cycle, reac) = pooled(&runs).expect("an estimate");
+    let Pooled {
+        total,
+        p,
+        first,
+        cycle,
+        reac,
+    } = pooled(&runs).expect("an estimate");
     assert!((first - 12.0).abs() < 1e-12, "E[T_first] = {first}");
     assert!((cycle - 20.0).abs() < 1e-12, "E[T_loop] = {cycle}");
     assert!((p - 0.02).abs() < 1e-15, "p = {p}");
-    assert!((reac.unwrap() - 8.0).abs() < 1e-12, "E[T_reac] = {reac:?}");
+    assert!((reac - 8.0).abs() < 1e-12, "E[T_reac] = {reac:?}");
     assert!(
         (total - 1000.0).abs() < 1e-9,
         "total {total}, expected 1000"
@@ -45,8 +53,8 @@ fn pooled_reaction_time_skips_runs_with_no_escaped_replica() {
         run((100, 10), (300, 20), 0.01, Some(5.0)),
         run((140, 10), (500, 20), 0.03, None),
     ];
-    let (total, _, _, _, reac) = pooled(&runs).expect("an estimate");
-    assert_eq!(reac, Some(5.0));
+    let Pooled { total, reac, .. } = pooled(&runs).expect("an estimate");
+    assert_eq!(reac, 5.0);
     assert!((total - 997.0).abs() < 1e-9, "total {total}, expected 997");
     // No run with an escaped replica: no estimate at all.
     let none = [run((100, 10), (300, 20), 0.01, None)];
@@ -67,7 +75,7 @@ fn jackknife_of_a_mean_is_its_standard_error() {
     let r = totals.len() as f64;
     let mean = totals.iter().sum::<f64>() / r;
     let sd = (totals.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
-    let (total, ..) = pooled(&runs).unwrap();
+    let total = pooled(&runs).unwrap().total;
     assert!((total - mean).abs() < 1e-12, "pooled {total}, mean {mean}");
     let se = jackknife(&runs).expect("a standard error");
     assert!(
@@ -87,4 +95,151 @@ fn jackknife_of_identical_runs_is_zero_and_needs_an_estimate_without_each_run() 
         run((50, 5), (200, 10), 0.05, None),
     ];
     assert_eq!(jackknife(&one), None);
+}
+
+fn replica(code: Code, elapsed: u64, steps: u32) -> Replica {
+    Replica {
+        origin: [0.0; MAX_DIM],
+        counter: 0,
+        elapsed,
+        best: 0.0,
+        code,
+        steps,
+    }
+}
+
+#[test]
+fn combine_turns_hand_built_runs_into_the_record() {
+    // Two runs of N = 4 replicas at dt = 0.01:
+    //  run 0: prod (1 - K/N) = 0.5, two replicas in the exit after 10 and 30 steps:
+    //         p = 0.5 * 2/4 = 0.25, E[T_reac] = 20; loops 100/10 first, 300/20 loop; 3 rounds;
+    //  run 1: prod = 0.2, one in the exit after 40 + 10 steps: p = 0.05, E[T_reac] = 50;
+    //         140/10 first, 500/20 loop; stopped at max_rounds (unfinished).
+    // Pooled: E[T_first] = 12, E[T_loop] = 20, p = 0.15, E[T_reac] = (0.25 20 + 0.05 50) / 0.3
+    // = 25, total = 12 + (1/0.15 - 1) 20 + 25 = 150.333... steps. Jackknife: leaving out
+    // run 0 gives 14 + 19 x 25 + 50 = 539, leaving out run 1 gives 10 + 3 x 15 + 20 = 75,
+    // so se = sqrt(1/2 ((539 - 307)^2 + (75 - 307)^2)) = 232 steps; t(1, 0.975) = 12.7062.
+    let text = include_str!("../../assets/rare-barrier-langevin.toml");
+    let experiment = Experiment::from_toml(text, "rare-barrier-langevin.toml").unwrap();
+    let mut settings = experiment.rare.clone().expect("a [rare] table");
+    settings.replicas = 4;
+    settings.kill = 1;
+    settings.runs = 2;
+    settings.max_rounds = 7;
+    let levels = levels(&settings, &experiment.cases[0].model).unwrap();
+    let dt = experiment.cases[0].model.dt;
+    assert_eq!(dt, 0.01);
+    let sums = [
+        LoopSums {
+            first_steps: 100,
+            firsts: 10,
+            loop_steps: 300,
+            loops: 20,
+        },
+        LoopSums {
+            first_steps: 140,
+            firsts: 10,
+            loop_steps: 500,
+            loops: 20,
+        },
+    ];
+    let ams = [
+        AmsRun {
+            replicas: vec![
+                replica(Code::Escaped, 4, 6),
+                replica(Code::Returned, 9, 1),
+                replica(Code::Escaped, 30, 0),
+                replica(Code::Returned, 2, 2),
+            ],
+            log_p: 0.5f64.ln(),
+            rounds: 3,
+            finished: true,
+            draws: 3,
+        },
+        AmsRun {
+            replicas: vec![
+                replica(Code::Returned, 0, 5),
+                replica(Code::Escaped, 40, 10),
+                replica(Code::Returned, 1, 1),
+                replica(Code::Returned, 8, 3),
+            ],
+            log_p: 0.2f64.ln(),
+            rounds: 7,
+            finished: true,
+            draws: 7,
+        },
+    ];
+    let e = combine(&experiment, 0, &settings, &levels, &sums, &ams, 12345, 6);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+    let total = 12.0 + (1.0 / 0.15 - 1.0) * 20.0 + 25.0;
+    let t = 12.706_204_736_174_698;
+    assert_eq!(e.method, "ams");
+    assert!(close(e.mfpt.unwrap(), total * dt), "mfpt {:?}", e.mfpt);
+    assert!(
+        close(e.standard_error.unwrap(), 232.0 * dt),
+        "se {:?}",
+        e.standard_error
+    );
+    let ci = e.ci95.unwrap();
+    assert!(close(ci[0], (total - t * 232.0) * dt), "ci {ci:?}");
+    assert!(close(ci[1], (total + t * 232.0) * dt), "ci {ci:?}");
+    assert!(close(e.p, 0.15), "p {}", e.p);
+    // p's spread: sd 0.1 sqrt(2), half width t sd / sqrt(2) = 0.1 t; the lower end clipped at 0
+    assert_eq!(e.p_ci95[0], 0.0);
+    assert!(close(e.p_ci95[1], 0.15 + 0.1 * t), "p_ci95 {:?}", e.p_ci95);
+    assert!(close(e.t_first, 12.0 * dt) && close(e.t_loop, 20.0 * dt));
+    assert!(close(e.t_reac.unwrap(), 25.0 * dt), "t_reac {:?}", e.t_reac);
+    assert_eq!((e.replicas, e.kill, e.runs), (4, 1, 2));
+    assert_eq!((e.loops, e.rounds, e.unfinished_runs), (40, 10, 1));
+    assert_eq!((e.steps, e.diverged), (12345, 6));
+    assert_eq!(e.per_run.len(), 2);
+    assert!(close(e.per_run[0].p, 0.25) && close(e.per_run[1].p, 0.05));
+    assert!(close(e.per_run[0].t_reac.unwrap(), 0.2) && close(e.per_run[1].t_reac.unwrap(), 0.5));
+    assert_eq!((e.per_run[0].rounds, e.per_run[1].rounds), (3, 7));
+    assert_eq!(e.levels.score, "n . x");
+    assert_eq!(
+        (e.levels.start, e.levels.a, e.levels.sigma, e.levels.exit),
+        (levels.start, levels.a, levels.sigma, levels.exit)
+    );
+    assert!(levels.start < levels.a && levels.a < levels.sigma && levels.sigma < levels.exit);
+}
+
+#[test]
+fn combine_with_every_run_extinct_has_no_estimate() {
+    // p = 0 in every run: no time, no interval; p's interval is [0, 0].
+    let text = include_str!("../../assets/rare-barrier-langevin.toml");
+    let experiment = Experiment::from_toml(text, "rare-barrier-langevin.toml").unwrap();
+    let mut settings = experiment.rare.clone().unwrap();
+    settings.replicas = 2;
+    settings.runs = 2;
+    let levels = levels(&settings, &experiment.cases[0].model).unwrap();
+    let sums = [LoopSums {
+        first_steps: 10,
+        firsts: 1,
+        loop_steps: 10,
+        loops: 1,
+    }; 2];
+    let extinct = || AmsRun {
+        replicas: vec![replica(Code::Returned, 0, 1), replica(Code::Returned, 0, 1)],
+        log_p: f64::NEG_INFINITY,
+        rounds: 1,
+        finished: true,
+        draws: 0,
+    };
+    let e = combine(
+        &experiment,
+        0,
+        &settings,
+        &levels,
+        &sums,
+        &[extinct(), extinct()],
+        0,
+        0,
+    );
+    assert_eq!(
+        (e.mfpt, e.ci95, e.standard_error, e.t_reac),
+        (None, None, None, None)
+    );
+    assert_eq!((e.p, e.p_ci95), (0.0, [0.0, 0.0]));
+    assert_eq!(e.unfinished_runs, 0);
 }
