@@ -517,6 +517,105 @@ mod tests {
     }
 
     #[test]
+    fn intervals_refuse_a_confidence_outside_zero_one_and_impossible_sums() {
+        let i = Interval { lo: 1.0, hi: 3.5 };
+        assert_eq!(i.width(), 2.5);
+        assert!(i.contains(1.0) && i.contains(3.5) && !i.contains(0.999) && !i.contains(3.501));
+        for c in [0.0, 1.0, -0.5, 1.5, f64::NAN] {
+            assert!(rate_mle_with_confidence(3, 2.0, c).0.is_nan(), "c = {c}");
+            let (m, i) = mean_interval(5, 10.0, 30.0, c);
+            assert!(m.is_nan() && i.lo.is_nan() && i.hi.is_nan(), "c = {c}");
+            let (m, i) = mfpt_interval_exponential(4, 10.0, c);
+            assert!(m.is_nan() && i.lo.is_nan() && i.hi.is_nan(), "c = {c}");
+        }
+        // a mean of exponential times: sum / n, and a negative sum has none
+        let (m, i) = mfpt_interval_exponential(4, 10.0, 0.95);
+        assert_eq!(m, 2.5);
+        assert!(i.lo < 2.5 && 2.5 < i.hi);
+        assert!(mfpt_interval_exponential(4, -1.0, 0.95).0.is_nan());
+        assert!(mfpt_interval_exponential(0, 1.0, 0.95).0.is_nan());
+        // all times zero: the mean 0 with the degenerate interval [0, 0]
+        assert_eq!(
+            mfpt_interval_exponential(3, 0.0, 0.95),
+            (0.0, Interval { lo: 0.0, hi: 0.0 })
+        );
+    }
+
+    #[test]
+    fn ks_p_value_against_the_exact_small_sample_law() {
+        // Five equal samples v under the uniform law: D = max(v, 1 - v) = v. The exact
+        // two-sided critical values of D for n = 5 (Massey's table; recomputed with the
+        // Marsaglia-Tsang-Wang recursion to 1e-5) are 0.50945 at level 0.10 and 0.56328
+        // at 0.05; Stephens' finite-n factor gives 0.0993 and 0.0509, within 2%
+        // (without its 0.11 / sqrt(n) term, 0.085 and 0.042).
+        for (d, level) in [(0.50945, 0.10), (0.56328, 0.05)] {
+            let (stat, p) = ks_statistic(&[d; 5], |x| x.clamp(0.0, 1.0));
+            assert_eq!(stat, d);
+            assert!(
+                (p / level - 1.0).abs() < 0.025,
+                "D = {d}: p {p}, exact {level}"
+            );
+        }
+    }
+
+    #[test]
+    fn characteristic_function_standard_error_of_three_points() {
+        // cos(t x) at t = 1 of {0, 0, pi}: 1, 1, -1; mean 1/3, sample variance 4/3,
+        // standard error sqrt(4/9) = 2/3.
+        let (m, se) = empirical_characteristic_function(&[0.0, 0.0, std::f64::consts::PI], 1.0);
+        assert!(
+            (m - 1.0 / 3.0).abs() < 1e-15 && (se - 2.0 / 3.0).abs() < 1e-15,
+            "{m} {se}"
+        );
+    }
+
+    #[test]
+    fn hill_estimator_known_answers_and_refusals() {
+        // |x| = e^5, ..., e^1 above the threshold 1 (k = 5): gamma = mean(5, 4, 3, 2, 1) = 3,
+        // a = 1/3; r = z / sqrt(5) < 1, so the interval is [1/(3(1 + r)), 1/(3(1 - r))].
+        let z = 1.959_963_984_540_054;
+        let e = f64::exp;
+        let xs = [e(5.0), -e(4.0), e(3.0), -e(2.0), e(1.0), 1.0, 0.5];
+        let (a, i) = hill_estimator(&xs, 5);
+        let r = z / 5f64.sqrt();
+        assert!((a - 1.0 / 3.0).abs() < 1e-12, "a = {a}");
+        assert!((i.lo - 1.0 / (3.0 * (1.0 + r))).abs() < 1e-9, "{i:?}");
+        assert!((i.hi - 1.0 / (3.0 * (1.0 - r))).abs() < 1e-9, "{i:?}");
+        // k = 3 <= z^2: no upper end
+        let (_, i) = hill_estimator(&xs, 3);
+        assert_eq!(i.hi, f64::INFINITY);
+        assert!(i.lo.is_finite() && i.lo > 0.0);
+        // a zero or infinite threshold, k = 0 or k >= n: no estimate
+        assert!(hill_estimator(&[3.0, 2.0, 0.0, 0.0], 2).0.is_nan());
+        assert!(hill_estimator(&[f64::INFINITY, f64::INFINITY, 1.0], 1)
+            .0
+            .is_nan());
+        assert!(hill_estimator(&xs, 0).0.is_nan() && hill_estimator(&xs, 7).0.is_nan());
+    }
+
+    #[test]
+    fn exponentiality_statistic_known_answer_and_refusals() {
+        // times 1, 2, 3 scaled by their mean: 0.5, 1, 1.5; D = F(0.5) = 1 - e^-0.5, and
+        // Stephens' (D - 0.2/3)(sqrt 3 + 0.26 + 0.5/sqrt 3) = 0.745347...
+        let t = exponentiality_test(&[1.0, 2.0, 3.0]);
+        assert!((t.d - 0.393_469_340_287_366_6).abs() < 1e-15, "{t:?}");
+        assert!(
+            (t.modified_statistic - 0.745_347_335_695_183_7).abs() < 1e-12,
+            "{t:?}"
+        );
+        assert_eq!(t.rejects(0.15), Some(false));
+        assert_eq!(t.rejects(0.2), None);
+        // no sample, a zero, negative or infinite mean: NaNs
+        for times in [&[][..], &[0.0, 0.0], &[-1.0, -2.0], &[1.0, f64::INFINITY]] {
+            let t = exponentiality_test(times);
+            assert!(
+                t.d.is_nan() && t.p_value.is_nan() && t.modified_statistic.is_nan(),
+                "{times:?}"
+            );
+        }
+    }
+
+    #[test]
     fn poisson_rate_interval_matches_published_values() {
         let (r, i) = rate_mle(0, 1.0);
         assert_eq!(r, 0.0);
@@ -609,6 +708,9 @@ mod tests {
         // the two series agree where they switch
         assert!((kolmogorov_survival(1.18 - 1e-12) - kolmogorov_survival(1.18)).abs() < 1e-12);
         assert_eq!(kolmogorov_survival(0.0), 1.0);
+        // small lambda needs the theta series: 100 terms of the alternating one give
+        // 0.99969 at lambda = 0.02
+        assert!((kolmogorov_survival(0.02) - 1.0).abs() < 1e-12);
         assert!(kolmogorov_survival(5.0) < 1e-20);
     }
 

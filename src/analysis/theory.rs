@@ -1454,6 +1454,22 @@ mod tests {
             exact_mfpt_shifted(&model, 0.0, b, 0.0),
             exact_mfpt(&model, 0.0, b)
         );
+        // a negative step or a non-finite end has no answer (not a time at a shifted level)
+        assert_eq!(exact_mfpt_shifted(&model, 0.0, b, -0.01), None);
+        for (x0, end) in [(f64::NAN, b), (0.0, f64::INFINITY), (f64::NEG_INFINITY, b)] {
+            assert_eq!(exact_mfpt_log(&model, x0, end), None, "{x0} {end}");
+            assert_eq!(exact_fpt_second_moment(&model, x0, end), None, "{x0} {end}");
+        }
+    }
+
+    #[test]
+    fn log_sums_of_nothing_are_minus_infinity() {
+        let ninf = f64::NEG_INFINITY;
+        assert_eq!(log_sum_exp(&[ninf, ninf]), ninf);
+        assert_eq!(log_sum_exp(&[]), ninf);
+        assert!((log_sum_exp(&[0.0, 2f64.ln(), ninf]) - 3f64.ln()).abs() < 1e-15);
+        assert_eq!(log_add_exp(ninf, ninf), ninf);
+        assert!((log_add_exp(1.0, 1.0) - (1.0 + 2f64.ln())).abs() < 1e-15);
     }
 
     // ----- stationary laws --------------------------------------------------------------------

@@ -3,7 +3,7 @@
 //! and the jackknife over runs, on hand-built runs. Deterministic.
 
 use super::{combine, jackknife, levels, pooled, AmsRun, LoopSums, Pooled, Replica, RunNumbers};
-use crate::kernel::simulate::Code;
+use crate::kernel::simulate::{Code, SegmentEnd};
 use crate::spec::{Experiment, MAX_DIM};
 
 fn run(first: (u64, u64), cycle: (u64, u64), p: f64, reac: Option<f64>) -> RunNumbers {
@@ -242,4 +242,119 @@ fn combine_with_every_run_extinct_has_no_estimate() {
     );
     assert_eq!((e.p, e.p_ci95), (0.0, [0.0, 0.0]));
     assert_eq!(e.unfinished_runs, 0);
+}
+
+#[test]
+fn a_replica_takes_its_segments_end_and_ranks_the_exit_first_and_divergence_last() {
+    // The kill order of a round reads `best`: +inf in the exit (never killed),
+    // -inf diverged (killed first), else the segment's best score.
+    let end = |code, best| SegmentEnd {
+        state: [0.5; MAX_DIM],
+        code,
+        steps: 17,
+        best,
+    };
+    for (code, best, expected) in [
+        (Code::Returned, 0.25, 0.25),
+        (Code::Escaped, 0.75, f32::INFINITY),
+        (Code::Diverged, 0.75, f32::NEG_INFINITY),
+    ] {
+        let mut r = replica(Code::Running, 3, 0);
+        r.set_end(&end(code, best));
+        assert_eq!((r.code, r.steps, r.best), (code, 17, expected), "{code:?}");
+        // its origin and elapsed steps are the segment's start, untouched
+        assert_eq!((r.origin, r.elapsed), ([0.0; MAX_DIM], 3));
+    }
+}
+
+#[test]
+fn combine_without_a_standard_error_and_the_score_of_each_exit_kind() {
+    // Three runs of which only the first has a replica in the exit: the pooled
+    // estimate exists, but leaving that run out leaves none, so there is no
+    // standard error and no interval. p = (0.3, 0, 0): mean 0.1, sd sqrt(0.03),
+    // half width t(2, 0.975) sd / sqrt(3) with t(2, 0.975) = 4.30265.
+    let rare = Experiment::from_toml(
+        include_str!("../../assets/rare-barrier-langevin.toml"),
+        "rare-barrier-langevin.toml",
+    )
+    .unwrap();
+    let mut settings = rare.rare.clone().unwrap();
+    settings.replicas = 2;
+    settings.runs = 3;
+    let sums = [LoopSums {
+        first_steps: 30,
+        firsts: 3,
+        loop_steps: 40,
+        loops: 2,
+    }; 3];
+    let run = |escaped: bool, log_p: f64| AmsRun {
+        replicas: vec![
+            replica(
+                if escaped {
+                    Code::Escaped
+                } else {
+                    Code::Returned
+                },
+                6,
+                4,
+            ),
+            replica(Code::Returned, 0, 1),
+        ],
+        log_p,
+        rounds: 2,
+        finished: true,
+        draws: 2,
+    };
+    let ams = [run(true, 0.6f64.ln()), run(false, 0.0), run(false, 0.0)];
+    let levels_of = |e: &Experiment| levels(&settings, &e.cases[0].model).unwrap();
+    let e = combine(&rare, 0, &settings, &levels_of(&rare), &sums, &ams, 0, 0);
+    // E[T_first] = 10, E[T_loop] = 20, p = 0.1, E[T_reac] = 10: 10 + 9 x 20 + 10 = 200 steps
+    assert!(
+        (e.mfpt.unwrap() - 200.0 * 0.01).abs() < 1e-12,
+        "mfpt {:?}",
+        e.mfpt
+    );
+    assert_eq!((e.ci95, e.standard_error), (None, None));
+    assert!(
+        (e.t_reac.unwrap() - 0.1).abs() < 1e-12,
+        "t_reac {:?}",
+        e.t_reac
+    );
+    let half = 4.302_652_729_911_275 * 0.03f64.sqrt() / 3f64.sqrt();
+    assert!((e.p - 0.1).abs() < 1e-15, "p {}", e.p);
+    // (statrs' t quantile is good to about 1e-11)
+    assert!(
+        (e.p_ci95[1] - (0.1 + half)).abs() < 1e-9,
+        "p_ci95 {:?}",
+        e.p_ci95
+    );
+    assert_eq!(e.p_ci95[0], 0.0);
+
+    // The score each exit kind's levels are written in.
+    let ball = Experiment::from_toml(
+        include_str!("../../assets/radial-ball-bridge.toml"),
+        "radial-ball-bridge.toml",
+    )
+    .unwrap();
+    let e = combine(&ball, 0, &settings, &levels_of(&ball), &sums, &ams, 0, 0);
+    assert_eq!(e.levels.score, "|x - c|");
+    let formula = Experiment::from_toml(
+        include_str!("../../assets/muller-brown.toml"),
+        "muller-brown.toml",
+    )
+    .unwrap();
+    let e = combine(
+        &formula,
+        0,
+        &settings,
+        &levels_of(&formula),
+        &sums,
+        &ams,
+        0,
+        0,
+    );
+    let crate::spec::ExitParams::ExprExit(exit) = &formula.cases[0].model.exit else {
+        panic!("muller-brown.toml has a formula exit");
+    };
+    assert_eq!(e.levels.score, format!("g = {}", exit.formula.source));
 }
