@@ -108,6 +108,23 @@ fn replica(code: Code, elapsed: u64, steps: u32) -> Replica {
     }
 }
 
+/// assets/rare-barrier-langevin.toml: a barrier with a top exit, dt = 0.01.
+fn rare_asset() -> Experiment {
+    let text = include_str!("../../assets/rare-barrier-langevin.toml");
+    Experiment::from_toml(text, "rare-barrier-langevin.toml").unwrap()
+}
+
+/// A finished AMS run with these replicas, `prod (1 - K/N)` and rounds.
+fn ams_run(replicas: Vec<Replica>, product: f64, rounds: u32) -> AmsRun {
+    AmsRun {
+        replicas,
+        log_p: product.ln(),
+        rounds,
+        finished: true,
+        draws: rounds,
+    }
+}
+
 #[test]
 fn combine_turns_hand_built_runs_into_the_record() {
     // Two runs of N = 4 replicas at dt = 0.01:
@@ -119,8 +136,7 @@ fn combine_turns_hand_built_runs_into_the_record() {
     // = 25, total = 12 + (1/0.15 - 1) 20 + 25 = 150.333... steps. Jackknife: leaving out
     // run 0 gives 14 + 19 x 25 + 50 = 539, leaving out run 1 gives 10 + 3 x 15 + 20 = 75,
     // so se = sqrt(1/2 ((539 - 307)^2 + (75 - 307)^2)) = 232 steps; t(1, 0.975) = 12.7062.
-    let text = include_str!("../../assets/rare-barrier-langevin.toml");
-    let experiment = Experiment::from_toml(text, "rare-barrier-langevin.toml").unwrap();
+    let experiment = rare_asset();
     let mut settings = experiment.rare.clone().expect("a [rare] table");
     settings.replicas = 4;
     settings.kill = 1;
@@ -130,44 +146,30 @@ fn combine_turns_hand_built_runs_into_the_record() {
     let dt = experiment.cases[0].model.dt;
     assert_eq!(dt, 0.01);
     let sums = [
-        LoopSums {
-            first_steps: 100,
-            firsts: 10,
-            loop_steps: 300,
-            loops: 20,
-        },
-        LoopSums {
-            first_steps: 140,
-            firsts: 10,
-            loop_steps: 500,
-            loops: 20,
-        },
+        run((100, 10), (300, 20), 0.0, None).sums,
+        run((140, 10), (500, 20), 0.0, None).sums,
     ];
     let ams = [
-        AmsRun {
-            replicas: vec![
+        ams_run(
+            vec![
                 replica(Code::Escaped, 4, 6),
                 replica(Code::Returned, 9, 1),
                 replica(Code::Escaped, 30, 0),
                 replica(Code::Returned, 2, 2),
             ],
-            log_p: 0.5f64.ln(),
-            rounds: 3,
-            finished: true,
-            draws: 3,
-        },
-        AmsRun {
-            replicas: vec![
+            0.5,
+            3,
+        ),
+        ams_run(
+            vec![
                 replica(Code::Returned, 0, 5),
                 replica(Code::Escaped, 40, 10),
                 replica(Code::Returned, 1, 1),
                 replica(Code::Returned, 8, 3),
             ],
-            log_p: 0.2f64.ln(),
-            rounds: 7,
-            finished: true,
-            draws: 7,
-        },
+            0.2,
+            7,
+        ),
     ];
     let e = combine(&experiment, 0, &settings, &levels, &sums, &ams, 12345, 6);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
@@ -207,24 +209,15 @@ fn combine_turns_hand_built_runs_into_the_record() {
 #[test]
 fn combine_with_every_run_extinct_has_no_estimate() {
     // p = 0 in every run: no time, no interval; p's interval is [0, 0].
-    let text = include_str!("../../assets/rare-barrier-langevin.toml");
-    let experiment = Experiment::from_toml(text, "rare-barrier-langevin.toml").unwrap();
+    let experiment = rare_asset();
     let mut settings = experiment.rare.clone().unwrap();
     settings.replicas = 2;
     settings.runs = 2;
     let levels = levels(&settings, &experiment.cases[0].model).unwrap();
-    let sums = [LoopSums {
-        first_steps: 10,
-        firsts: 1,
-        loop_steps: 10,
-        loops: 1,
-    }; 2];
-    let extinct = || AmsRun {
-        replicas: vec![replica(Code::Returned, 0, 1), replica(Code::Returned, 0, 1)],
-        log_p: f64::NEG_INFINITY,
-        rounds: 1,
-        finished: true,
-        draws: 0,
+    let sums = [run((10, 1), (10, 1), 0.0, None).sums; 2];
+    let extinct = || {
+        let returned = replica(Code::Returned, 0, 1);
+        ams_run(vec![returned, returned], 0.0, 1)
     };
     let e = combine(
         &experiment,
@@ -273,39 +266,24 @@ fn combine_without_a_standard_error_and_the_score_of_each_exit_kind() {
     // estimate exists, but leaving that run out leaves none, so there is no
     // standard error and no interval. p = (0.3, 0, 0): mean 0.1, sd sqrt(0.03),
     // half width t(2, 0.975) sd / sqrt(3) with t(2, 0.975) = 4.30265.
-    let rare = Experiment::from_toml(
-        include_str!("../../assets/rare-barrier-langevin.toml"),
-        "rare-barrier-langevin.toml",
-    )
-    .unwrap();
+    let rare = rare_asset();
     let mut settings = rare.rare.clone().unwrap();
     settings.replicas = 2;
     settings.runs = 3;
-    let sums = [LoopSums {
-        first_steps: 30,
-        firsts: 3,
-        loop_steps: 40,
-        loops: 2,
-    }; 3];
-    let run = |escaped: bool, log_p: f64| AmsRun {
-        replicas: vec![
-            replica(
-                if escaped {
-                    Code::Escaped
-                } else {
-                    Code::Returned
-                },
-                6,
-                4,
-            ),
-            replica(Code::Returned, 0, 1),
-        ],
-        log_p,
-        rounds: 2,
-        finished: true,
-        draws: 2,
+    let sums = [run((30, 3), (40, 2), 0.0, None).sums; 3];
+    let one = |escaped: bool, product: f64| {
+        let first = if escaped {
+            Code::Escaped
+        } else {
+            Code::Returned
+        };
+        ams_run(
+            vec![replica(first, 6, 4), replica(Code::Returned, 0, 1)],
+            product,
+            2,
+        )
     };
-    let ams = [run(true, 0.6f64.ln()), run(false, 0.0), run(false, 0.0)];
+    let ams = [one(true, 0.6), one(false, 1.0), one(false, 1.0)];
     let levels_of = |e: &Experiment| levels(&settings, &e.cases[0].model).unwrap();
     let e = combine(&rare, 0, &settings, &levels_of(&rare), &sums, &ams, 0, 0);
     // E[T_first] = 10, E[T_loop] = 20, p = 0.1, E[T_reac] = 10: 10 + 9 x 20 + 10 = 200 steps
