@@ -69,7 +69,8 @@ case "$tests" in
     all) ;;
     *) args+=(-C --lib -C --test -C integration) ;;
 esac
-# MUTANTS_BASELINE=skip: the unmutated tree is known to pass (saves a build)
+# MUTANTS_BASELINE=skip: the unmutated tree is known to pass (saves a build);
+# MUTANTS_TIMEOUT: seconds a mutant's tests may run (default 600)
 [ -z "${MUTANTS_BASELINE:-}" ] || args+=(--baseline "$MUTANTS_BASELINE")
 
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -80,7 +81,7 @@ case "$tests" in
     *) filter=(-- "$tests") ;;
 esac
 cargo mutants --in-place --no-shuffle "${args[@]}" \
-    --timeout 600 --build-timeout 1200 "${filter[@]}" || true
+    --timeout "${MUTANTS_TIMEOUT:-600}" --build-timeout 1200 "${filter[@]}" || true
 
 echo "mutants.sh: ${files[*]}${MUTANTS_RE:+ (re: $MUTANTS_RE)}"
 for outcome in caught missed unviable timeout; do

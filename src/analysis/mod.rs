@@ -1,6 +1,7 @@
 //! Analysis: estimators on tallies (escape rate, mean first-passage time and
 //! their intervals) and the analytic references they are compared with.
 
+pub mod chain;
 pub mod escape;
 pub mod extrapolate;
 pub mod landscape;

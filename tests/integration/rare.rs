@@ -15,6 +15,7 @@
 
 use crate::common;
 
+use kramers::analysis::chain::ou_euler_mean_exit_steps;
 use kramers::analysis::escape::escape_stats;
 use kramers::backend::{cpu::Cpu, Backend};
 use kramers::report::RareResult;
@@ -268,91 +269,6 @@ runs = 10
     }
 }
 
-/// Gauss–Legendre nodes and weights of order `n` on [-1, 1] (Newton on `P_n`).
-fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
-    (0..n)
-        .map(|i| {
-            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
-            loop {
-                let (mut p0, mut p1) = (1.0, x);
-                for k in 2..=n {
-                    let p2 = ((2 * k - 1) as f64 * x * p1 - (k - 1) as f64 * p0) / k as f64;
-                    (p0, p1) = (p1, p2);
-                }
-                let dp = n as f64 * (x * p1 - p0) / (x * x - 1.0);
-                let step = p1 / dp;
-                x -= step;
-                if step.abs() < 1e-15 {
-                    return (x, 2.0 / ((1.0 - x * x) * dp * dp));
-                }
-            }
-        })
-        .collect()
-}
-
-/// The exact mean exit step of the Euler chain of Langevin dynamics in the
-/// quadratic, `x' = (1 - H dt) x + sqrt(D0 dt) z`, from `x0` to the first
-/// step at or beyond `a`: `T(x) = 1 + int_{-inf}^{a} K(x, y) T(y) dy` with the
-/// Gaussian kernel `K`, solved by Nyström on 50 Gauss–Legendre panels of
-/// order 8 over `[-4, a]` (converged to 1e-12 relative: 400 panels agree;
-/// the mass below -4 is beyond 1e-12 here). Independent of the library: no
-/// kramers code computes it.
-fn euler_chain_mean_exit_steps(h: f64, d0: f64, dt: f64, a: f64, x0: f64) -> f64 {
-    let rule = gauss_legendre(8);
-    let (lo, panels) = (-4.0, 50);
-    let width = (a - lo) / panels as f64;
-    let nodes: Vec<(f64, f64)> = (0..panels)
-        .flat_map(|k| {
-            let centre = lo + (k as f64 + 0.5) * width;
-            rule.iter()
-                .map(move |&(g, w)| (centre + 0.5 * width * g, 0.5 * width * w))
-        })
-        .collect();
-    let s = (d0 * dt).sqrt();
-    let kernel = |x: f64, (y, w): (f64, f64)| {
-        let u = (y - (1.0 - h * dt) * x) / s;
-        (-0.5 * u * u).exp() / (s * (2.0 * std::f64::consts::PI).sqrt()) * w
-    };
-    // (I - K) T = 1 by Gaussian elimination with partial pivoting
-    let n = nodes.len();
-    let mut m: Vec<Vec<f64>> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, &(x, _))| {
-            let mut row: Vec<f64> = nodes.iter().map(|&node| -kernel(x, node)).collect();
-            row[i] += 1.0;
-            row.push(1.0);
-            row
-        })
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))
-            .unwrap();
-        m.swap(col, pivot);
-        let (upper, lower) = m.split_at_mut(col + 1);
-        let pivot_row = &upper[col];
-        for row in lower.iter_mut() {
-            let f = row[col] / pivot_row[col];
-            if f != 0.0 {
-                for (a, b) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                    *a -= f * b;
-                }
-            }
-        }
-    }
-    let mut t = vec![0.0; n];
-    for row in (0..n).rev() {
-        let tail: f64 = (row + 1..n).map(|k| m[row][k] * t[k]).sum();
-        t[row] = (m[row][n] - tail) / m[row][row];
-    }
-    1.0 + nodes
-        .iter()
-        .zip(&t)
-        .map(|(&node, t)| kernel(x0, node) * t)
-        .sum::<f64>()
-}
-
 /// The splitting estimator on a chain whose mean exit time is known exactly:
 /// the Euler chain of Langevin dynamics in the quadratic at the coarse step
 /// dt = 0.1 (159.55 steps from x = -1 to x >= 1; the continuous-time value is
@@ -365,7 +281,7 @@ fn euler_chain_mean_exit_steps(h: f64, d0: f64, dt: f64, a: f64, x0: f64) -> f64
 #[test]
 fn ams_meets_the_exact_mean_exit_time_of_a_chain() {
     let (h, d0, dt, a, x0) = (1.0, 0.5, 0.1, 1.0, -1.0);
-    let exact = euler_chain_mean_exit_steps(h, d0, dt, a, x0) * dt;
+    let exact = ou_euler_mean_exit_steps(h, d0, dt, a, x0) * dt;
     let text = |trajectories: u32, rare: &str| {
         format!(
             r#"
