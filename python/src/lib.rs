@@ -109,7 +109,8 @@ fn interruptible<T: Send>(
 /// first passages: None or (bytes of little-endian u32, cases, trajectories)).
 #[pyfunction]
 #[pyo3(signature = (text, origin, backend = "auto", trajectories = None, seed = None, first_passage = false, extrapolate = false))]
-#[allow(clippy::type_complexity)]
+// (one argument per Python keyword argument, as the signature above names them)
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
     text: &str,
@@ -204,7 +205,7 @@ fn devices(py: Python<'_>) -> String {
 #[pyfunction]
 #[pyo3(signature = (quick = false, backend = "auto"))]
 fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
-    use kramers::studies::escape;
+    use kramers::studies::{escape, Study};
     let choice = choice(backend)?;
     let cancel = AtomicBool::new(false);
     interruptible(py, &cancel, || {
@@ -218,7 +219,7 @@ fn escape(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
 #[pyfunction]
 #[pyo3(signature = (quick, backend))]
 fn turnover(py: Python<'_>, quick: bool, backend: &str) -> PyResult<String> {
-    use kramers::studies::turnover;
+    use kramers::studies::{turnover, Study};
     let choice = choice(backend)?;
     let cancel = AtomicBool::new(false);
     interruptible(py, &cancel, || {

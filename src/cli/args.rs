@@ -75,11 +75,8 @@ pub enum Command {
         /// A smaller sweep (four heights, fewer trajectories).
         #[arg(long)]
         quick: bool,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        /// Output directory.
-        #[arg(long, default_value = "kramers-out")]
-        out: PathBuf,
+        #[command(flatten)]
+        study: StudyArgs,
     },
     /// The Kramers turnover: mean escape time of underdamped dynamics against the
     /// friction, beside the high- and low-friction limits and Mel'nikov–Meshkov:
@@ -91,11 +88,8 @@ pub enum Command {
         /// A smaller sweep (five frictions from 1e-3 to 10, fewer trajectories).
         #[arg(long)]
         quick: bool,
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendChoice,
-        /// Output directory.
-        #[arg(long, default_value = "kramers-out")]
-        out: PathBuf,
+        #[command(flatten)]
+        study: StudyArgs,
     },
     /// Simulate every case of an experiment file; write result.json and cases.csv.
     Run(RunArgs),
@@ -225,4 +219,14 @@ pub enum Figure {
     Fig10,
     /// Figure 4: success rate of leaving the flat basin of the 2-D loss in 500 iterations.
     Fig4,
+}
+
+/// Where a study command (`escape`, `turnover`) runs and writes.
+#[derive(clap::Args)]
+pub struct StudyArgs {
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Output directory.
+    #[arg(long, default_value = "kramers-out")]
+    pub out: PathBuf,
 }

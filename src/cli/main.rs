@@ -2,14 +2,15 @@
 //! printing. The policy lives in the library: the run path (`kramers::run`),
 //! the studies (`kramers::studies`), the tables (`kramers::report::tables`).
 
-use args::{Cli, Command, Figure, RunArgs};
+use args::{Cli, Command, Figure, RunArgs, StudyArgs};
 use clap::Parser;
 use indicatif::ProgressBar;
 use kramers::backend::engine::{Devices, Engine};
+use kramers::backend::Progress;
 use kramers::report::{tables, ExperimentSource};
 use kramers::run::{Outcome, Overrides, RunOptions};
 use kramers::spec::Experiment;
-use kramers::studies::{self, bench, check, escape, reproduce, turnover};
+use kramers::studies::{self, bench, check, escape, reproduce, turnover, Study};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -85,57 +86,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Escape {
-            file,
-            quick,
-            backend,
-            out,
-        } => {
+        Command::Escape { file, quick, study } => {
             let dynamics = escape::sweep_of(file.as_deref(), quick)?;
-            let bar = progress_bar(escape::direct_trajectories(&dynamics));
-            let study = escape::study(
-                &dynamics,
-                backend,
-                &|n| bar.inc(n),
-                &mut notices(&bar),
-                None,
-            )?;
-            bar.finish_and_clear();
-            print!("{}", study.table());
-            let names = study.write(&out)?;
-            println!(
-                "ran on {}; wrote {}/{}",
-                study.device,
-                out_dir(&out),
-                names.join(", ")
-            );
-            Ok(())
+            run_study(
+                &study,
+                escape::direct_trajectories(&dynamics),
+                |progress, notice| escape::study(&dynamics, study.backend, progress, notice, None),
+            )
         }
-        Command::Turnover {
-            file,
-            quick,
-            backend,
-            out,
-        } => {
+        Command::Turnover { file, quick, study } => {
             let experiment = turnover::experiment_of(file.as_deref(), quick)?;
-            let bar = progress_bar(turnover::trajectories(&experiment));
-            let study = turnover::study(
-                &experiment,
-                backend,
-                &|n| bar.inc(n),
-                &mut notices(&bar),
-                None,
-            )?;
-            bar.finish_and_clear();
-            print!("{}", study.table());
-            let names = study.write(&out)?;
-            println!(
-                "ran on {}; wrote {}/{}",
-                study.device,
-                out_dir(&out),
-                names.join(", ")
-            );
-            Ok(())
+            run_study(
+                &study,
+                turnover::trajectories(&experiment),
+                |progress, notice| {
+                    turnover::study(&experiment, study.backend, progress, notice, None)
+                },
+            )
         }
         Command::Plot { file, out } => {
             let (dir, paths) = kramers::report::run_plots::replot(&file, out.as_deref())?;
@@ -286,6 +253,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A study command (`escape`, `turnover`): run it under a progress bar of
+/// `trajectories`, print its table, write its files into `--out`.
+fn run_study<S: Study>(
+    args: &StudyArgs,
+    trajectories: u64,
+    study: impl FnOnce(Progress<'_>, &mut dyn FnMut(&str)) -> kramers::Result<S>,
+) -> anyhow::Result<()> {
+    let bar = progress_bar(trajectories);
+    let study = study(&|n| bar.inc(n), &mut notices(&bar))?;
+    bar.finish_and_clear();
+    print!("{}", study.table());
+    let names = study.write(&args.out)?;
+    println!(
+        "ran on {}; wrote {}/{}",
+        study.device(),
+        args.out.display(),
+        names.join(", ")
+    );
+    Ok(())
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {

@@ -254,9 +254,13 @@ fn z_text(z: Option<f64>) -> String {
     z.map(|z| format!("{z:+.2}")).unwrap_or_else(|| "-".into())
 }
 
-impl TurnoverStudy {
-    /// The table `kramers turnover` prints.
-    pub fn table(&self) -> String {
+impl super::Study for TurnoverStudy {
+    fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The table of frictions against the limits.
+    fn table(&self) -> String {
         let mut text = format!("{} on {}\n", self.name, self.device);
         text.push_str(&format!(
             "{:>9} {:>9} {:>24} {:>11} {:>11} {:>11} {:>7} {:>7} {:>7}\n",
@@ -306,13 +310,13 @@ impl TurnoverStudy {
     }
 
     /// The text of turnover.json.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a turnover study serializes")
     }
 
     /// Write turnover.csv, turnover.json, turnover.png and turnover.svg into
     /// `out` (each whole or not at all); returns their names.
-    pub fn write(&self, out: &Path) -> Result<Vec<String>> {
+    fn write(&self, out: &Path) -> Result<Vec<String>> {
         create_dir(out)?;
         let mut csv = csv::Writer::from_writer(Vec::new());
         csv.write_record([

@@ -52,6 +52,28 @@ pub fn kramers(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     command.output().expect("the kramers binary runs")
 }
 
+/// [`kramers`] with no extra environment, asserting that it succeeded (the
+/// panic shows its stderr); its stdout.
+pub fn kramers_ok(args: &[&str]) -> String {
+    let output = kramers(args, &[]);
+    assert!(
+        output.status.success(),
+        "kramers {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Each of `names` exists in `dir` and holds more than 100 bytes.
+pub fn assert_written(dir: &std::path::Path, names: &[&str]) {
+    for name in names {
+        let meta = std::fs::metadata(dir.join(name))
+            .unwrap_or_else(|_| panic!("{name} not written in {}", dir.display()));
+        assert!(meta.len() > 100, "{name} is empty");
+    }
+}
+
 /// A JSON file, parsed; panics naming the file when it is missing or malformed.
 pub fn read_json(path: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path)

@@ -3,41 +3,32 @@
 //! power-law points, direct and split, lie on the exact quadrature curve
 //! (|z| < 4.5 each: false-failure rate about 7e-6 per point, 12 points).
 
-use std::process::Command;
+use crate::common;
 
 #[test]
 fn quick_escape_sweep_writes_four_files_on_the_exact_curves() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args([
-            "escape",
-            "--quick",
-            "--backend",
-            "cpu",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .expect("kramers runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = common::kramers_ok(&[
+        "escape",
+        "--quick",
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(stdout.contains("MFPT [95% CI]"), "{stdout}");
-    for name in [
-        "escape.csv",
-        "escape.json",
-        "escape.png",
-        "escape.svg",
-        "escape-prefactor.png",
-        "escape-prefactor.svg",
-    ] {
-        let meta = std::fs::metadata(out.join(name)).unwrap_or_else(|_| panic!("{name} written"));
-        assert!(meta.len() > 100, "{name} is empty");
-    }
+    common::assert_written(
+        &out,
+        &[
+            "escape.csv",
+            "escape.json",
+            "escape.png",
+            "escape.svg",
+            "escape-prefactor.png",
+            "escape-prefactor.svg",
+        ],
+    );
     let png = std::fs::read(out.join("escape.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let json: serde_json::Value =

@@ -6,36 +6,32 @@
 use crate::common;
 use kramers::backend::BackendChoice;
 use kramers::studies::turnover;
-use std::process::Command;
 
 #[test]
 fn quick_turnover_writes_four_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args(["turnover", "--quick", "--backend", "cpu", "--out"])
-        .arg(&out)
-        .output()
-        .expect("kramers runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = common::kramers_ok(&[
+        "turnover",
+        "--quick",
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(
         stdout.contains("least mean escape time at friction"),
         "{stdout}"
     );
-    for name in [
-        "turnover.csv",
-        "turnover.json",
-        "turnover.png",
-        "turnover.svg",
-    ] {
-        let meta = std::fs::metadata(out.join(name)).unwrap_or_else(|_| panic!("{name} written"));
-        assert!(meta.len() > 100, "{name} is empty");
-    }
+    common::assert_written(
+        &out,
+        &[
+            "turnover.csv",
+            "turnover.json",
+            "turnover.png",
+            "turnover.svg",
+        ],
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("turnover.json")).unwrap()).unwrap();
     assert_eq!(json["points"].as_array().unwrap().len(), 5);
@@ -55,12 +51,17 @@ fn quick_turnover_writes_four_files() {
 #[test]
 fn overdamped_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_kramers"))
-        .args(["turnover", "assets/barrier-langevin.toml", "--out"])
-        .arg(dir.path().join("out"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("kramers runs");
+    let asset = common::repo("assets/barrier-langevin.toml");
+    let out = dir.path().join("out");
+    let output = common::kramers(
+        &[
+            "turnover",
+            asset.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("dynamics.kind"), "{stderr}");

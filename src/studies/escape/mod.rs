@@ -695,9 +695,13 @@ pub fn study(
     })
 }
 
-impl EscapeStudy {
-    /// The tables `kramers escape` prints: the points, the growth fits, Lemma 6's slopes.
-    pub fn table(&self) -> String {
+impl super::Study for EscapeStudy {
+    fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The points, the growth fits, Lemma 6's slopes.
+    fn table(&self) -> String {
         let mut text = report::escape_table(&self.points);
         text.push_str(&report::growth_table(&self.growth));
         text.push_str(&report::lemma6_table(&self.large.lemma6));
@@ -705,7 +709,7 @@ impl EscapeStudy {
     }
 
     /// The text of escape.json.
-    pub fn json(&self) -> String {
+    fn json(&self) -> String {
         report::escape_json(
             &self.device,
             &self.points,
@@ -717,7 +721,7 @@ impl EscapeStudy {
 
     /// Write escape.csv, escape.json, escape.png, escape.svg (and the
     /// prefactor plot when there is one) into `out`; returns their names.
-    pub fn write(&self, out: &std::path::Path) -> Result<Vec<String>> {
+    fn write(&self, out: &std::path::Path) -> Result<Vec<String>> {
         report::write_escape(
             out,
             &Default::default(),
