@@ -410,7 +410,7 @@ pub fn estimate(
                 run.finished = true;
                 continue;
             }
-            let killed: Vec<usize> = (0..n).filter(|&i| run.replicas[i].best <= level).collect();
+            let (killed, survivors) = split_at(&run.replicas, level);
             if killed.len() == n {
                 // every replica at the same level: extinction, p = 0
                 run.log_p = f64::NEG_INFINITY;
@@ -419,14 +419,12 @@ pub fn estimate(
             }
             run.rounds += 1;
             run.log_p += (1.0 - killed.len() as f64 / n as f64).ln();
-            let survivors: Vec<usize> = (0..n).filter(|&i| run.replicas[i].best > level).collect();
             let mut parents: Vec<usize> = Vec::with_capacity(killed.len());
             for &i in &killed {
-                let w = threefry2x32_20([(1 << 31) | r as u32, run.draws], key);
+                let parent = pick_parent(key, r, run.draws, &survivors);
                 run.draws += 1;
-                let pick = ((w[0] as u64 * survivors.len() as u64) >> 32) as usize;
-                parents.push(survivors[pick]);
-                clones.push((r, i, survivors[pick]));
+                parents.push(parent);
+                clones.push((r, i, parent));
             }
             parents.sort_unstable();
             parents.dedup();
@@ -503,6 +501,21 @@ pub fn estimate(
         stepper.steps,
         diverged,
     ))
+}
+
+/// The replicas a round at `level` kills (their best score at or below it)
+/// and those it keeps (strictly above: only these may be parents, whose
+/// paths pass the level), by index.
+fn split_at(replicas: &[Replica], level: f32) -> (Vec<usize>, Vec<usize>) {
+    (0..replicas.len()).partition(|&i| replicas[i].best <= level)
+}
+
+/// Draw `draw` of run `run`'s parent choices: one of `survivors`, uniformly,
+/// from counter `[2^31 + run, draw]` of the case's key `key`, beyond every
+/// segment's counters (`2 s` and `2 s + 1`, `s` < 2^30; docs/rare-events.md).
+fn pick_parent(key: [u32; 2], run: usize, draw: u32, survivors: &[usize]) -> usize {
+    let w = threefry2x32_20([(1 << 31) | run as u32, draw], key);
+    survivors[((w[0] as u64 * survivors.len() as u64) >> 32) as usize]
 }
 
 /// One run's numbers, in steps.

@@ -2,7 +2,10 @@
 //! the pooled mean exit time `E[T_first] + (1/p - 1) E[T_loop] + E[T_reac]`
 //! and the jackknife over runs, on hand-built runs. Deterministic.
 
-use super::{combine, jackknife, levels, pooled, AmsRun, LoopSums, Pooled, Replica, RunNumbers};
+use super::{
+    combine, jackknife, levels, pick_parent, pooled, split_at, AmsRun, LoopSums, Pooled, Replica,
+    RunNumbers,
+};
 use crate::kernel::simulate::{Code, SegmentEnd};
 use crate::spec::{Experiment, MAX_DIM};
 
@@ -401,4 +404,170 @@ runs = 200
     // (each at least 2 steps) and the first legs of every chain
     assert!(r.steps > 2 * r.loops, "steps {}", r.steps);
     assert!(r.t_first > 0.0 && r.t_loop > 0.0 && r.t_reac.unwrap() > 0.0);
+    // Each round kills the `kill` lowest replicas (more only on a tie, which
+    // f32 scores make rare: about 3e-5 a round): a run's p is then
+    // `(1 - k/N)^rounds` times the fraction of its replicas in the exit, a
+    // multiple of 1/N. Killing k + 1 (a level one replica up) is as unbiased
+    // but fails this in nearly every run; at least 90% of the 200 runs must
+    // pass (ties touch well under 1% of them).
+    let (n, k): (f64, f64) = (500.0, 50.0);
+    let whole = r
+        .per_run
+        .iter()
+        .filter(|run| {
+            let in_exit = run.p / (1.0 - k / n).powi(run.rounds as i32) * n;
+            (in_exit - in_exit.round()).abs() < 1e-6 && (1.0..=n).contains(&in_exit.round())
+        })
+        .count();
+    assert!(whole >= 180, "{whole} of 200 runs killed k a round");
+}
+
+/// docs/rare-events.md: segment `s` of a case draws its noise from counter
+/// `2 s` and its bridge uniforms from `2 s + 1`, so no two segments share a
+/// stream (a naming `2 + (s - 1)` would hand segment `s`'s bridge stream to
+/// segment `s + 1`'s noise); past `MAX_SEGMENTS` the run is refused.
+#[test]
+fn segments_are_named_two_counters_apart_until_the_limit() {
+    let experiment = rare_asset();
+    let mut stepper = super::Stepper {
+        backend: &crate::backend::cpu::Cpu,
+        experiment: &experiment,
+        case: 0,
+        next_segment: 0,
+        steps: 0,
+        cancel: None,
+    };
+    let names: Vec<u32> = (0..5).map(|_| stepper.name().unwrap()).collect();
+    assert_eq!(names, [0, 2, 4, 6, 8]);
+    stepper.next_segment = super::MAX_SEGMENTS - 1;
+    assert_eq!(stepper.name().unwrap(), 2 * (super::MAX_SEGMENTS - 1));
+    let refused = stepper.name().unwrap_err().to_string();
+    assert!(refused.contains("segments in case 0"), "{refused}");
+}
+
+/// A case whose chains cannot make their loops `Σ -> A -> Σ` (a quadratic
+/// centred beyond the exit pulls every path from `Σ` into the exit) is
+/// refused after `1000 (loops + 1)` legs, naming `rare.level_sigma`, rather
+/// than looping for ever.
+#[test]
+fn chains_that_never_loop_are_refused_after_a_thousand_legs_per_loop() {
+    let text = r#"
+name = "no loops"
+seed = 3
+dt = 0.01
+max_steps = 100000
+trajectories = 1
+start = 0.0
+[potential]
+kind = "quadratic"
+curvature = 1.0
+center = 5.0
+[noise]
+kind = "langevin"
+d0 = 0.01
+[exit]
+kind = "half-space"
+normal = [1.0]
+threshold = 1.0
+[rare]
+replicas = 2
+kill = 1
+runs = 2
+loops = 2
+"#;
+    let experiment = Experiment::from_toml(text, "no loops").unwrap();
+    let settings = experiment.rare.clone().unwrap();
+    let refused = super::estimate(&experiment, &settings, 0, &crate::backend::cpu::Cpu, None)
+        .expect_err("no loops");
+    let message = refused.to_string();
+    assert!(message.contains("rare.level_sigma"), "{message}");
+    assert!(message.contains("after 3000 legs"), "{message}");
+}
+
+/// Segments that diverge are counted (and start their chain over, or are
+/// killed first): a needle-thin burst of noise (variance 10^30) between `A`
+/// (-0.9) and `Σ` (-0.8) throws a path that steps into it beyond the
+/// divergence bound, in the loops and in the splitting alike. Deterministic for the fixed seed;
+/// the estimate still comes back.
+#[test]
+fn diverged_segments_are_counted() {
+    let text = r#"
+name = "a needle"
+seed = 4
+dt = 0.01
+max_steps = 1000000
+trajectories = 1
+start = -1.0
+[potential]
+kind = "quadratic"
+curvature = 1.0
+[noise]
+kind = "expr"
+d = "1 + 1e30 * exp(-((x + 0.85) / 0.01)^2)"
+[exit]
+kind = "half-space"
+normal = [1.0]
+threshold = 1.0
+[rare]
+replicas = 50
+kill = 5
+runs = 2
+"#;
+    let experiment = Experiment::from_toml(text, "needle").unwrap();
+    let settings = experiment.rare.clone().unwrap();
+    let r = super::estimate(&experiment, &settings, 0, &crate::backend::cpu::Cpu, None)
+        .expect("an estimate");
+    assert!((r.levels.a + 0.9).abs() < 1e-12 && (r.levels.sigma + 0.8).abs() < 1e-12);
+    eprintln!("diverged {} of {} steps", r.diverged, r.steps);
+    assert!(r.diverged > 0, "no divergence counted");
+    assert!(
+        r.diverged < r.steps,
+        "diverged {} of {} steps",
+        r.diverged,
+        r.steps
+    );
+}
+
+/// A round at a level kills every replica at or below it and keeps only
+/// those strictly above as parents (a replica whose best is the level itself
+/// never passes it, so it cannot be a parent).
+#[test]
+fn a_round_kills_at_or_below_the_level_and_keeps_those_strictly_above() {
+    let replicas: Vec<Replica> = [0.1, 0.5, 0.9, 0.5, f32::INFINITY, -0.2]
+        .iter()
+        .map(|&best| Replica {
+            best,
+            ..replica(Code::Returned, 0, 0)
+        })
+        .collect();
+    let (killed, survivors) = split_at(&replicas, 0.5);
+    assert_eq!(killed, [0, 1, 3, 5]);
+    assert_eq!(survivors, [2, 4]);
+}
+
+/// Parents are drawn from counter `[2^31 + run, draw]` of the case's key
+/// (docs/rare-events.md), a stream no segment uses (theirs are `2 s` and
+/// `2 s + 1`, below 2^31), one run's apart from another's; and uniformly:
+/// 40,000 draws over 4 survivors fall 10,000 +- 3 sd (87) on each (a
+/// false-failure rate of 1e-2 at a random key; the key is fixed).
+#[test]
+fn parents_are_drawn_uniformly_from_their_own_stream() {
+    use crate::rng::threefry::threefry2x32_20;
+    let key = [0x1234_5678, 0x9abc_def0];
+    let survivors = [3, 5, 8, 13];
+    for run in [0usize, 1, 9_999] {
+        for draw in [0u32, 1, 77] {
+            let w = threefry2x32_20([(1u32 << 31) + run as u32, draw], key)[0];
+            let expected = survivors[(w as u64 * 4 >> 32) as usize];
+            assert_eq!(pick_parent(key, run, draw, &survivors), expected);
+        }
+    }
+    let mut counts = [0u32; 4];
+    for draw in 0..40_000 {
+        let p = pick_parent(key, 7, draw, &survivors);
+        counts[survivors.iter().position(|&s| s == p).unwrap()] += 1;
+    }
+    for c in counts {
+        assert!((c as f64 - 10_000.0).abs() < 3.0 * 86.6, "{counts:?}");
+    }
 }
