@@ -558,7 +558,7 @@ fn parents_are_drawn_uniformly_from_their_own_stream() {
     for run in [0usize, 1, 9_999] {
         for draw in [0u32, 1, 77] {
             let w = threefry2x32_20([(1u32 << 31) + run as u32, draw], key)[0];
-            let expected = survivors[(w as u64 * 4 >> 32) as usize];
+            let expected = survivors[((w as u64 * 4) >> 32) as usize];
             assert_eq!(pick_parent(key, run, draw, &survivors), expected);
         }
     }
