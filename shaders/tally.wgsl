@@ -21,7 +21,8 @@ struct TallyInfo {
 @group(0) @binding(4) var<storage, read> fpt_edges: array<u32, 128>;
 // per case row: [escaped, censored, diverged, fpt bins (128), DIM x (bins, below, above)]
 @group(0) @binding(5) var<storage, read_write> counts: array<atomic<u32>>;
-// per workgroup: [steps lo, hi, squares 4 limbs, MOMENTS x 4 limbs: DIM x (sum, sum of squares)
+// per workgroup: [steps lo, hi, squares 4 limbs, MOMENTS x 4 limbs: DIM x (sum, sum of squares),
+// then underdamped DIM x the velocity's (sum, sum of squares),
 // of x 2^32, 128-bit two's complement]
 @group(0) @binding(6) var<storage, read_write> partials: array<u32>;
 
@@ -204,6 +205,15 @@ fn tally(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
                     k = min(u32(position), info.hist_bins - 1u);
                 }
                 count(case_slot, HIST_OFFSET + c * (info.hist_bins + 2u) + k);
+            }
+            if UNDERDAMPED {
+                // the velocity block's moments follow the position's (MOMENTS = 4 DIM)
+                for (var c = 0u; c < DIM; c++) {
+                    let v = state[(DIM + c) * total + g];
+                    let m = 2u * (DIM + c);
+                    moments[m] = add128(moments[m], fixed_point(v, false));
+                    moments[m + 1u] = add128(moments[m + 1u], fixed_point(v, true));
+                }
             }
         }
     }

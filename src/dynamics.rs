@@ -83,6 +83,11 @@ impl Dynamics {
     pub fn has_velocity(self) -> bool {
         self != Dynamics::Overdamped
     }
+    /// Whether runs report the final velocity's moments (underdamped
+    /// dynamics; the heavy ball's velocity is the last step, not reported).
+    pub fn tallies_velocity(self) -> bool {
+        self == Dynamics::Underdamped
+    }
     /// The scheme's code in the shader variant (`UNDERDAMPED`, `HEAVY_BALL`).
     pub fn code(self) -> u32 {
         self as u32

@@ -84,13 +84,7 @@ impl TheoryReferences {
     /// one); nothing when no exact value applies.
     pub fn set_extrapolated_z(&mut self, mean: f64, standard_error: f64) {
         if let Some(exact) = self.exact_mfpt {
-            let z = self.z.get_or_insert(ZScores {
-                mfpt: None,
-                mfpt_extrapolated: None,
-                mfpt_high_friction: None,
-                mfpt_energy_diffusion: None,
-                final_variance: None,
-            });
+            let z = self.z.get_or_insert_with(ZScores::default);
             z.mfpt_extrapolated = Some(super::stats::z_score(mean, exact, standard_error));
         }
     }
@@ -208,6 +202,15 @@ pub struct StationaryReference {
     /// every stable step (Grønbech-Jensen & Farago 2013).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gjf_variance: Option<f64>,
+    /// Underdamped: the Maxwell law's velocity variance `kT = D0/2` per
+    /// coordinate (continuous time, any potential with a Gibbs law).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_variance: Option<f64>,
+    /// Underdamped OU: GJF's stationary velocity variance at the step,
+    /// `(D0/2)(1 - H dt^2/4)` (the scheme's on-site velocity is cooler than
+    /// Maxwell's by `H dt^2/4`; exact on a flat potential, docs/theory.md §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gjf_velocity_variance: Option<f64>,
     /// Student-t degrees of freedom `2 kappa + 1 - 2 alpha`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nu: Option<f64>,
@@ -226,7 +229,7 @@ pub struct StationaryReference {
 }
 
 /// Monte Carlo against theory, in standard errors.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ZScores {
     /// `(mean - exact_mfpt_shifted) / SE` (`exact_mfpt` with the bridge
     /// correction), when every trajectory escaped.
@@ -248,6 +251,10 @@ pub struct ZScores {
     /// (Gaussian SE); underdamped, the same against `gjf_variance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_variance: Option<f64>,
+    /// Underdamped OU, coordinate 0: `(var - gjf_velocity_variance) / (sqrt(2/(n-1)) gjf_velocity_variance)`
+    /// of the final velocity (Gaussian SE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_velocity_variance: Option<f64>,
 }
 
 /// What a run observed of one case: its tally and its escape statistics
@@ -460,10 +467,15 @@ fn underdamped_references(
             reference.omega = Some(largest.sqrt());
         }
     }
-    let stationary = stationary(case).and_then(|s| match case.noise {
-        NoiseParams::Langevin(_) => Some(StationaryReference {
+    let stationary = stationary(case).and_then(|s| match (&case.noise, &case.potential) {
+        (
+            NoiseParams::Langevin(Langevin { d0 }),
+            PotentialParams::Quadratic(Quadratic { curvature, .. }),
+        ) => Some(StationaryReference {
             em_variance: None,
             gjf_variance: s.variance,
+            velocity_variance: Some(d0 / 2.0),
+            gjf_velocity_variance: Some(gjf_velocity_variance(*curvature, *d0, case.dt)),
             ..s
         }),
         _ => None,
@@ -491,16 +503,24 @@ fn underdamped_references(
             .as_ref()
             .and_then(|s| s.gjf_variance)
             .and_then(|v| final_variance_z(observed.tally, v));
+        let final_velocity_variance = refs
+            .stationary
+            .as_ref()
+            .and_then(|s| s.gjf_velocity_variance)
+            .and_then(|v| {
+                gaussian_variance_z(observed.tally, &observed.tally.velocity_variance(), v)
+            });
         if mfpt_high_friction.is_some()
             || mfpt_energy_diffusion.is_some()
             || final_variance.is_some()
+            || final_velocity_variance.is_some()
         {
             refs.z = Some(ZScores {
-                mfpt: None,
-                mfpt_extrapolated: None,
                 mfpt_high_friction,
                 mfpt_energy_diffusion,
                 final_variance,
+                final_velocity_variance,
+                ..Default::default()
             });
         }
     }
@@ -739,19 +759,30 @@ fn z_scores(refs: &TheoryReferences, observed: Observed, bridge: bool) -> Option
         .and_then(|em| final_variance_z(observed.tally, em));
     (mfpt.is_some() || final_variance.is_some()).then_some(ZScores {
         mfpt,
-        mfpt_extrapolated: None,
-        mfpt_high_friction: None,
-        mfpt_energy_diffusion: None,
         final_variance,
+        ..Default::default()
     })
 }
 
 /// Coordinate 0's final variance against `reference`, in Gaussian standard
 /// errors `sqrt(2/(n-1)) reference`.
 fn final_variance_z(tally: &Tally, reference: f64) -> Option<f64> {
+    gaussian_variance_z(tally, &tally.final_variance(), reference)
+}
+
+/// The z score of coordinate 0 of `variances` (of the tally's finite
+/// trajectories) against `reference`, with the Gaussian standard error
+/// `sqrt(2/(n-1)) reference`.
+fn gaussian_variance_z(tally: &Tally, variances: &[f64], reference: f64) -> Option<f64> {
     let n = tally.finite() as f64;
-    let var = *tally.final_variance().first()?;
+    let var = *variances.first()?;
     (n > 1.0).then(|| theory_z(var, reference, (2.0 / (n - 1.0)).sqrt() * reference))
+}
+
+/// GJF's stationary velocity variance in the quadratic of curvature `H`
+/// with `D0` at step `dt`: `(D0/2)(1 - H dt^2/4)` (docs/theory.md §8).
+pub fn gjf_velocity_variance(curvature: f64, d0: f64, dt: f64) -> f64 {
+    d0 / 2.0 * (1.0 - curvature * dt * dt / 4.0)
 }
 
 fn theory_z(value: f64, reference: f64, standard_error: f64) -> f64 {
@@ -816,5 +847,67 @@ kind = "none"
         assert!((s.em_variance.unwrap() - 1.0 / (2.0 * 1.98)).abs() < 1e-12);
         let json = serde_json::to_string(&s).unwrap();
         assert!(!json.contains("nu"), "{json}");
+    }
+
+    /// GJF's stationary velocity variance against the fixed point of the
+    /// scheme's own covariance recursion, iterated here from its update
+    /// equations (docs/theory.md §8) rather than from the closed form: the
+    /// linear map `(x, v) -> (x', v')` in `L = H x^2/2` and its noise vector,
+    /// `S <- A S A^T + gamma D0 dt n n^T` until it stops moving. Also the
+    /// position's `D0/2H` and no x-v correlation, at steps up to `omega dt = 1.9`.
+    #[test]
+    fn gjf_velocity_variance_is_the_fixed_point_of_the_schemes_covariance() {
+        for (h, gamma, dt, d0) in [
+            (1.0, 1.0, 1.0, 0.5),
+            (1.0, 1.0, 0.5, 0.5),
+            (4.0, 0.3, 0.4, 0.2),
+            (1.0, 5.0, 0.2, 2.0),
+            (1.0, 0.5, 1.9, 1.0),
+        ] {
+            let b = 1.0 / (1.0 + gamma * dt / 2.0);
+            let a = (1.0 - gamma * dt / 2.0) * b;
+            // x' = (1 - b dt^2 H/2) x + b dt v + (b dt/2) beta
+            let (xx, xv, xb) = (1.0 - b * dt * dt * h / 2.0, b * dt, b * dt / 2.0);
+            // v' = a v + (dt/2)(-a H x - H x') + b beta
+            let vx = -(dt / 2.0) * a * h - (dt / 2.0) * h * xx;
+            let vv = a - (dt / 2.0) * h * xv;
+            let vb = b - (dt / 2.0) * h * xb;
+            let m = [[xx, xv], [vx, vv]];
+            let n = [xb, vb];
+            let q = gamma * d0 * dt;
+            let mut s = [[0.0f64; 2]; 2];
+            for _ in 0..100_000 {
+                let mut next = [[0.0; 2]; 2];
+                for i in 0..2 {
+                    for j in 0..2 {
+                        let mut sum = q * n[i] * n[j];
+                        for k in 0..2 {
+                            for l in 0..2 {
+                                sum += m[i][k] * s[k][l] * m[j][l];
+                            }
+                        }
+                        next[i][j] = sum;
+                    }
+                }
+                let moved = (0..4).map(|k| (next[k / 2][k % 2] - s[k / 2][k % 2]).abs());
+                let done = moved.fold(0.0, f64::max) < 1e-16;
+                s = next;
+                if done {
+                    break;
+                }
+            }
+            let closed = gjf_velocity_variance(h, d0, dt);
+            assert!(
+                (s[1][1] - closed).abs() < 1e-12,
+                "{h} {gamma} {dt}: {} vs {closed}",
+                s[1][1]
+            );
+            assert!(
+                (s[0][0] - d0 / (2.0 * h)).abs() < 1e-12,
+                "position {}",
+                s[0][0]
+            );
+            assert!(s[0][1].abs() < 1e-12, "x-v correlation {}", s[0][1]);
+        }
     }
 }

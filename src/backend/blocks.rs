@@ -37,7 +37,7 @@ impl Partial {
     /// Nothing done yet.
     pub fn empty(experiment: &Experiment) -> Partial {
         let bins = FptBins::new(experiment.max_steps);
-        let tally = Tally::new(experiment.shape.dim, &experiment.observe.histogram, &bins);
+        let tally = Tally::of(experiment, &bins);
         Partial {
             done: 0,
             tallies: vec![tally; experiment.cases.len()],

@@ -171,16 +171,7 @@ pub fn run_cancellable(
 
     let isa = Isa::detect();
     let fpt_bins = FptBins::new(experiment.max_steps);
-    let empty = || {
-        vec![
-            Tally::new(
-                experiment.shape.dim,
-                &experiment.observe.histogram,
-                &fpt_bins
-            );
-            experiment.cases.len()
-        ]
-    };
+    let empty = || vec![Tally::of(experiment, &fpt_bins); experiment.cases.len()];
     let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let tallies = units
         .into_par_iter()
@@ -410,7 +401,7 @@ fn unit_body<
     };
     let histogram = &experiment.observe.histogram;
     let dim = experiment.shape.dim;
-    let mut tally = Tally::new(dim, histogram, fpt_bins);
+    let mut tally = Tally::of(experiment, fpt_bins);
     simulate(&kernel, unit.start, unit.len, |outcome: Outcome<DIM>| {
         let k = (outcome.trajectory - unit.start) as usize;
         match first_passage.as_mut() {
@@ -438,6 +429,7 @@ fn unit_body<
             outcome.first_passage,
             outcome.diverged,
             outcome.state.iter().take(dim).copied(),
+            &outcome.velocity[..dim],
             histogram,
             fpt_bins,
         );

@@ -517,6 +517,11 @@ fn add_partial(t: &mut Tally, words: &[u32], dim: usize) {
         t.final_sum[c] += wide(6 + 8 * c) as i128;
         t.final_squared_sum[c] += wide(10 + 8 * c) as i128;
     }
+    // then the velocity's, where the tally keeps them (MOMENTS = 4 dim)
+    for c in 0..t.velocity_sum.len() {
+        t.velocity_sum[c] += wide(6 + 8 * (dim + c)) as i128;
+        t.velocity_squared_sum[c] += wide(10 + 8 * (dim + c)) as i128;
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,17 @@ pub struct Variant {
     pub user: u64,
 }
 
+impl Variant {
+    /// The 128-bit moment sums the tally keeps per trajectory (`MOMENTS`):
+    /// each coordinate's sum and sum of squares, of the position and, where
+    /// the dynamics reports it, of the velocity.
+    pub fn moments(&self) -> u32 {
+        // underdamped (code 1, as `UNDERDAMPED` below; the build script
+        // includes this file, so it cannot name `crate::dynamics`)
+        2 * self.dim * if self.dynamics == 1 { 2 } else { 1 }
+    }
+}
+
 /// A 64-bit FNV-1a hash of a generated `user` module: what tells pipelines
 /// of different formulas apart.
 pub fn user_key(source: &str) -> u64 {
@@ -131,7 +142,7 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
         variant.potential,
         variant.noise,
         variant.exit,
-        2 * variant.dim,
+        variant.moments(),
         variant.private_row,
         variant.bridge,
         variant.dynamics == 1,

@@ -29,6 +29,8 @@ pub struct Outcome<const DIM: usize> {
     pub diverged: bool,
     /// State at exit, at divergence, or after `max_steps`.
     pub state: [f32; DIM],
+    /// The velocity then (dynamics with a velocity; zero otherwise).
+    pub velocity: [f32; DIM],
     /// How it ended.
     pub code: Code,
     /// Steps taken.
@@ -719,6 +721,7 @@ pub fn simulate<'a, P: Potential<'a>, N: Noise, E: ExitSet, const DIM: usize>(
                     first_passage: first_passage[l],
                     diverged: diverged[l] != 0,
                     state: std::array::from_fn(|c| x[c][l]),
+                    velocity: std::array::from_fn(|c| v[c][l]),
                     code,
                     steps: steps[l],
                     best: best[l],

@@ -78,6 +78,11 @@ pub struct Tally {
     pub final_squared_sum: Vec<i128>,
     /// Per coordinate, histogram of final values of non-diverged trajectories.
     pub histograms: Vec<Histogram>,
+    /// Dynamics with a velocity (underdamped, heavy ball): per coordinate,
+    /// the sum of the final velocity, in units of 2^-32; empty otherwise.
+    pub velocity_sum: Vec<i128>,
+    /// As [`Self::velocity_sum`], of the squared final velocity.
+    pub velocity_squared_sum: Vec<i128>,
 }
 
 impl Tally {
@@ -94,15 +99,36 @@ impl Tally {
             final_sum: vec![0; dim],
             final_squared_sum: vec![0; dim],
             histograms: vec![Histogram::new(histogram.bins); dim],
+            velocity_sum: Vec::new(),
+            velocity_squared_sum: Vec::new(),
         }
     }
 
-    /// Record one trajectory: `first_passage` 0 = censored.
+    /// An empty tally of one case of `experiment`: its coordinates and
+    /// histogram, and the velocity's moments where its dynamics reports them.
+    pub fn of(experiment: &crate::spec::Experiment, fpt_bins: &FptBins) -> Self {
+        let shape = &experiment.shape;
+        Tally::new(shape.dim, &experiment.observe.histogram, fpt_bins)
+            .with_velocity(shape.dynamics.tallies_velocity())
+    }
+
+    /// This tally, also summing the final velocity's moments when `velocity`
+    /// (dynamics whose state carries one).
+    pub fn with_velocity(mut self, velocity: bool) -> Self {
+        let dim = if velocity { self.final_sum.len() } else { 0 };
+        self.velocity_sum = vec![0; dim];
+        self.velocity_squared_sum = vec![0; dim];
+        self
+    }
+
+    /// Record one trajectory: `first_passage` 0 = censored; `velocity` is
+    /// read only where the tally sums the velocity ([`Self::with_velocity`]).
     pub fn add(
         &mut self,
         first_passage: u32,
         diverged: bool,
         state: impl Iterator<Item = f32>,
+        velocity: &[f32],
         histogram: &HistogramSpec,
         fpt_bins: &FptBins,
     ) {
@@ -125,6 +151,12 @@ impl Tally {
             self.final_squared_sum[c] += (x * x * MOMENT_SCALE).round() as i128;
             self.histograms[c].add(histogram, x as f32);
         }
+        let sums = self.velocity_sum.iter_mut();
+        for ((sum, square), &v) in sums.zip(&mut self.velocity_squared_sum).zip(velocity) {
+            let v = v as f64;
+            *sum += (v * MOMENT_SCALE).round() as i128;
+            *square += (v * v * MOMENT_SCALE).round() as i128;
+        }
     }
 
     /// Add `other` (a tally of the same shape), exactly: the order of merges cannot matter.
@@ -142,6 +174,10 @@ impl Tally {
             self.final_sum[c] += other.final_sum[c];
             self.final_squared_sum[c] += other.final_squared_sum[c];
             self.histograms[c].merge(&other.histograms[c]);
+        }
+        for c in 0..self.velocity_sum.len() {
+            self.velocity_sum[c] += other.velocity_sum[c];
+            self.velocity_squared_sum[c] += other.velocity_squared_sum[c];
         }
     }
 
@@ -167,10 +203,27 @@ impl Tally {
 
     /// Unbiased variance of the final state per coordinate.
     pub fn final_variance(&self) -> Vec<f64> {
+        self.variances(&self.final_sum, &self.final_squared_sum)
+    }
+
+    /// Mean of the final velocity per coordinate (empty without a velocity).
+    pub fn velocity_mean(&self) -> Vec<f64> {
         let n = self.finite() as f64;
-        self.final_sum
+        self.velocity_sum
             .iter()
-            .zip(&self.final_squared_sum)
+            .map(|&s| s as f64 / MOMENT_SCALE / n)
+            .collect()
+    }
+
+    /// Unbiased variance of the final velocity per coordinate (empty without a velocity).
+    pub fn velocity_variance(&self) -> Vec<f64> {
+        self.variances(&self.velocity_sum, &self.velocity_squared_sum)
+    }
+
+    fn variances(&self, sums: &[i128], squares: &[i128]) -> Vec<f64> {
+        let n = self.finite() as f64;
+        sums.iter()
+            .zip(squares)
             .map(|(&s, &q)| {
                 let mean = s as f64 / MOMENT_SCALE / n;
                 (q as f64 / MOMENT_SCALE - n * mean * mean) / (n - 1.0)

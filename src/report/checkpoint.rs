@@ -67,6 +67,12 @@ pub struct TallyRecord {
     pub final_squared_sum: Vec<String>,
     /// Per coordinate: bin counts, then below, then above.
     pub histograms: Vec<Vec<u64>>,
+    /// [`Tally::velocity_sum`] in decimal (empty without a velocity).
+    #[serde(default)]
+    pub velocity_sum: Vec<String>,
+    /// [`Tally::velocity_squared_sum`] in decimal.
+    #[serde(default)]
+    pub velocity_squared_sum: Vec<String>,
 }
 
 impl From<&Tally> for TallyRecord {
@@ -90,6 +96,8 @@ impl From<&Tally> for TallyRecord {
                     v
                 })
                 .collect(),
+            velocity_sum: t.velocity_sum.iter().map(i128::to_string).collect(),
+            velocity_squared_sum: t.velocity_squared_sum.iter().map(i128::to_string).collect(),
         }
     }
 }
@@ -123,6 +131,12 @@ impl TallyRecord {
                     }),
                     _ => Err(corrupt()),
                 })
+                .collect::<Result<_>>()?,
+            velocity_sum: self.velocity_sum.iter().map(int).collect::<Result<_>>()?,
+            velocity_squared_sum: self
+                .velocity_squared_sum
+                .iter()
+                .map(int)
                 .collect::<Result<_>>()?,
         })
     }

@@ -169,6 +169,14 @@ pub struct FinalResult {
     pub variance: Vec<f64>,
     /// Per coordinate, histogram of the final value on `observe.histogram`'s bins.
     pub histogram: Vec<HistogramResult>,
+    /// Underdamped dynamics: per coordinate, the mean final velocity over the
+    /// same trajectories (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity_mean: Vec<f64>,
+    /// Underdamped dynamics: per coordinate, the final velocity's unbiased
+    /// sample variance (the Maxwell law's `D0/2` in equilibrium, docs/theory.md §8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity_variance: Vec<f64>,
 }
 
 /// Counts of one coordinate's final value in equal bins, plus what fell outside.
@@ -195,6 +203,12 @@ pub struct ExactSums {
     pub final_sum: Vec<String>,
     /// Per coordinate, sum of the squared final value, in units of 2^-32.
     pub final_squared_sum: Vec<String>,
+    /// Underdamped dynamics: per coordinate, sum of the final velocity, in units of 2^-32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity_sum: Vec<String>,
+    /// Underdamped dynamics: per coordinate, sum of the squared final velocity, in units of 2^-32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub velocity_squared_sum: Vec<String>,
 }
 
 /// The parameter names of a cases.csv (the first case's) and its header so
@@ -305,12 +319,20 @@ impl CaseResult {
                         above: h.above,
                     })
                     .collect(),
+                velocity_mean: tally.velocity_mean(),
+                velocity_variance: tally.velocity_variance(),
             },
             sums: ExactSums {
                 steps_squared_sum: tally.steps_squared_sum.to_string(),
                 final_sum: tally.final_sum.iter().map(i128::to_string).collect(),
                 final_squared_sum: tally
                     .final_squared_sum
+                    .iter()
+                    .map(i128::to_string)
+                    .collect(),
+                velocity_sum: tally.velocity_sum.iter().map(i128::to_string).collect(),
+                velocity_squared_sum: tally
+                    .velocity_squared_sum
                     .iter()
                     .map(i128::to_string)
                     .collect(),
@@ -349,6 +371,13 @@ impl CaseResult {
         if self.sums.final_sum.len() != dim || self.sums.final_squared_sum.len() != dim {
             return Err(bad("sums.final_sum"));
         }
+        let velocity = self.sums.velocity_sum.len();
+        if (velocity != 0 && velocity != dim) || self.sums.velocity_squared_sum.len() != velocity {
+            return Err(bad("sums.velocity_sum"));
+        }
+        let ints = |texts: &[String], what: &str| -> Result<Vec<i128>> {
+            texts.iter().map(|t| int(t, what)).collect()
+        };
         let steps_squared_sum = self
             .sums
             .steps_squared_sum
@@ -384,6 +413,11 @@ impl CaseResult {
                     above: h.above,
                 })
                 .collect(),
+            velocity_sum: ints(&self.sums.velocity_sum, "sums.velocity_sum")?,
+            velocity_squared_sum: ints(
+                &self.sums.velocity_squared_sum,
+                "sums.velocity_squared_sum",
+            )?,
         })
     }
 }

@@ -122,10 +122,7 @@ impl RareCase {
             if let (Some(exact), Some(mfpt), Some(se)) = (exact, rare.mfpt, rare.standard_error) {
                 refs.z = Some(ZScores {
                     mfpt: Some((mfpt - exact) / se),
-                    mfpt_extrapolated: None,
-                    mfpt_high_friction: None,
-                    mfpt_energy_diffusion: None,
-                    final_variance: None,
+                    ..Default::default()
                 });
             }
         }

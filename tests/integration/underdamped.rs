@@ -23,8 +23,16 @@ fn experiment(text: &str) -> Experiment {
 /// `(variance, its standard error)` of the final position, coordinate 0,
 /// for Gaussian final states: `sqrt(2 / (n - 1))` relative.
 fn variance(tally: &Tally) -> (f64, f64) {
+    gaussian(tally, tally.final_variance()[0])
+}
+
+/// As [`variance`], of the final velocity.
+fn velocity_variance(tally: &Tally) -> (f64, f64) {
+    gaussian(tally, tally.velocity_variance()[0])
+}
+
+fn gaussian(tally: &Tally, v: f64) -> (f64, f64) {
     let n = tally.finite() as f64;
-    let v = tally.final_variance()[0];
     (v, v * (2.0 / (n - 1.0)).sqrt())
 }
 
@@ -51,12 +59,21 @@ friction = 1.0
 /// Boltzmann one, variance `D0 / 2 = 0.25`, at this step, where Euler–Maruyama
 /// of the overdamped dynamic gives `D0 / (H (2 - H dt)) = 0.5`, twice off.
 /// 10^5 trajectories of 200 steps (t = 200, relaxed); 99% window (1% false failures).
+/// Its velocity is cooler than Maxwell's `D0/2`: GJF's on-site velocity has
+/// the stationary variance `(D0/2)(1 - (omega dt)^2/4)` = 0.1875 here (the
+/// fixed point of the scheme's 2x2 covariance recursion, checked by iterating
+/// it in `references::tests`), and the velocity is Gaussian, so the same
+/// window applies (1% false failures); Maxwell's 0.25 lies 40 standard errors
+/// away. The kernels tally the velocity (`final_state.velocity_variance`) on
+/// both backends, and result.json's z score is this one.
 #[test]
 fn gjf_samples_the_harmonic_position_law_exactly_at_omega_dt_one() {
     let e = experiment(HARMONIC);
     let exact = 0.5 / 2.0;
     let em = 0.5 / (1.0 * (2.0 - 1.0));
-    let mut runs = vec![("cpu", cpu::run(&e, &|_| {}).tallies)];
+    let output = cpu::run(&e, &|_| {});
+    let result = kramers::report::RunResult::new(&e, &output, vec![]);
+    let mut runs = vec![("cpu", output.tallies)];
     if let Some(gpu) = common::gpu() {
         runs.push(("gpu", gpu.run(&e, &|_| {}).expect("GPU run").0.tallies));
     }
@@ -74,7 +91,30 @@ fn gjf_samples_the_harmonic_position_law_exactly_at_omega_dt_one() {
             mean.abs() <= Z99 * (v / tallies[0].finite() as f64).sqrt(),
             "{backend}: mean {mean}"
         );
+        // the velocity
+        let gjf = 0.25 * (1.0 - 1.0 / 4.0);
+        let (v, se) = velocity_variance(&tallies[0]);
+        eprintln!("{backend}: velocity variance {v:.5} +- {se:.5}, GJF {gjf}, Maxwell 0.25");
+        assert!(
+            (v - gjf).abs() <= Z99 * se,
+            "{backend}: velocity variance {v} vs {gjf}"
+        );
+        assert!((0.25 - v).abs() > 20.0 * se, "{backend}");
+        let mean = tallies[0].velocity_mean()[0];
+        assert!(
+            mean.abs() <= Z99 * (v / tallies[0].finite() as f64).sqrt(),
+            "{backend}: velocity mean {mean}"
+        );
     }
+    // result.json's reference and z score for the CPU run
+    let case = &result.cases[0];
+    let theory = case.theory.as_ref().expect("references");
+    let stationary = theory.stationary.as_ref().expect("a stationary law");
+    assert_eq!(stationary.velocity_variance, Some(0.25));
+    assert!((stationary.gjf_velocity_variance.unwrap() - 0.1875).abs() < 1e-15);
+    let z = theory.z.as_ref().and_then(|z| z.final_velocity_variance);
+    assert_eq!(case.final_state.velocity_variance.len(), 1);
+    assert!(z.is_some_and(|z| z.abs() <= Z99), "z {z:?}");
 }
 
 /// `L = 0`, `D0 = 0.5`, gamma = 1, dt = 0.5, start at rest in position with a
@@ -122,6 +162,12 @@ friction = 1.0
         (baoab - msd).abs() > Z99 * se,
         "the window tells a 2% slope error"
     );
+    // With no force the velocity obeys `v' = a v + b beta` alone, whose
+    // stationary law is exactly Maxwell's `N(0, D0/2)`; started from it, the
+    // velocity has that law at every step (99% window, 1% false failures).
+    let (v, se) = velocity_variance(tally);
+    eprintln!("velocity variance {v:.5} +- {se:.5}, Maxwell {}", d0 / 2.0);
+    assert!((v - d0 / 2.0).abs() <= Z99 * se, "velocity variance {v}");
 }
 
 /// The double well `L = x^4/4 - x^2/2` (height 0.25, half-width 1), `D0 = 0.2`,

@@ -103,7 +103,7 @@ impl Gpu {
             limits,
             experiment.range.start as u64..experiment.range.end as u64,
             experiment.cases.len() as u64,
-            experiment.shape.dim,
+            moments(experiment),
             state_words(experiment),
             row_width(experiment),
             loop_cap(self.adapter.software, experiment),
@@ -111,9 +111,7 @@ impl Gpu {
         let fpt_bins = FptBins::new(experiment.max_steps);
         let resources = self.resources(experiment, &plan, &kernels, &fpt_bins)?;
 
-        let histogram = &experiment.observe.histogram;
-        let mut tallies =
-            vec![Tally::new(experiment.shape.dim, histogram, &fpt_bins); experiment.cases.len()];
+        let mut tallies = vec![Tally::of(experiment, &fpt_bins); experiment.cases.len()];
         let mut first_passage = experiment
             .observe
             .fpt_file
@@ -549,6 +547,19 @@ impl Gpu {
         }
         Ok(())
     }
+}
+
+/// 128-bit moment sums per trajectory in the tally (`MOMENTS` of the kernels,
+/// [`crate::kernel::preprocess::Variant::moments`]): each coordinate's sum and
+/// sum of squares, of the position and, where reported, of the velocity.
+fn moments(experiment: &Experiment) -> usize {
+    let shape = &experiment.shape;
+    2 * shape.dim
+        * if shape.dynamics.tallies_velocity() {
+            2
+        } else {
+            1
+        }
 }
 
 /// f32 words of state per trajectory: the position, then the velocity if the dynamics has one.

@@ -156,15 +156,16 @@ pub fn grid(workgroups: u32, per_dimension: u32) -> (u32, u32) {
 }
 
 impl SlicePlan {
-    /// Slices of trajectories `range` of each of `cases` cases of dimension
-    /// `dim` (`state_words` f32 of state per trajectory: `dim`, or `2 dim`
-    /// with a velocity), with count rows of `row_width` words, on `limits`; `loop_cap`
+    /// Slices of trajectories `range` of each of `cases` cases whose tally
+    /// keeps `moments` 128-bit moment sums per trajectory (`MOMENTS` of the
+    /// kernels: `2 dim`, or `4 dim` with the velocity's), with `state_words`
+    /// f32 of state per trajectory (`dim`, or `2 dim` with a velocity), with count rows of `row_width` words, on `limits`; `loop_cap`
     /// bounds the steps per dispatch (llvmpipe's loop limit; `u32::MAX` for none).
     pub fn new(
         limits: DeviceLimits,
         range: Range<u64>,
         cases: u64,
-        dim: usize,
+        moments: usize,
         state_words: usize,
         row_width: usize,
         loop_cap: u32,
@@ -186,7 +187,7 @@ impl SlicePlan {
             (n, (budget / per_case_full).clamp(1, cases).min(by_counts))
         };
         let per_case = trajectories_per_slice.next_multiple_of(wg);
-        let partial_stride = 6 + 8 * dim as u64;
+        let partial_stride = 6 + 4 * moments as u64;
         let (share, least) = lane_shape(limits.software);
 
         let mut slices = Vec::new();
@@ -273,8 +274,15 @@ mod tests {
             ] {
                 for dim in [1, 2, 8] {
                     let row_width = 131 + dim * 102;
-                    let plan =
-                        SlicePlan::new(limits, range.clone(), cases, dim, dim, row_width, u32::MAX);
+                    let plan = SlicePlan::new(
+                        limits,
+                        range.clone(),
+                        cases,
+                        2 * dim,
+                        dim,
+                        row_width,
+                        u32::MAX,
+                    );
                     out.push((plan, range.clone(), cases));
                 }
             }
@@ -324,7 +332,7 @@ mod tests {
         }
         for (limits, dim) in [(LAVAPIPE, 1usize), (LAVAPIPE, 8), (TINY, 8), (GPU, 8)] {
             // with a velocity block: twice the state words
-            let plan = SlicePlan::new(limits, 0..(1 << 24), 2, dim, 2 * dim, 131, u32::MAX);
+            let plan = SlicePlan::new(limits, 0..(1 << 24), 2, 2 * dim, 2 * dim, 131, u32::MAX);
             // state (f32 per coordinate) and progress (two u32) within one binding
             assert!(
                 plan.max_slots * 8 * dim as u64 <= limits.binding,
@@ -360,12 +368,12 @@ mod tests {
 
     #[test]
     fn budgets_respect_the_loop_cap_and_the_dispatch_size() {
-        let plan = SlicePlan::new(LAVAPIPE, 0..(1 << 20), 1, 2, 2, 335, 300);
+        let plan = SlicePlan::new(LAVAPIPE, 0..(1 << 20), 1, 4, 2, 335, 300);
         assert!(plan
             .slices
             .iter()
             .all(|s| s.budget <= 300 && s.budget >= 2 * BLOCK_PAIRS));
-        let plan = SlicePlan::new(GPU, 0..(1 << 22), 1, 1, 1, 233, u32::MAX);
+        let plan = SlicePlan::new(GPU, 0..(1 << 22), 1, 2, 1, 233, u32::MAX);
         for s in &plan.slices {
             assert!(
                 s.budget as u64 * s.lanes() <= STEPS_PER_DISPATCH.max(MIN_CHUNK as u64 * s.lanes())
@@ -394,7 +402,7 @@ mod tests {
                 LAVAPIPE,
                 0..(1 << 16),
                 e.cases.len() as u64,
-                e.shape.dim,
+                2 * e.shape.dim,
                 e.shape.dim,
                 335,
                 cap,
