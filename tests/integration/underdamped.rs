@@ -505,3 +505,27 @@ fn independent_energy_diffusion_limit() -> f64 {
     }
     mean
 }
+
+/// The final velocity's exact sums travel with result.json: read back, the
+/// case's tally is the run's, velocity included (what `kramers merge` adds),
+/// and merging a tally with itself doubles them exactly. Deterministic.
+#[test]
+fn the_velocity_sums_survive_result_json_and_merging() {
+    let e = experiment(&HARMONIC.replace("trajectories = 100000", "trajectories = 2000"));
+    let output = cpu::run(&e, &|_| {});
+    let result = kramers::report::RunResult::new(&e, &output, vec![]);
+    let text = serde_json::to_string(&result).unwrap();
+    assert!(text.contains("\"velocity_sum\""), "the sums are written");
+    let back: kramers::report::RunResult = serde_json::from_str(&text).unwrap();
+    let tally = back.cases[0].tally().expect("a tally");
+    assert_eq!(tally, output.tallies[0]);
+    assert_eq!(tally.velocity_sum.len(), 1);
+    assert_ne!(tally.velocity_squared_sum[0], 0);
+    let mut twice = tally.clone();
+    twice.merge(&tally);
+    assert_eq!(twice.velocity_sum[0], 2 * tally.velocity_sum[0]);
+    assert_eq!(
+        twice.velocity_squared_sum[0],
+        2 * tally.velocity_squared_sum[0]
+    );
+}
