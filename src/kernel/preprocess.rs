@@ -107,15 +107,14 @@ pub struct Variant {
     pub user: u64,
 }
 
-impl Variant {
-    /// The 128-bit moment sums the tally keeps per trajectory (`MOMENTS`):
-    /// each coordinate's sum and sum of squares, of the position and, where
-    /// the dynamics reports it, of the velocity.
-    pub fn moments(&self) -> u32 {
-        // underdamped (code 1, as `UNDERDAMPED` below; the build script
-        // includes this file, so it cannot name `crate::dynamics`)
-        2 * self.dim * if self.dynamics == 1 { 2 } else { 1 }
-    }
+/// The 128-bit moment sums the tally keeps per trajectory (`MOMENTS`) for
+/// `dim` coordinates under the scheme `dynamics` ([`Variant::dynamics`]):
+/// each coordinate's sum and sum of squares, of the position and, for
+/// underdamped dynamics, of the velocity.
+pub fn moments(dim: u32, dynamics: u32) -> u32 {
+    // underdamped is code 1, as `UNDERDAMPED` below (the build script
+    // includes this file, so it cannot name `crate::dynamics`)
+    2 * dim * if dynamics == 1 { 2 } else { 1 }
 }
 
 /// A 64-bit FNV-1a hash of a generated `user` module: what tells pipelines
@@ -142,7 +141,7 @@ pub fn assemble(entry: &str, variant: &Variant, generated: &[(&str, &str)]) -> S
         variant.potential,
         variant.noise,
         variant.exit,
-        variant.moments(),
+        moments(variant.dim, variant.dynamics),
         variant.private_row,
         variant.bridge,
         variant.dynamics == 1,

@@ -78,8 +78,9 @@ pub struct Tally {
     pub final_squared_sum: Vec<i128>,
     /// Per coordinate, histogram of final values of non-diverged trajectories.
     pub histograms: Vec<Histogram>,
-    /// Dynamics with a velocity (underdamped, heavy ball): per coordinate,
-    /// the sum of the final velocity, in units of 2^-32; empty otherwise.
+    /// Underdamped dynamics ([`crate::dynamics::Dynamics::tallies_velocity`]):
+    /// per coordinate, the sum of the final velocity, in units of 2^-32;
+    /// empty otherwise.
     pub velocity_sum: Vec<i128>,
     /// As [`Self::velocity_sum`], of the squared final velocity.
     pub velocity_squared_sum: Vec<i128>,
@@ -194,11 +195,7 @@ impl Tally {
 
     /// Mean of the final state per coordinate.
     pub fn final_mean(&self) -> Vec<f64> {
-        let n = self.finite() as f64;
-        self.final_sum
-            .iter()
-            .map(|&s| s as f64 / MOMENT_SCALE / n)
-            .collect()
+        self.means(&self.final_sum)
     }
 
     /// Unbiased variance of the final state per coordinate.
@@ -208,11 +205,12 @@ impl Tally {
 
     /// Mean of the final velocity per coordinate (empty without a velocity).
     pub fn velocity_mean(&self) -> Vec<f64> {
+        self.means(&self.velocity_sum)
+    }
+
+    fn means(&self, sums: &[i128]) -> Vec<f64> {
         let n = self.finite() as f64;
-        self.velocity_sum
-            .iter()
-            .map(|&s| s as f64 / MOMENT_SCALE / n)
-            .collect()
+        sums.iter().map(|&s| s as f64 / MOMENT_SCALE / n).collect()
     }
 
     /// Unbiased variance of the final velocity per coordinate (empty without a velocity).

@@ -85,8 +85,8 @@ impl From<&Tally> for TallyRecord {
             steps_sum: t.steps_sum,
             steps_squared_sum: t.steps_squared_sum.to_string(),
             fpt_histogram: t.fpt_histogram.clone(),
-            final_sum: t.final_sum.iter().map(i128::to_string).collect(),
-            final_squared_sum: t.final_squared_sum.iter().map(i128::to_string).collect(),
+            final_sum: super::decimals(&t.final_sum),
+            final_squared_sum: super::decimals(&t.final_squared_sum),
             histograms: t
                 .histograms
                 .iter()
@@ -96,8 +96,8 @@ impl From<&Tally> for TallyRecord {
                     v
                 })
                 .collect(),
-            velocity_sum: t.velocity_sum.iter().map(i128::to_string).collect(),
-            velocity_squared_sum: t.velocity_squared_sum.iter().map(i128::to_string).collect(),
+            velocity_sum: super::decimals(&t.velocity_sum),
+            velocity_squared_sum: super::decimals(&t.velocity_squared_sum),
         }
     }
 }

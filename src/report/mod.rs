@@ -14,6 +14,11 @@ pub mod split;
 pub mod tables;
 
 pub use atomic::write_atomic;
+
+/// A tally's wide sums as decimal strings (JSON readers lose integers beyond 2^53).
+pub(crate) fn decimals(sums: &[i128]) -> Vec<String> {
+    sums.iter().map(i128::to_string).collect()
+}
 pub use result::{CaseResult, ExperimentSource, RunInfo, RunResult};
 pub use split::{RareCase, RareResult};
 

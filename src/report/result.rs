@@ -324,18 +324,10 @@ impl CaseResult {
             },
             sums: ExactSums {
                 steps_squared_sum: tally.steps_squared_sum.to_string(),
-                final_sum: tally.final_sum.iter().map(i128::to_string).collect(),
-                final_squared_sum: tally
-                    .final_squared_sum
-                    .iter()
-                    .map(i128::to_string)
-                    .collect(),
-                velocity_sum: tally.velocity_sum.iter().map(i128::to_string).collect(),
-                velocity_squared_sum: tally
-                    .velocity_squared_sum
-                    .iter()
-                    .map(i128::to_string)
-                    .collect(),
+                final_sum: super::decimals(&tally.final_sum),
+                final_squared_sum: super::decimals(&tally.final_squared_sum),
+                velocity_sum: super::decimals(&tally.velocity_sum),
+                velocity_squared_sum: super::decimals(&tally.velocity_squared_sum),
             },
             theory: case_references(
                 experiment,
@@ -391,18 +383,8 @@ impl CaseResult {
             steps_sum: self.fpt.steps_sum,
             steps_squared_sum,
             fpt_histogram: self.fpt.histogram.counts.clone(),
-            final_sum: self
-                .sums
-                .final_sum
-                .iter()
-                .map(|t| int(t, "sums.final_sum"))
-                .collect::<Result<_>>()?,
-            final_squared_sum: self
-                .sums
-                .final_squared_sum
-                .iter()
-                .map(|t| int(t, "sums.final_squared_sum"))
-                .collect::<Result<_>>()?,
+            final_sum: ints(&self.sums.final_sum, "sums.final_sum")?,
+            final_squared_sum: ints(&self.sums.final_squared_sum, "sums.final_squared_sum")?,
             histograms: self
                 .final_state
                 .histogram

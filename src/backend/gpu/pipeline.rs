@@ -103,7 +103,10 @@ impl Gpu {
             limits,
             experiment.range.start as u64..experiment.range.end as u64,
             experiment.cases.len() as u64,
-            moments(experiment),
+            crate::kernel::preprocess::moments(
+                experiment.shape.dim as u32,
+                experiment.shape.dynamics.code(),
+            ) as usize,
             state_words(experiment),
             row_width(experiment),
             loop_cap(self.adapter.software, experiment),
@@ -547,19 +550,6 @@ impl Gpu {
         }
         Ok(())
     }
-}
-
-/// 128-bit moment sums per trajectory in the tally (`MOMENTS` of the kernels,
-/// [`crate::kernel::preprocess::Variant::moments`]): each coordinate's sum and
-/// sum of squares, of the position and, where reported, of the velocity.
-fn moments(experiment: &Experiment) -> usize {
-    let shape = &experiment.shape;
-    2 * shape.dim
-        * if shape.dynamics.tallies_velocity() {
-            2
-        } else {
-            1
-        }
 }
 
 /// f32 words of state per trajectory: the position, then the velocity if the dynamics has one.
